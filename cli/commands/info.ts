@@ -1,0 +1,60 @@
+/**
+ * `berth info`
+ * @module
+ */
+
+import { humanSize } from "../../lib/units.ts";
+import type { Command } from "../command.ts";
+import { GoTemplate } from "../go_template.ts";
+import { outLine } from "../output.ts";
+
+export const command: Command = {
+  usage: "info [OPTIONS]",
+  description: "Display system-wide information",
+  flags: [
+    {
+      name: "format",
+      short: "f",
+      type: "string",
+      value: "string",
+      description: "Format output using a custom template",
+    },
+  ],
+  maxArgs: 0,
+  async run({ client }, flags) {
+    // deno-lint-ignore no-explicit-any
+    const info = await client.json<Record<string, any>>("GET", "/info");
+    const format = flags.string("format");
+    if (format) {
+      outLine(format === "json" ? JSON.stringify(info) : new GoTemplate(format).execute(info));
+      return 0;
+    }
+    const runtimes = Object.keys(info.Runtimes ?? {}).join(" ");
+    outLine([
+      "Server:",
+      ` Containers: ${info.Containers}`,
+      `  Running: ${info.ContainersRunning}`,
+      `  Paused: ${info.ContainersPaused}`,
+      `  Stopped: ${info.ContainersStopped}`,
+      ` Images: ${info.Images}`,
+      ` Server Version: ${info.ServerVersion}`,
+      ` Storage Driver: ${info.Driver}`,
+      ` Logging Driver: ${info.LoggingDriver}`,
+      ` Cgroup Driver: ${info.CgroupDriver}`,
+      ` Cgroup Version: ${info.CgroupVersion}`,
+      ` Runtimes: ${runtimes}`,
+      ` Default Runtime: ${info.DefaultRuntime}`,
+      ` Live Restore Enabled: ${info.LiveRestoreEnabled}`,
+      ` Kernel Version: ${info.KernelVersion}`,
+      ` Operating System: ${info.OperatingSystem}`,
+      ` OSType: ${info.OSType}`,
+      ` Architecture: ${info.Architecture}`,
+      ` CPUs: ${info.NCPU}`,
+      ` Total Memory: ${humanSize(info.MemTotal ?? 0)}`,
+      ` Name: ${info.Name}`,
+      ` ID: ${info.ID}`,
+      ` Berth Root Dir: ${info.DockerRootDir}`,
+    ].join("\n"));
+    return 0;
+  },
+};

@@ -1,0 +1,32 @@
+/**
+ * `berth restart [OPTIONS] CONTAINER [CONTAINER...]`
+ * @module
+ */
+
+import { type Command, forEachArgument } from "../command.ts";
+import { reportError } from "../errors.ts";
+import { outLine } from "../output.ts";
+
+export const command: Command = {
+  usage: "restart [OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Restart one or more containers",
+  flags: [
+    {
+      name: "time",
+      short: "t",
+      type: "int",
+      value: "int",
+      description: "Seconds to wait before killing the container",
+    },
+  ],
+  minArgs: 1,
+  run({ client }, flags) {
+    const t = flags.int("time");
+    return forEachArgument(flags.positionals, async (container) => {
+      await client.call("POST", `/containers/${encodeURIComponent(container)}/restart`, {
+        query: { t },
+      });
+      outLine(container);
+    }, reportError);
+  },
+};

@@ -1,0 +1,21 @@
+/**
+ * `berth unpause CONTAINER [CONTAINER...]`
+ * @module
+ */
+
+import { type Command, forEachArgument } from "../command.ts";
+import { reportError } from "../errors.ts";
+import { outLine } from "../output.ts";
+
+export const command: Command = {
+  usage: "unpause CONTAINER [CONTAINER...]",
+  description: "Unpause all processes within one or more containers",
+  flags: [],
+  minArgs: 1,
+  run({ client }, flags) {
+    return forEachArgument(flags.positionals, async (container) => {
+      await client.call("POST", `/containers/${encodeURIComponent(container)}/unpause`);
+      outLine(container);
+    }, reportError);
+  },
+};

@@ -1,0 +1,302 @@
+/**
+ * The flags `run` and `create` share, and the create request they make.
+ * @module
+ */
+
+import { parseSize } from "../lib/units.ts";
+import type { Flags, FlagSpec } from "./flags.ts";
+import { UsageError } from "./flags.ts";
+
+/** Flags of `create` (and `run`). */
+export const CONTAINER_FLAGS: FlagSpec[] = [
+  {
+    name: "attach",
+    short: "a",
+    type: "list",
+    value: "list",
+    description: "Attach to STDIN, STDOUT or STDERR",
+  },
+  {
+    name: "interactive",
+    short: "i",
+    type: "bool",
+    description: "Keep STDIN open even if not attached",
+  },
+  { name: "tty", short: "t", type: "bool", description: "Allocate a pseudo-TTY" },
+  { name: "name", type: "string", value: "string", description: "Assign a name to the container" },
+  {
+    name: "env",
+    short: "e",
+    type: "list",
+    value: "list",
+    description: "Set environment variables",
+  },
+  {
+    name: "env-file",
+    type: "list",
+    value: "list",
+    description: "Read in a file of environment variables",
+  },
+  {
+    name: "workdir",
+    short: "w",
+    type: "string",
+    value: "string",
+    description: "Working directory inside the container",
+  },
+  {
+    name: "user",
+    short: "u",
+    type: "string",
+    value: "string",
+    description: "Username or UID (format: <name|uid>[:<group|gid>])",
+  },
+  {
+    name: "entrypoint",
+    type: "string",
+    value: "string",
+    description: "Overwrite the default ENTRYPOINT of the image",
+  },
+  {
+    name: "hostname",
+    short: "h",
+    type: "string",
+    value: "string",
+    description: "Container host name",
+  },
+  {
+    name: "label",
+    short: "l",
+    type: "list",
+    value: "list",
+    description: "Set meta data on a container",
+  },
+  {
+    name: "runtime",
+    type: "string",
+    value: "string",
+    description: "Runtime to use for this container (runc, crun, ...)",
+  },
+  {
+    name: "log-driver",
+    type: "string",
+    value: "string",
+    description: "Logging driver for the container (json-file)",
+  },
+  {
+    name: "log-opt",
+    type: "list",
+    value: "list",
+    description: "Log driver options (max-size=, max-file=)",
+  },
+  {
+    name: "stop-signal",
+    type: "string",
+    value: "string",
+    description: "Signal to stop the container",
+  },
+  {
+    name: "stop-timeout",
+    type: "int",
+    value: "int",
+    description: "Timeout (in seconds) to stop a container",
+  },
+  {
+    name: "network",
+    type: "string",
+    value: "network",
+    description: "Connect a container to a network (none, host)",
+  },
+  { name: "net", type: "string", value: "network", description: "Alias of --network" },
+  { name: "memory", short: "m", type: "string", value: "bytes", description: "Memory limit" },
+  {
+    name: "ulimit",
+    type: "list",
+    value: "ulimit",
+    description: "Ulimit options (name=soft[:hard])",
+  },
+  {
+    name: "restart",
+    type: "string",
+    value: "string",
+    description: 'Restart policy (only "no" for now)',
+  },
+  {
+    name: "rm",
+    type: "bool",
+    description:
+      "Automatically remove the container and its associated anonymous volumes when it exits",
+  },
+  {
+    name: "detach-keys",
+    type: "string",
+    value: "string",
+    description: "Override the key sequence for detaching a container",
+  },
+  {
+    name: "platform",
+    type: "string",
+    value: "string",
+    description: "Set platform if server is multi-platform capable",
+  },
+  {
+    name: "pull",
+    type: "string",
+    value: "string",
+    description: 'Pull image before running ("never" only for now)',
+  },
+];
+
+/** Read an env file: KEY=value lines, KEY alone takes the value from our environment. */
+export async function readEnvFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `open ${path}: ${
+        error instanceof Deno.errors.NotFound ? "no such file or directory" : error
+      }`,
+    );
+  }
+  const entries: string[] = [];
+  for (const [index, raw] of text.split("\n").entries()) {
+    const line = raw.replace(/^\s+/, "").replace(/\r$/, "");
+    if (!line || line.startsWith("#")) continue;
+    const resolved = resolveEnv(line);
+    if (resolved === undefined && /\s/.test(line.split("=")[0])) {
+      throw new UsageError(
+        `variable '${line}' contains whitespaces (line ${index + 1} of ${path})`,
+      );
+    }
+    if (resolved !== undefined) entries.push(resolved);
+  }
+  return entries;
+}
+
+/** `KEY=value` stays; `KEY` becomes `KEY=<our value>`, or nothing when unset. */
+function resolveEnv(entry: string): string | undefined {
+  if (entry.includes("=")) return entry;
+  const value = Deno.env.get(entry);
+  return value === undefined ? undefined : `${entry}=${value}`;
+}
+
+function parseUlimit(text: string) {
+  const match = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(text);
+  if (!match) {
+    throw new UsageError(
+      `invalid argument "${text}" for "--ulimit" flag: expected name=soft[:hard]`,
+    );
+  }
+  const soft = Number(match[2]);
+  return { Name: match[1], Soft: soft, Hard: match[3] !== undefined ? Number(match[3]) : soft };
+}
+
+function parseLogOptions(options: string[]): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const option of options) {
+    const index = option.indexOf("=");
+    if (index <= 0) {
+      throw new UsageError(`invalid argument "${option}" for "--log-opt" flag: expected key=value`);
+    }
+    config[option.slice(0, index)] = option.slice(index + 1);
+  }
+  return config;
+}
+
+function parseLabels(labels: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const label of labels) {
+    const index = label.indexOf("=");
+    if (index === 0) throw new UsageError(`invalid label '${label}': empty name`);
+    if (index < 0) result[label] = "";
+    else result[label.slice(0, index)] = label.slice(index + 1);
+  }
+  return result;
+}
+
+/** Terminal size for a new tty container, when we have a terminal. */
+export function consoleSize(): [number, number] {
+  try {
+    const { rows, columns } = Deno.consoleSize();
+    return [rows, columns];
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** The POST /containers/create body for these flags. */
+export async function createRequest(
+  flags: Flags,
+  options: { detached: boolean },
+): Promise<{ name?: string; body: Record<string, unknown> }> {
+  const [image, ...command] = flags.positionals;
+  const attach = flags.list("attach").map((stream) => stream.toLowerCase());
+  for (const stream of attach) {
+    if (!["stdin", "stdout", "stderr"].includes(stream)) {
+      throw new UsageError(
+        `invalid argument "${stream}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`,
+      );
+    }
+  }
+  const interactive = flags.bool("interactive");
+  const tty = flags.bool("tty");
+  const attachAll = !options.detached && attach.length === 0;
+  const attachStdin = attach.includes("stdin") || (attachAll && interactive);
+  const env: string[] = [];
+  for (const file of flags.list("env-file")) env.push(...await readEnvFile(file));
+  for (const entry of flags.list("env")) {
+    const resolved = resolveEnv(entry);
+    if (resolved !== undefined) env.push(resolved);
+  }
+  const memoryText = flags.string("memory");
+  let memory = 0;
+  if (memoryText !== undefined) {
+    const parsed = parseSize(memoryText);
+    if (parsed === undefined) {
+      throw new UsageError(
+        `invalid argument "${memoryText}" for "-m, --memory" flag: invalid size`,
+      );
+    }
+    memory = parsed;
+  }
+  const entrypoint = flags.string("entrypoint");
+  const pull = flags.string("pull");
+  if (pull !== undefined && pull !== "never" && pull !== "missing") {
+    throw new UsageError(
+      `invalid pull option: '${pull}': must be one of "never" or "missing" for now`,
+    );
+  }
+  const body: Record<string, unknown> = {
+    Hostname: flags.string("hostname") ?? "",
+    User: flags.string("user") ?? "",
+    AttachStdin: attachStdin,
+    AttachStdout: attachAll || attach.includes("stdout"),
+    AttachStderr: attachAll || attach.includes("stderr"),
+    Tty: tty,
+    OpenStdin: interactive,
+    StdinOnce: interactive && attachStdin,
+    Env: env,
+    Cmd: command.length ? command : null,
+    Image: image,
+    WorkingDir: flags.string("workdir") ?? "",
+    Entrypoint: entrypoint === undefined ? null : entrypoint === "" ? [""] : [entrypoint],
+    Labels: parseLabels(flags.list("label")),
+    StopSignal: flags.string("stop-signal"),
+    StopTimeout: flags.int("stop-timeout"),
+    HostConfig: {
+      NetworkMode: flags.string("network") ?? flags.string("net") ?? "default",
+      AutoRemove: flags.bool("rm"),
+      Runtime: flags.string("runtime") ?? "",
+      LogConfig: {
+        Type: flags.string("log-driver") ?? "",
+        Config: parseLogOptions(flags.list("log-opt")),
+      },
+      RestartPolicy: { Name: flags.string("restart") ?? "no", MaximumRetryCount: 0 },
+      Memory: memory,
+      Ulimits: flags.list("ulimit").map(parseUlimit),
+      ConsoleSize: tty ? consoleSize() : [0, 0],
+    },
+  };
+  return { name: flags.string("name"), body };
+}

@@ -1,0 +1,259 @@
+/**
+ * A small HTTP/1.1 client on a unix socket: one request per connection,
+ * Content-Length, chunked and read-to-close bodies, streamed request bodies,
+ * and the 101 upgrade that hands over the raw connection (attach).
+ * @module
+ */
+
+/** A request. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** A JSON value, bytes, or a stream sent chunked. */
+  body?: unknown;
+  /** Ask for a protocol upgrade (`Upgrade: tcp`). */
+  upgrade?: boolean;
+}
+
+/** A response whose body may still be arriving. */
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: Map<string, string>;
+  /** The decoded body (for 101: the raw stream after the headers). */
+  body: ReadableStream<Uint8Array>;
+  /** The connection, for writing after an upgrade. */
+  conn: Deno.UnixConn;
+  text(): Promise<string>;
+  json<T = unknown>(): Promise<T>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) written += await conn.write(data.subarray(written));
+}
+
+/** Buffered reads from a connection. */
+class ConnReader {
+  #buffer = new Uint8Array(0);
+  #eof = false;
+
+  constructor(readonly conn: Deno.Conn) {}
+
+  async #fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = new Uint8Array(64 * 1024);
+    const count = await this.conn.read(chunk);
+    if (count === null) {
+      this.#eof = true;
+      return false;
+    }
+    const merged = new Uint8Array(this.#buffer.length + count);
+    merged.set(this.#buffer);
+    merged.set(chunk.subarray(0, count), this.#buffer.length);
+    this.#buffer = merged;
+    return true;
+  }
+
+  /** Bytes up to and including `delimiter`, or undefined at EOF. */
+  async readUntil(delimiter: string): Promise<Uint8Array | undefined> {
+    const needle = encoder.encode(delimiter);
+    for (;;) {
+      const index = indexOf(this.#buffer, needle);
+      if (index >= 0) return this.take(index + needle.length);
+      if (!(await this.#fill())) return undefined;
+    }
+  }
+
+  /** Exactly `count` bytes (fewer at EOF). */
+  async readExactly(count: number): Promise<Uint8Array> {
+    while (this.#buffer.length < count) if (!(await this.#fill())) break;
+    return this.take(Math.min(count, this.#buffer.length));
+  }
+
+  /** Whatever is buffered, else the next chunk; undefined at EOF. */
+  async readSome(): Promise<Uint8Array | undefined> {
+    if (this.#buffer.length === 0 && !(await this.#fill())) return undefined;
+    return this.take(this.#buffer.length);
+  }
+
+  take(count: number): Uint8Array {
+    const out = this.#buffer.slice(0, count);
+    this.#buffer = this.#buffer.subarray(count);
+    return out;
+  }
+}
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let index = 0; index <= haystack.length - needle.length; index++) {
+    for (let offset = 0; offset < needle.length; offset++) {
+      if (haystack[index + offset] !== needle[offset]) continue outer;
+    }
+    return index;
+  }
+  return -1;
+}
+
+function bodyStream(
+  reader: ConnReader,
+  headers: Map<string, string>,
+  kind: "none" | "raw" | "framed",
+): ReadableStream<Uint8Array> {
+  const chunked = headers.get("transfer-encoding")?.toLowerCase().includes("chunked");
+  const lengthHeader = headers.get("content-length");
+  let remaining = lengthHeader !== undefined ? Number(lengthHeader) : Infinity;
+  let chunkLeft = 0;
+  let finished = kind === "none";
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (finished) {
+        controller.close();
+        return;
+      }
+      try {
+        if (kind === "framed" && chunked) {
+          if (chunkLeft === 0) {
+            const line = await reader.readUntil("\r\n");
+            if (!line) throw new Error("connection closed inside a chunked body");
+            chunkLeft = parseInt(decoder.decode(line).trim().split(";")[0], 16);
+            if (Number.isNaN(chunkLeft)) throw new Error("malformed chunk size");
+            if (chunkLeft === 0) {
+              await reader.readUntil("\r\n"); // trailer end
+              finished = true;
+              controller.close();
+              return;
+            }
+          }
+          const data = await reader.readExactly(Math.min(chunkLeft, 64 * 1024));
+          if (data.length === 0) throw new Error("connection closed inside a chunk");
+          chunkLeft -= data.length;
+          if (chunkLeft === 0) await reader.readExactly(2); // CRLF after the chunk
+          controller.enqueue(data);
+          return;
+        }
+        if (remaining === 0) {
+          finished = true;
+          controller.close();
+          return;
+        }
+        const data = kind === "framed" && Number.isFinite(remaining)
+          ? await reader.readExactly(Math.min(remaining, 64 * 1024))
+          : await reader.readSome();
+        if (!data || data.length === 0) {
+          finished = true;
+          controller.close();
+          return;
+        }
+        remaining -= data.length;
+        controller.enqueue(data);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel() {
+      try {
+        reader.conn.close();
+      } catch {
+        // already closed
+      }
+    },
+  });
+}
+
+/** Send a request on a new connection to `socketPath`; resolves at the response headers. */
+export async function httpRequest(socketPath: string, request: HttpRequest): Promise<HttpResponse> {
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  try {
+    const headers: Record<string, string> = { Host: "berth", ...request.headers };
+    let body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+    if (request.body instanceof ReadableStream) {
+      body = request.body;
+      headers["Transfer-Encoding"] = "chunked";
+    } else if (request.body instanceof Uint8Array) {
+      body = request.body;
+    } else if (request.body !== undefined) {
+      body = encoder.encode(JSON.stringify(request.body));
+      headers["Content-Type"] ??= "application/json";
+    }
+    if (body instanceof Uint8Array) headers["Content-Length"] = String(body.length);
+    if (request.upgrade) {
+      headers["Connection"] = "Upgrade";
+      headers["Upgrade"] = "tcp";
+    } else {
+      headers["Connection"] = "close";
+    }
+    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    await writeAll(conn, encoder.encode(head + "\r\n"));
+    const reader = new ConnReader(conn);
+    const response = readResponse(reader, request);
+    if (body instanceof Uint8Array) await writeAll(conn, body);
+    else if (body) await sendChunked(conn, body, response);
+    return await response;
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+}
+
+/** Stream a body with chunked encoding; stops early if the server answers first. */
+async function sendChunked(
+  conn: Deno.Conn,
+  body: ReadableStream<Uint8Array>,
+  answered: Promise<unknown>,
+): Promise<void> {
+  let done = false;
+  answered.then(() => done = true, () => done = true);
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) break;
+      if (done) continue; // the server has answered (an error): drain quietly
+      if (value.length === 0) continue;
+      await writeAll(conn, encoder.encode(`${value.length.toString(16)}\r\n`));
+      await writeAll(conn, value);
+      await writeAll(conn, encoder.encode("\r\n"));
+    }
+    if (!done) await writeAll(conn, encoder.encode("0\r\n\r\n"));
+  } catch (error) {
+    if (!done) throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function readResponse(reader: ConnReader, request: HttpRequest): Promise<HttpResponse> {
+  const head = await reader.readUntil("\r\n\r\n");
+  if (!head) throw new Error("the daemon closed the connection without answering");
+  const lines = decoder.decode(head).split("\r\n");
+  const statusLine = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines[0]);
+  if (!statusLine) throw new Error(`malformed response: ${lines[0]}`);
+  const status = Number(statusLine[1]);
+  const headers = new Map<string, string>();
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) {
+      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+  }
+  const kind = status === 101
+    ? "raw"
+    : request.method === "HEAD" || status === 204 || status === 304
+    ? "none"
+    : "framed";
+  const body = bodyStream(reader, headers, kind);
+  return {
+    status,
+    statusText: statusLine[2],
+    headers,
+    body,
+    conn: reader.conn as Deno.UnixConn,
+    text: () => new Response(body).text(),
+    json: async () => JSON.parse(await new Response(body).text()),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * `berth ...`: the CLI. Global flags, then a subcommand; each subcommand
+ * lives in its own file under cli/commands and is loaded on demand.
+ * @module
+ */
+
+import { DEFAULT_HOST, parseUnixHost } from "../lib/host.ts";
+import { ApiClient } from "./api_client.ts";
+import type { Command } from "./command.ts";
+import { describeError } from "./errors.ts";
+import { Flags, type FlagSpec, helpText, parseFlags, UsageError } from "./flags.ts";
+import { errLine, outLine, StdoutClosed } from "./output.ts";
+
+const HELP_FLAG: FlagSpec = { name: "help", type: "bool", description: "Print usage" };
+
+type Loader = () => Promise<{ command: Command }>;
+
+const COMMANDS: Record<string, Loader> = {
+  run: () => import("./commands/run.ts"),
+  create: () => import("./commands/create.ts"),
+  start: () => import("./commands/start.ts"),
+  stop: () => import("./commands/stop.ts"),
+  kill: () => import("./commands/kill.ts"),
+  restart: () => import("./commands/restart.ts"),
+  rm: () => import("./commands/rm.ts"),
+  wait: () => import("./commands/wait.ts"),
+  ps: () => import("./commands/ps.ts"),
+  inspect: () => import("./commands/inspect.ts"),
+  logs: () => import("./commands/logs.ts"),
+  rename: () => import("./commands/rename.ts"),
+  pause: () => import("./commands/pause.ts"),
+  unpause: () => import("./commands/unpause.ts"),
+  import: () => import("./commands/import.ts"),
+  images: () => import("./commands/images.ts"),
+  tag: () => import("./commands/tag.ts"),
+  rmi: () => import("./commands/rmi.ts"),
+  version: () => import("./commands/version.ts"),
+  info: () => import("./commands/info.ts"),
+};
+
+/** `berth container ls` and friends map onto the top-level commands. */
+const MANAGEMENT: Record<string, Record<string, string>> = {
+  container: {
+    ls: "ps",
+    list: "ps",
+    ps: "ps",
+    rm: "rm",
+    remove: "rm",
+    inspect: "inspect",
+  },
+  image: { ls: "images", list: "images", rm: "rmi", remove: "rmi", import: "import", tag: "tag" },
+};
+
+const DESCRIPTIONS: [string, string][] = [
+  ["run", "Create and run a new container from an image"],
+  ["create", "Create a new container"],
+  ["start", "Start one or more stopped containers"],
+  ["stop", "Stop one or more running containers"],
+  ["kill", "Kill one or more running containers"],
+  ["restart", "Restart one or more containers"],
+  ["rm", "Remove one or more containers"],
+  ["wait", "Block until one or more containers stop, then print their exit codes"],
+  ["ps", "List containers"],
+  ["inspect", "Return low-level information on containers or images"],
+  ["logs", "Fetch the logs of a container"],
+  ["rename", "Rename a container"],
+  ["pause", "Pause all processes within one or more containers"],
+  ["unpause", "Unpause all processes within one or more containers"],
+  ["import", "Import the contents from a tarball to create a filesystem image"],
+  ["images", "List images"],
+  ["tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"],
+  ["rmi", "Remove one or more images"],
+  ["version", "Show the berth version information"],
+  ["info", "Display system-wide information"],
+  ["daemon", "Run the berth daemon"],
+];
+
+function mainHelp(): string {
+  const width = Math.max(...DESCRIPTIONS.map(([name]) => name.length));
+  return [
+    "Usage:  berth [OPTIONS] COMMAND",
+    "",
+    "A container engine: a daemon, this CLI, and one shim per container driving runc or crun.",
+    "",
+    "Commands:",
+    ...DESCRIPTIONS.map(([name, text]) => `  ${name.padEnd(width)}  ${text}`),
+    "",
+    "Global Options:",
+    "  -H, --host string   Daemon socket to connect to (default $BERTH_HOST or " + DEFAULT_HOST +
+    ")",
+    "  -v, --version       Print version information and quit",
+    "",
+    "Run 'berth COMMAND --help' for more information on a command.",
+  ].join("\n");
+}
+
+function envHost(): string | undefined {
+  try {
+    return Deno.env.get("BERTH_HOST") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run the CLI; returns the exit status. */
+export async function runCli(args: string[]): Promise<number> {
+  let host = envHost() ?? DEFAULT_HOST;
+  let index = 0;
+  for (; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === "-H" || arg === "--host") host = args[++index] ?? "";
+    else if (arg.startsWith("--host=")) host = arg.slice(7);
+    else if (arg.startsWith("-H") && arg.length > 2) host = arg.slice(2).replace(/^=/, "");
+    else if (arg === "-v" || arg === "--version") {
+      const { BERTH_VERSION } = await import("../protocol/version.ts");
+      outLine(`berth version ${BERTH_VERSION}`);
+      return 0;
+    } else if (arg === "-h" || arg === "--help") {
+      outLine(mainHelp());
+      return 0;
+    } else if (arg === "-D" || arg === "--debug") continue;
+    else break;
+  }
+  let [name, ...rest] = args.slice(index);
+  if (!name) {
+    outLine(mainHelp());
+    return 0;
+  }
+  const subcommands = MANAGEMENT[name];
+  if (subcommands) {
+    const [sub, ...subRest] = rest;
+    const target = sub === "inspect" && name === "image" ? "inspect" : subcommands[sub ?? ""];
+    if (!target && sub && COMMANDS[sub]) [name, rest] = [sub, subRest];
+    else if (!target) {
+      errLine(`berth: '${name} ${sub ?? ""}' is not a berth command.\nSee 'berth --help'`);
+      return 1;
+    } else {
+      [name, rest] = [
+        target,
+        name === "image" && sub === "inspect" ? ["--type", "image", ...subRest] : subRest,
+      ];
+    }
+  }
+  const loader = COMMANDS[name];
+  if (!loader) {
+    errLine(`berth: '${name}' is not a berth command.\nSee 'berth --help'`);
+    return 1;
+  }
+  const { command } = await loader();
+  let socketPath: string;
+  try {
+    socketPath = parseUnixHost(host);
+  } catch (error) {
+    errLine(`berth: ${describeError(error)}`);
+    return 125;
+  }
+  let flags: Flags;
+  try {
+    const specs = [...command.flags, HELP_FLAG];
+    flags = new Flags(
+      parseFlags(rest, specs, { stopAtPositional: command.stopAtPositional }),
+      specs,
+    );
+    if (flags.bool("help")) {
+      outLine(helpText(command.usage, command.description, command.flags));
+      return 0;
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    errLine(`${error.message}\nSee 'berth ${name} --help'.`);
+    return 125;
+  }
+  const count = flags.positionals.length;
+  if (
+    (command.minArgs !== undefined && count < command.minArgs) ||
+    (command.maxArgs !== undefined && count > command.maxArgs)
+  ) {
+    const wanted = command.minArgs === command.maxArgs
+      ? `exactly ${command.minArgs} argument${command.minArgs === 1 ? "" : "s"}`
+      : count < (command.minArgs ?? 0)
+      ? `at least ${command.minArgs} argument${command.minArgs === 1 ? "" : "s"}`
+      : `at most ${command.maxArgs} argument${command.maxArgs === 1 ? "" : "s"}`;
+    errLine(
+      `"berth ${name}" requires ${wanted}.\nSee 'berth ${name} --help'.\n\n` +
+        `Usage:  berth ${command.usage}\n\n${command.description}`,
+    );
+    return 1;
+  }
+  try {
+    return await command.run({ client: new ApiClient(host, socketPath), name }, flags);
+  } catch (error) {
+    if (error instanceof StdoutClosed) return 0;
+    errLine(describeError(error));
+    return 1;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Sizes as docker writes them (`10m`, `1.5g`, `512k`, `100`), in 1024-based
+ * units like docker's RAMInBytes; and durations and sizes for people. Pure:
+ * shared by the daemon and the CLI.
+ * @module
+ */
+
+const MULTIPLIERS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
+
+/** Parse a size; undefined when malformed. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  return Math.floor(Number(match[1]) * MULTIPLIERS[match[2].toLowerCase()]);
+}
+
+/** Docker's HumanDuration: "Less than a second", "About a minute", "3 hours". */
+export function humanDuration(milliseconds: number): string {
+  const seconds = Math.floor(milliseconds / 1000);
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(seconds / 3600);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(seconds / 3600 / 24 / 365)} years`;
+}
+
+/** Docker's HumanSize (decimal units): "4.26MB", "1.2GB". */
+export function humanSize(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))}${units[unit]}`;
+}

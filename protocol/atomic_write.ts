@@ -1,0 +1,38 @@
+/**
+ * Crash-safe file replacement, shared by the shim and the daemon.
+ * @module
+ */
+
+let counter = 0;
+
+/**
+ * Replace `path` with `data` atomically: write a temp file beside it, fsync
+ * it, then rename it over `path`. A reader sees the old file or the new one,
+ * never a partial write, even if the writer is killed halfway.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const temp = `${path}.tmp-${Deno.pid}-${++counter}`;
+  const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o600 });
+  try {
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.sync();
+  } catch (error) {
+    file.close();
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  file.close();
+  try {
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** {@link writeFileAtomic} for a JSON value. */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,0 +1,173 @@
+/**
+ * The contract between the berth daemon and its per-container shim.
+ *
+ * Everything a daemon and a shim exchange is defined here and described in
+ * docs/shim-protocol.md: the argv, the files in the shim's state directory,
+ * and the newline-delimited JSON messages on the control socket. A newer
+ * daemon must keep managing containers started by an older shim, so fields
+ * are only ever added, and every record carries the protocol version it was
+ * written with.
+ *
+ * This module imports nothing: the shim depends on Deno and this file only.
+ * @module
+ */
+
+/** Version of the protocol spoken by this build (shim and daemon). */
+export const PROTOCOL_VERSION = 1;
+
+/** Files inside a shim's state directory. */
+export const SHIM_FILES = {
+  /** ShimConfig written by the daemon before it spawns the shim. */
+  config: "shim.json",
+  /** The shim's own pid, written atomically once it is up. */
+  shimPid: "shim.pid",
+  /** The container init's pid, written by the OCI runtime (`--pid-file`). */
+  initPid: "init.pid",
+  /** Control socket served by the shim (newline-delimited JSON). */
+  control: "control.sock",
+  /** Attach socket served by the shim (mode 0600). */
+  attach: "attach.sock",
+  /** Console socket the runtime sends the pty master to (tty containers). */
+  console: "console.sock",
+  /** The runtime's own log (`--log ... --log-format json`). */
+  runtimeLog: "runtime.log",
+  /** ExitRecord, written atomically when the container has exited. */
+  exit: "exit.json",
+  /** The shim's diagnostics. */
+  shimLog: "shim.log",
+} as const;
+
+/** How the container's output is logged (docker json-file semantics). */
+export interface LogConfig {
+  /** Path of the current log file; rotated files are `path.1` .. `path.N-1`. */
+  path: string;
+  /** Rotate when the file would grow past this many bytes; 0 = never. */
+  maxSize: number;
+  /** Number of files kept, the current one included (>= 1). */
+  maxFiles: number;
+}
+
+/** What the daemon tells a shim to run; `shim.json` in the state dir. */
+export interface ShimConfig {
+  protocol: number;
+  /** Container id; also the runtime's container id. */
+  id: string;
+  /** Absolute path of the OCI bundle (holds config.json). */
+  bundle: string;
+  /** Absolute path of the shim's state directory. */
+  stateDir: string;
+  runtime: {
+    /** Registered runtime name (runc, crun, ...). */
+    name: string;
+    /** Absolute path of the runtime binary. */
+    path: string;
+    /** The runtime's `--root` (its state directory). */
+    root: string;
+  };
+  /** Allocate a pty (the runtime sends its master over the console socket). */
+  tty: boolean;
+  /** Keep the container's stdin open (a pipe, or the pty). */
+  openStdin: boolean;
+  /** Close stdin after the first attacher that holds it detaches. */
+  stdinOnce: boolean;
+  /** Initial console size for tty containers. */
+  consoleSize?: { rows: number; cols: number };
+  log: LogConfig;
+  /**
+   * A cgroup file with an `oom_kill N` line (v1 memory.oom_control or v2
+   * memory.events), read before the runtime deletes the container.
+   */
+  oomEventsPath?: string;
+  /** Absolute path of libc, for FFI. */
+  libcPath: string;
+  /** Attach limits; defaults apply when absent (older daemons). */
+  attach?: { maxAttachers: number; queueBytes: number };
+}
+
+/** Default attach limits. */
+export const DEFAULT_ATTACH_LIMITS = { maxAttachers: 16, queueBytes: 8 * 1024 * 1024 };
+
+/** First line a client sends on the attach socket: the streams it wants. */
+export interface AttachRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** The shim's answer to an AttachRequest; then output frames follow. */
+export type AttachReply = { ok: true } | { ok: false; error: string };
+
+/** Stream ids in attach frames (docker's multiplexed framing). */
+export const ATTACH_STREAM_IDS = { stdin: 0, stdout: 1, stderr: 2 } as const;
+
+/** The first and only line a shim writes on its stdout, then it closes it. */
+export type ShimHandshake =
+  | { protocol: number; ok: true; pid: number; shimPid: number }
+  | { protocol: number; ok: false; error: string };
+
+/** Written by the shim once the container has exited (`exit.json`). */
+export interface ExitRecord {
+  protocol: number;
+  id: string;
+  /** Pid of the container's init on the host. */
+  pid: number;
+  /** Exit status: the code, or 128+n when killed by signal n. */
+  exitCode: number;
+  /** Signal number that killed the init, if any. */
+  signal?: number;
+  /** True when the cgroup recorded an OOM kill. */
+  oomKilled: boolean;
+  /** RFC 3339 time with nanoseconds. */
+  exitedAt: string;
+}
+
+/** Lifecycle of a container as the shim sees it. */
+export type ShimContainerState = "creating" | "created" | "exited";
+
+/** A container's status as reported by a shim. */
+export interface ShimStatus {
+  id: string;
+  state: ShimContainerState;
+  pid?: number;
+  exit?: ExitRecord;
+}
+
+/** Requests a client sends on the control socket. */
+export type ControlRequest =
+  | { seq: number; op: "hello"; protocol: number }
+  | { seq: number; op: "status"; id: string };
+
+/** Replies and events the shim sends on the control socket. */
+export type ControlMessage =
+  | {
+    seq: number;
+    ok: true;
+    hello?: { protocol: number; shimPid: number; ids: string[] };
+    status?: ShimStatus;
+  }
+  | { seq: number; ok: false; error: string }
+  | { event: "exit"; id: string; exit: ExitRecord };
+
+/** Split a byte stream into newline-delimited JSON values. */
+export class JsonLineDecoder<T> {
+  #pending = "";
+  #decoder = new TextDecoder();
+
+  /** Feed bytes; returns the complete values they finish. */
+  push(chunk: Uint8Array): T[] {
+    this.#pending += this.#decoder.decode(chunk, { stream: true });
+    const values: T[] = [];
+    let newline: number;
+    while ((newline = this.#pending.indexOf("\n")) >= 0) {
+      const line = this.#pending.slice(0, newline).trim();
+      this.#pending = this.#pending.slice(newline + 1);
+      if (line) values.push(JSON.parse(line) as T);
+    }
+    return values;
+  }
+}
+
+/** Encode one message as a JSON line. */
+export function encodeJsonLine(message: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(message) + "\n");
+}

@@ -1,0 +1,75 @@
+/**
+ * POST /containers/{id}/attach: the HTTP upgrade (101, `Upgrade: tcp`)
+ * and then raw bytes: docker's multiplexed framing without a tty, raw with
+ * one. Without an Upgrade header the output streams as the response body.
+ * @module
+ */
+
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { checkAttachable, runAttachSession } from "../../containers/attach.ts";
+import { readLog } from "../../logs/json_log_reader.ts";
+import type { DaemonContext } from "../../daemon_context.ts";
+import { BadRequest } from "../../errors.ts";
+import { queryBool } from "../http.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../stream_framing.ts";
+
+/** A hijacked request: the raw connection after the request head. */
+export interface HijackRequest {
+  context: DaemonContext;
+  req: IncomingMessage;
+  socket: Duplex;
+  params: string[];
+  query: URLSearchParams;
+  /** Send the success head (101, or 200 without an upgrade); the stream follows. */
+  respond(contentType: string): void;
+}
+
+/** Send the container's log so far (the `logs=1` parameter). */
+async function replayLogs(
+  socket: Duplex,
+  path: string,
+  maxFiles: number,
+  tty: boolean,
+  options: { stdout: boolean; stderr: boolean },
+): Promise<void> {
+  const encoder = new TextEncoder();
+  for await (
+    const record of readLog(path, maxFiles, {
+      follow: false,
+      stopped: Promise.resolve(),
+      signal: new AbortController().signal,
+    })
+  ) {
+    if (!options[record.stream]) continue;
+    const payload = encoder.encode(record.text);
+    socket.write(tty ? payload : frame(record.stream, payload));
+  }
+}
+
+/** POST /containers/{id}/attach, hijacked. */
+export async function attach(
+  { context, socket, params, query, respond }: HijackRequest,
+): Promise<void> {
+  const container = context.containers.get(params[0]);
+  checkAttachable(container);
+  const options = {
+    stdin: queryBool(query, "stdin"),
+    stdout: queryBool(query, "stdout"),
+    stderr: queryBool(query, "stderr"),
+  };
+  const stream = queryBool(query, "stream");
+  const logs = queryBool(query, "logs");
+  if (!stream && !logs) throw new BadRequest("attach needs stream=1 or logs=1");
+  const tty = container.record.config.Tty;
+  respond(tty ? RAW_STREAM : MULTIPLEXED);
+  if (logs) {
+    const maxFiles = Number(container.record.hostConfig.LogConfig.Config["max-file"] ?? 1);
+    await replayLogs(socket, container.paths.log, maxFiles, tty, options);
+  }
+  if (!stream) {
+    socket.end();
+    return;
+  }
+  await runAttachSession(context, container, socket, options);
+}

@@ -1,0 +1,189 @@
+/**
+ * The /containers routes: each handler parses its parameters and calls one
+ * container operation.
+ * @module
+ */
+
+import { parseRfc3339 } from "../../../protocol/timestamp.ts";
+import { createContainer, type CreateRequest } from "../../containers/create.ts";
+import { inspectContainer } from "../../containers/inspect.ts";
+import { killContainer, signalParameter } from "../../containers/kill.ts";
+import { listContainers, parseFilters } from "../../containers/list.ts";
+import { pauseContainer, unpauseContainer } from "../../containers/pause.ts";
+import { removeContainer } from "../../containers/remove.ts";
+import { renameContainer } from "../../containers/rename.ts";
+import { restartContainer } from "../../containers/restart.ts";
+import { startContainer } from "../../containers/start.ts";
+import { stopContainer } from "../../containers/stop.ts";
+import { parseWaitCondition, prepareWait } from "../../containers/wait.ts";
+import { BadRequest } from "../../errors.ts";
+import { readLog } from "../../logs/json_log_reader.ts";
+import {
+  type ApiRequest,
+  commonHeaders,
+  queryBool,
+  queryInt,
+  readJson,
+  writeChunk,
+} from "../http.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../stream_framing.ts";
+
+const NO_CONTENT = { status: 204 };
+
+/** POST /containers/create?name= */
+export async function create({ context, req, query }: ApiRequest) {
+  const body = await readJson(req);
+  const container = await createContainer(
+    context,
+    query.get("name") || undefined,
+    body as CreateRequest,
+  );
+  return { status: 201, body: { Id: container.id, Warnings: [] } };
+}
+
+/** GET /containers/json */
+export function list({ context, query }: ApiRequest) {
+  return {
+    status: 200,
+    body: listContainers(context, {
+      all: queryBool(query, "all"),
+      limit: queryInt(query, "limit") ?? -1,
+      filters: parseFilters(query.get("filters")),
+    }),
+  };
+}
+
+/** GET /containers/{id}/json */
+export function inspect({ context, params }: ApiRequest) {
+  return { status: 200, body: inspectContainer(context, context.containers.get(params[0])) };
+}
+
+/** POST /containers/{id}/start */
+export async function start({ context, params }: ApiRequest) {
+  await startContainer(context, context.containers.get(params[0]));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/stop?t= */
+export async function stop({ context, params, query }: ApiRequest) {
+  await stopContainer(context, context.containers.get(params[0]), queryInt(query, "t"));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/kill?signal= */
+export async function kill({ context, params, query }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  await killContainer(context, container, signalParameter(query.get("signal")));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/restart?t= */
+export async function restart({ context, params, query }: ApiRequest) {
+  await restartContainer(context, context.containers.get(params[0]), queryInt(query, "t"));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/pause */
+export async function pause({ context, params }: ApiRequest) {
+  await pauseContainer(context, context.containers.get(params[0]));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/unpause */
+export async function unpause({ context, params }: ApiRequest) {
+  await unpauseContainer(context, context.containers.get(params[0]));
+  return NO_CONTENT;
+}
+
+/** POST /containers/{id}/rename?name= */
+export async function rename({ context, params, query }: ApiRequest) {
+  const name = query.get("name");
+  if (!name) throw new BadRequest("name is required");
+  await renameContainer(context, context.containers.get(params[0]), name);
+  return NO_CONTENT;
+}
+
+/** DELETE /containers/{id}?force= */
+export async function remove({ context, params, query }: ApiRequest) {
+  await removeContainer(context, context.containers.get(params[0]), {
+    force: queryBool(query, "force"),
+  });
+  return NO_CONTENT;
+}
+
+/**
+ * POST /containers/{id}/wait?condition=. The headers go out as soon as the
+ * waiter is registered; the body when the condition holds.
+ */
+export async function wait({ context, params, query, res, signal }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const waiter = prepareWait(container, parseWaitCondition(query.get("condition")));
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+  res.flushHeaders();
+  const gone = new Promise<undefined>((resolve) =>
+    signal.addEventListener("abort", () => resolve(undefined))
+  );
+  const result = await Promise.race([waiter.promise, gone]);
+  waiter.cancel();
+  if (result) res.end(JSON.stringify(result) + "\n");
+  else res.destroy();
+}
+
+/** A since/until parameter: unix seconds (fractional) or RFC 3339; epoch ms. */
+export function timeParameter(text: string | null, name: string): number | undefined {
+  if (!text || text === "0") return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const parsed = parseRfc3339(text);
+  if (Number.isNaN(parsed)) throw new BadRequest(`invalid value for ${name}: ${text}`);
+  return parsed;
+}
+
+/** The tail parameter: a count, or undefined for all. */
+export function tailParameter(text: string | null): number | undefined {
+  if (text === null || text === "" || text === "all") return undefined;
+  if (!/^\d+$/.test(text)) throw new BadRequest(`invalid value for tail: ${text}`);
+  return Number(text);
+}
+
+/** GET /containers/{id}/logs */
+export async function logs({ context, params, query, res, signal }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const wantStdout = queryBool(query, "stdout");
+  const wantStderr = queryBool(query, "stderr");
+  if (!wantStdout && !wantStderr) {
+    throw new BadRequest("Bad parameters: you must choose at least one stream");
+  }
+  const options = {
+    follow: queryBool(query, "follow"),
+    timestamps: queryBool(query, "timestamps"),
+    tail: tailParameter(query.get("tail")),
+    since: timeParameter(query.get("since"), "since"),
+    until: timeParameter(query.get("until"), "until"),
+  };
+  const tty = container.record.config.Tty;
+  const stopped = container.isRunning
+    ? container.once((event) => event === "exit" || event === "removed").promise.then(() => {})
+    : Promise.resolve();
+  const maxFiles = Number(container.record.hostConfig.LogConfig.Config["max-file"] ?? 1);
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": tty ? RAW_STREAM : MULTIPLEXED });
+  res.flushHeaders();
+  const encoder = new TextEncoder();
+  try {
+    for await (
+      const record of readLog(container.paths.log, maxFiles, {
+        ...options,
+        follow: options.follow,
+        stopped,
+        signal,
+      })
+    ) {
+      if (record.stream === "stdout" ? !wantStdout : !wantStderr) continue;
+      const text = options.timestamps ? `${record.time} ${record.text}` : record.text;
+      const payload = encoder.encode(text);
+      await writeChunk(res, tty ? payload : frame(record.stream, payload));
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What API handlers share: the request type, and helpers to read bodies and
+ * parameters and to answer in docker's shapes.
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { BERTH_VERSION } from "../../protocol/version.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { ApiError, BadRequest } from "../errors.ts";
+import { errorMessage } from "../logger.ts";
+
+/** The newest API version berth speaks. */
+export const API_VERSION = "1.47";
+/** The oldest API version berth accepts. */
+export const MIN_API_VERSION = "1.24";
+
+/** One API request as handlers see it. */
+export interface ApiRequest {
+  context: DaemonContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+  /** API version of the request (from the path, else the newest). */
+  version: string;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+}
+
+/** What a handler returns: a JSON body, or nothing when it answered itself. */
+export type ApiResult = { status: number; body?: unknown } | void;
+
+/** A route handler. */
+export type Handler = (request: ApiRequest) => Promise<ApiResult> | ApiResult;
+
+export function compareVersions(a: string, b: string): number {
+  const [aMajor, aMinor] = a.split(".").map(Number);
+  const [bMajor, bMinor] = b.split(".").map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
+
+/** Headers docker sends on every answer. */
+export function commonHeaders(): Record<string, string> {
+  return {
+    "Api-Version": API_VERSION,
+    "Docker-Experimental": "false",
+    "Ostype": "linux",
+    "Server": `Berth/${BERTH_VERSION} (linux)`,
+  };
+}
+
+/** Answer with JSON. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body) + "\n";
+  res.writeHead(status, {
+    ...commonHeaders(),
+    "Content-Type": "application/json",
+    "Content-Length": String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+/** Answer an error in docker's shape. */
+export function sendError(res: ServerResponse, error: unknown): void {
+  const status = error instanceof ApiError ? error.status : 500;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (status === 304) {
+    res.writeHead(304, commonHeaders());
+    res.end();
+    return;
+  }
+  sendJson(res, status, { message: errorMessage(error) });
+}
+
+/** Write to a response, waiting when the client is slow. */
+export function writeChunk(res: ServerResponse, chunk: Uint8Array | string): Promise<void> {
+  if (res.destroyed) return Promise.reject(new Error("client went away"));
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error("client went away"));
+    };
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
+
+/** The request body as JSON (400 when malformed); `{}` when empty. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequest(`invalid JSON in the request body: ${errorMessage(error)}`);
+  }
+}
+
+/** The request body as a web stream. */
+export function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** Boolean query parameter as docker reads them (1, true, True). */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null) return false;
+  return !["", "0", "false", "False", "FALSE", "no"].includes(value);
+}
+
+/** Integer query parameter; 400 when malformed. */
+export function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null || value === "") return undefined;
+  if (!/^-?\d+$/.test(value)) throw new BadRequest(`invalid value for ${name}: ${value}`);
+  return Number(value);
+}

@@ -1,0 +1,92 @@
+/**
+ * The route table: every API route maps to one handler, and every handler
+ * to one operation.
+ * @module
+ */
+
+import * as attach from "./handlers/attach.ts";
+import * as containers from "./handlers/containers.ts";
+import * as images from "./handlers/images.ts";
+import * as system from "./handlers/system.ts";
+import type { Handler } from "./http.ts";
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const ID = "([^/]+)";
+const NAME = "(.+)";
+
+function route(method: string, path: string, handler: Handler): Route {
+  return { method, pattern: new RegExp(`^${path}$`), handler };
+}
+
+const ROUTES: Route[] = [
+  route("GET", "/_ping", system.ping),
+  route("HEAD", "/_ping", system.ping),
+  route("GET", "/version", system.version),
+  route("GET", "/info", system.info),
+
+  route("POST", "/containers/create", containers.create),
+  route("GET", "/containers/json", containers.list),
+  route("GET", `/containers/${ID}/json`, containers.inspect),
+  route("POST", `/containers/${ID}/start`, containers.start),
+  route("POST", `/containers/${ID}/stop`, containers.stop),
+  route("POST", `/containers/${ID}/kill`, containers.kill),
+  route("POST", `/containers/${ID}/restart`, containers.restart),
+  route("POST", `/containers/${ID}/wait`, containers.wait),
+  route("POST", `/containers/${ID}/pause`, containers.pause),
+  route("POST", `/containers/${ID}/unpause`, containers.unpause),
+  route("POST", `/containers/${ID}/rename`, containers.rename),
+  route("GET", `/containers/${ID}/logs`, containers.logs),
+  route("DELETE", `/containers/${ID}`, containers.remove),
+
+  route("POST", "/images/create", images.create),
+  route("GET", "/images/json", images.list),
+  route("GET", `/images/${NAME}/json`, images.inspect),
+  route("POST", `/images/${NAME}/tag`, images.tag),
+  route("DELETE", `/images/${NAME}`, images.remove),
+];
+
+/** A route whose handler takes over the connection (attach, exec start). */
+interface HijackRoute {
+  method: string;
+  pattern: RegExp;
+  handler: (request: attach.HijackRequest) => Promise<void>;
+}
+
+const HIJACK_ROUTES: HijackRoute[] = [
+  { method: "POST", pattern: new RegExp(`^/containers/${ID}/attach$`), handler: attach.attach },
+];
+
+/** The hijack handler for a request, if it is one. */
+export function findHijackRoute(
+  method: string,
+  path: string,
+): { handler: HijackRoute["handler"]; params: string[] } | undefined {
+  for (const candidate of HIJACK_ROUTES) {
+    if (candidate.method !== method) continue;
+    const match = candidate.pattern.exec(path);
+    if (match) {
+      return { handler: candidate.handler, params: match.slice(1).map(decodeURIComponent) };
+    }
+  }
+  return undefined;
+}
+
+/** The handler for a request, with the path's captured parameters. */
+export function findRoute(
+  method: string,
+  path: string,
+): { handler: Handler; params: string[] } | undefined {
+  for (const candidate of ROUTES) {
+    if (candidate.method !== method) continue;
+    const match = candidate.pattern.exec(path);
+    if (match) {
+      return { handler: candidate.handler, params: match.slice(1).map(decodeURIComponent) };
+    }
+  }
+  return undefined;
+}

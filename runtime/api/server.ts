@@ -1,0 +1,165 @@
+/**
+ * The Docker Engine API over a unix socket. node:http because it can hand
+ * over the raw connection after a 101 (attach and exec need that) and handles
+ * keep-alive and chunked bodies; the routes are in routes.ts.
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Duplex } from "node:stream";
+import type { DaemonContext } from "../daemon_context.ts";
+import { ApiError, BadRequest } from "../errors.ts";
+import { errorMessage, log } from "../logger.ts";
+import {
+  API_VERSION,
+  commonHeaders,
+  compareVersions,
+  MIN_API_VERSION,
+  sendError,
+  sendJson,
+} from "./http.ts";
+import { findHijackRoute, findRoute } from "./routes.ts";
+
+/** Path without the version prefix, and the version (the newest when absent). */
+function splitVersion(url: URL): { path: string; version: string } {
+  const versioned = /^\/v(\d+\.\d+)(\/.*)$/.exec(url.pathname);
+  if (!versioned) return { path: url.pathname, version: API_VERSION };
+  const version = versioned[1];
+  if (compareVersions(version, API_VERSION) > 0) {
+    throw new BadRequest(
+      `client version ${version} is too new. Maximum supported API version is ${API_VERSION}`,
+    );
+  }
+  if (compareVersions(version, MIN_API_VERSION) < 0) {
+    throw new BadRequest(
+      `client version ${version} is too old. Minimum supported API version is ` +
+        `${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
+  }
+  return { path: versioned[2], version };
+}
+
+function logFailure(url: URL, error: unknown): void {
+  if (!(error instanceof ApiError) || error.status >= 500) {
+    log.error("request failed", { path: url.pathname, error: errorMessage(error) });
+  }
+}
+
+async function dispatch(context: DaemonContext, req: IncomingMessage, res: ServerResponse) {
+  const controller = new AbortController();
+  res.on("close", () => controller.abort());
+  const url = new URL(req.url ?? "/", "http://berth");
+  log.debug("request", { method: req.method, path: url.pathname + url.search });
+  try {
+    const { path, version } = splitVersion(url);
+    const method = req.method ?? "GET";
+    const hijack = findHijackRoute(method, path);
+    if (hijack) {
+      // No Upgrade header: stream the session as the response body.
+      const socket = Duplex.from({ readable: req, writable: res });
+      await hijack.handler({
+        context,
+        req,
+        socket,
+        params: hijack.params,
+        query: url.searchParams,
+        respond: (contentType) => {
+          res.writeHead(200, { ...commonHeaders(), "Content-Type": contentType });
+          res.flushHeaders();
+        },
+      });
+      return;
+    }
+    const route = findRoute(method, path);
+    if (!route) throw new ApiError(404, `page not found: ${method} ${url.pathname}`);
+    const result = await route.handler({
+      context,
+      req,
+      res,
+      params: route.params,
+      query: url.searchParams,
+      version,
+      signal: controller.signal,
+    });
+    if (result) {
+      if (result.body === undefined) {
+        res.writeHead(result.status, commonHeaders());
+        res.end();
+      } else sendJson(res, result.status, result.body);
+    }
+  } catch (error) {
+    logFailure(url, error);
+    sendError(res, error);
+  }
+}
+
+/** An error answer written by hand on a connection node:http has let go of. */
+function rawError(socket: Duplex, error: unknown): void {
+  const status = error instanceof ApiError ? error.status : 500;
+  const body = JSON.stringify({ message: errorMessage(error) }) + "\n";
+  socket.end(
+    `HTTP/1.1 ${status} ${
+      status === 404 ? "Not Found" : status === 409 ? "Conflict" : "Error"
+    }\r\n` +
+      "Content-Type: application/json\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      "Connection: close\r\n\r\n" + body,
+  );
+}
+
+async function dispatchUpgrade(
+  context: DaemonContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Uint8Array,
+) {
+  const url = new URL(req.url ?? "/", "http://berth");
+  log.debug("upgrade request", { method: req.method, path: url.pathname + url.search });
+  let responded = false;
+  try {
+    const { path } = splitVersion(url);
+    const hijack = findHijackRoute(req.method ?? "GET", path);
+    if (!hijack) throw new BadRequest(`${url.pathname} does not take an upgrade`);
+    if (head.length > 0) socket.unshift(head);
+    await hijack.handler({
+      context,
+      req,
+      socket,
+      params: hijack.params,
+      query: url.searchParams,
+      respond: (contentType) => {
+        responded = true;
+        socket.write(
+          "HTTP/1.1 101 UPGRADED\r\n" +
+            `Content-Type: ${contentType}\r\n` +
+            "Connection: Upgrade\r\n" +
+            "Upgrade: tcp\r\n\r\n",
+        );
+      },
+    });
+  } catch (error) {
+    logFailure(url, error);
+    if (responded) socket.destroy();
+    else rawError(socket, error);
+  }
+}
+
+/** Serve the API on a unix socket (mode 0660); resolves once listening. */
+export async function serveApi(context: DaemonContext, socketPath: string): Promise<Server> {
+  await Deno.remove(socketPath).catch(() => {});
+  const server = createServer((req, res) => {
+    dispatch(context, req, res);
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Uint8Array) => {
+    dispatchUpgrade(context, req, socket, head);
+  });
+  server.keepAliveTimeout = 0;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve());
+  });
+  await Deno.chmod(socketPath, 0o660);
+  return server;
+}

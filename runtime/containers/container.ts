@@ -1,0 +1,221 @@
+/**
+ * A container as the daemon keeps it: the record persisted under
+ * `<root>/containers/<id>/container.json` (docker's Config, HostConfig and
+ * State shapes) and the in-memory parts (operation lock, state changes).
+ * @module
+ */
+
+import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
+import { ZERO_TIME } from "../../protocol/timestamp.ts";
+
+/** Docker's container Config. */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Healthcheck?: unknown;
+  Image: string;
+  Volumes: Record<string, Record<string, never>> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+/** One rlimit as the API spells it. */
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+/** The parts of docker's HostConfig berth honours (others are kept as sent). */
+export interface HostConfig {
+  NetworkMode: string;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  AutoRemove: boolean;
+  Runtime: string;
+  RestartPolicy: { Name: string; MaximumRetryCount: number };
+  Memory: number;
+  Ulimits: Ulimit[] | null;
+  ConsoleSize: [number, number];
+  [key: string]: unknown;
+}
+
+/** Docker's container statuses. */
+export type ContainerStatus =
+  | "created"
+  | "running"
+  | "paused"
+  | "restarting"
+  | "removing"
+  | "exited"
+  | "dead";
+
+/** Docker's State object. */
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  OOMKilled: boolean;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+/** What is persisted for a container. */
+export interface ContainerRecord {
+  /** Version of this record's layout. */
+  version: 1;
+  id: string;
+  /** Without the leading "/". */
+  name: string;
+  created: string;
+  /** The resolved command: entrypoint and cmd. */
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** `sha256:...` of the image. */
+  imageId: string;
+  /** Diff IDs of the image's layers, bottom first. */
+  layers: string[];
+  /** Registered runtime name. */
+  runtime: string;
+  state: ContainerState;
+  restartCount: number;
+  /** Protocol of the shim running the container, while one is. */
+  shimProtocol?: number;
+}
+
+/** A fresh state for a created container. */
+export function createdState(): ContainerState {
+  return {
+    Status: "created",
+    Pid: 0,
+    ExitCode: 0,
+    Error: "",
+    OOMKilled: false,
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+  };
+}
+
+/** A simple async mutex: operations on one container run one at a time. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Run `task` once every earlier task has finished. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task);
+    this.#tail = result.then(() => {}, () => {});
+    return result;
+  }
+}
+
+/** A container's files under the daemon root. */
+export interface ContainerPaths {
+  dir: string;
+  record: string;
+  bundle: string;
+  spec: string;
+  upper: string;
+  work: string;
+  rootfs: string;
+  log: string;
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
+}
+
+/** Where a container's files live. */
+export function containerPaths(root: string, id: string): ContainerPaths {
+  const dir = `${root}/containers/${id}`;
+  return {
+    dir,
+    record: `${dir}/container.json`,
+    bundle: `${dir}/bundle`,
+    spec: `${dir}/bundle/config.json`,
+    upper: `${dir}/fs/upper`,
+    work: `${dir}/fs/work`,
+    rootfs: `${dir}/fs/merged`,
+    log: `${dir}/${id}-json.log`,
+    hostname: `${dir}/hostname`,
+    hosts: `${dir}/hosts`,
+    resolvConf: `${dir}/resolv.conf`,
+  };
+}
+
+/** A change of a container's state, for waiters. */
+export type ContainerEvent = "exit" | "start" | "removed";
+
+/** A container: its record plus what only lives in memory. */
+export class Container {
+  record: ContainerRecord;
+  readonly paths: ContainerPaths;
+  readonly lock = new Mutex();
+  /** Set while a removal runs, so that nothing restarts or re-removes it. */
+  removing = false;
+  /** Attach sessions waiting for the next start (called with the shim's state dir). */
+  readonly pendingAttaches = new Set<(stateDir: string) => Promise<void>>();
+  #listeners = new Set<(event: ContainerEvent) => void>();
+
+  constructor(record: ContainerRecord, root: string) {
+    this.record = record;
+    this.paths = containerPaths(root, record.id);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  get state(): ContainerState {
+    return this.record.state;
+  }
+
+  /** Running or paused: a live init exists. */
+  get isRunning(): boolean {
+    return this.state.Status === "running" || this.state.Status === "paused";
+  }
+
+  /** Persist the record atomically. */
+  save(): Promise<void> {
+    return writeJsonAtomic(this.paths.record, this.record);
+  }
+
+  /** Tell waiters about a state change. */
+  emit(event: ContainerEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  /** Resolve at the first event that `accept` takes; returns an unsubscribe. */
+  once(
+    accept: (event: ContainerEvent) => boolean,
+  ): { promise: Promise<ContainerEvent>; cancel(): void } {
+    let listener!: (event: ContainerEvent) => void;
+    const promise = new Promise<ContainerEvent>((resolve) => {
+      listener = (event) => {
+        if (!accept(event)) return;
+        this.#listeners.delete(listener);
+        resolve(event);
+      };
+      this.#listeners.add(listener);
+    });
+    return { promise, cancel: () => this.#listeners.delete(listener) };
+  }
+}

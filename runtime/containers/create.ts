@@ -1,0 +1,248 @@
+/**
+ * POST /containers/create: validate the request, merge it with the image's
+ * defaults, and persist a container in the "created" state. Nothing runs
+ * yet; a failure leaves nothing behind.
+ * @module
+ */
+
+import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
+import { parseSize } from "../../lib/units.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { BadRequest } from "../errors.ts";
+import { newId, randomName, validateContainerName } from "../ids.ts";
+import type { Image } from "../images/image_store.ts";
+import { containerRlimits } from "../oci/rlimits.ts";
+import { parseSignal } from "../signals.ts";
+import {
+  Container,
+  type ContainerConfig,
+  containerPaths,
+  type ContainerRecord,
+  createdState,
+  type HostConfig,
+} from "./container.ts";
+
+/** The request body of POST /containers/create (docker's shape). */
+export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> };
+
+/** Create a container; returns it once its record is on disk. */
+export async function createContainer(
+  context: DaemonContext,
+  requestedName: string | undefined,
+  request: CreateRequest,
+): Promise<Container> {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    throw new BadRequest("the request body must be a JSON object");
+  }
+  if (!request.Image || typeof request.Image !== "string") {
+    throw new BadRequest("Config.Image is required");
+  }
+  const image = context.images.resolve(request.Image);
+  const id = newId();
+  const config = mergeConfig(request, image, id);
+  const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
+  const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (command.length === 0) throw new BadRequest("No command specified");
+
+  let name: string;
+  if (requestedName) {
+    const valid = validateContainerName(requestedName);
+    if (!valid) {
+      throw new BadRequest(
+        `Invalid container name (${requestedName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      );
+    }
+    name = valid;
+  } else {
+    do name = randomName(); while (!context.containers.nameFree(name));
+  }
+  context.containers.reserveName(name, id);
+
+  const record: ContainerRecord = {
+    version: 1,
+    id,
+    name,
+    created: formatRfc3339Nano(preciseNow()),
+    path: command[0],
+    args: command.slice(1),
+    config,
+    hostConfig,
+    imageId: image.id,
+    layers: image.config.rootfs.diff_ids,
+    runtime: hostConfig.Runtime,
+    state: createdState(),
+    restartCount: 0,
+  };
+  const paths = containerPaths(context.flags.root, id);
+  try {
+    for (const dir of [paths.bundle, paths.upper, paths.work, paths.rootfs]) {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+    const container = new Container(record, context.flags.root);
+    await container.save();
+    context.containers.add(container);
+    return container;
+  } catch (error) {
+    context.containers.releaseName(name, id);
+    await Deno.remove(paths.dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+function stringList(value: unknown, field: string): string[] | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (typeof value === "string") return [value];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new BadRequest(`${field} must be a list of strings`);
+  }
+  return value;
+}
+
+/** Key of an `ENV=value` entry. */
+function envKey(entry: string): string {
+  const index = entry.indexOf("=");
+  return index < 0 ? entry : entry.slice(0, index);
+}
+
+/** Docker's merge of a create request with the image's config. */
+export function mergeConfig(request: CreateRequest, image: Image, id: string): ContainerConfig {
+  const defaults = image.config.config ?? {};
+  const requestEnv = stringList(request.Env, "Env") ?? [];
+  for (const entry of requestEnv) {
+    if (envKey(entry) === "") throw new BadRequest(`invalid environment variable: ${entry}`);
+  }
+  const requestKeys = new Set(requestEnv.map(envKey));
+  const env = [
+    ...(defaults.Env ?? []).filter((entry) => !requestKeys.has(envKey(entry))),
+    ...requestEnv,
+  ];
+
+  let entrypoint = stringList(request.Entrypoint, "Entrypoint");
+  let cmd = stringList(request.Cmd, "Cmd");
+  // `--entrypoint ""` resets the image's entrypoint.
+  const resetEntrypoint = entrypoint?.length === 1 && entrypoint[0] === "";
+  if (resetEntrypoint) entrypoint = [];
+  if (!entrypoint || entrypoint.length === 0) {
+    if (!cmd || cmd.length === 0) cmd = defaults.Cmd ?? null;
+    if (!resetEntrypoint && !entrypoint) entrypoint = defaults.Entrypoint ?? null;
+  }
+  const workingDir = request.WorkingDir || defaults.WorkingDir || "";
+  if (workingDir && !workingDir.startsWith("/")) {
+    throw new BadRequest(
+      `the working directory '${workingDir}' is invalid, it needs to be an absolute path`,
+    );
+  }
+  const stopSignal = request.StopSignal || defaults.StopSignal || undefined;
+  if (stopSignal && parseSignal(stopSignal) === undefined) {
+    throw new BadRequest(`Invalid signal: ${stopSignal}`);
+  }
+  if (
+    request.StopTimeout !== undefined && request.StopTimeout !== null &&
+    !Number.isInteger(request.StopTimeout)
+  ) {
+    throw new BadRequest("StopTimeout must be a whole number of seconds");
+  }
+  const labels = request.Labels ?? {};
+  if (typeof labels !== "object" || Array.isArray(labels)) {
+    throw new BadRequest("Labels must be an object");
+  }
+  return {
+    Hostname: request.Hostname || id.slice(0, 12),
+    Domainname: request.Domainname ?? "",
+    User: request.User || defaults.User || "",
+    AttachStdin: Boolean(request.AttachStdin),
+    AttachStdout: Boolean(request.AttachStdout),
+    AttachStderr: Boolean(request.AttachStderr),
+    ExposedPorts: { ...defaults.ExposedPorts, ...request.ExposedPorts },
+    Tty: Boolean(request.Tty),
+    OpenStdin: Boolean(request.OpenStdin),
+    StdinOnce: Boolean(request.StdinOnce),
+    Env: env,
+    Cmd: cmd ?? null,
+    Healthcheck: request.Healthcheck ?? defaults.Healthcheck,
+    Image: request.Image!,
+    Volumes: { ...defaults.Volumes, ...request.Volumes },
+    WorkingDir: workingDir,
+    Entrypoint: entrypoint ?? null,
+    OnBuild: null,
+    Labels: { ...defaults.Labels, ...labels },
+    StopSignal: stopSignal,
+    StopTimeout: request.StopTimeout ?? undefined,
+  };
+}
+
+const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** Validate and fill in the HostConfig. */
+export function normalizeHostConfig(
+  context: DaemonContext,
+  requested: Partial<HostConfig>,
+): HostConfig {
+  if (typeof requested !== "object" || requested === null) {
+    throw new BadRequest("HostConfig must be an object");
+  }
+  let networkMode = requested.NetworkMode || "default";
+  // The bridge network has not landed yet: the default is no network.
+  if (networkMode === "default") networkMode = "none";
+  if (networkMode !== "none" && networkMode !== "host") {
+    throw new BadRequest(
+      `network mode "${networkMode}" is not supported yet: use --network none or --network host`,
+    );
+  }
+  const runtime = requested.Runtime || context.runtimes.defaultName;
+  if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
+
+  const logType = requested.LogConfig?.Type || "json-file";
+  if (logType !== "json-file") {
+    throw new BadRequest(`logging driver "${logType}" is not supported: use json-file`);
+  }
+  const logOptions = requested.LogConfig?.Config ?? {};
+  for (const key of Object.keys(logOptions)) {
+    if (!LOG_OPTIONS.has(key)) {
+      throw new BadRequest(`unknown log opt '${key}' for json-file log driver`);
+    }
+  }
+  if (logOptions["max-size"] !== undefined) {
+    const size = parseSize(logOptions["max-size"]);
+    if (size === undefined || size <= 0) {
+      throw new BadRequest(`invalid max-size for the json-file log: ${logOptions["max-size"]}`);
+    }
+  }
+  if (logOptions["max-file"] !== undefined) {
+    const files = Number(logOptions["max-file"]);
+    if (!Number.isInteger(files) || files < 1) {
+      throw new BadRequest("max-file cannot be less than 1");
+    }
+    if (files > 1 && logOptions["max-size"] === undefined) {
+      throw new BadRequest("max-file cannot be set without max-size");
+    }
+  }
+
+  const restart = requested.RestartPolicy?.Name || "no";
+  if (restart !== "no") {
+    throw new BadRequest(`restart policy "${restart}" is not supported yet`);
+  }
+  const memory = requested.Memory ?? 0;
+  if (!Number.isInteger(memory) || memory < 0) {
+    throw new BadRequest("Memory must be a whole number");
+  }
+  if (memory > 0 && memory < MIN_MEMORY) {
+    throw new BadRequest("Minimum memory limit allowed is 6MB");
+  }
+  const ulimits = requested.Ulimits ?? null;
+  if (ulimits !== null && !Array.isArray(ulimits)) throw new BadRequest("Ulimits must be a list");
+  containerRlimits(ulimits ?? [], context.hardLimits); // validates
+  const consoleSize = requested.ConsoleSize ?? [0, 0];
+  return {
+    ...requested,
+    NetworkMode: networkMode,
+    LogConfig: { Type: logType, Config: { ...logOptions } },
+    AutoRemove: Boolean(requested.AutoRemove),
+    Runtime: runtime,
+    RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+    Memory: memory,
+    Ulimits: ulimits,
+    ConsoleSize: [Number(consoleSize[0]) || 0, Number(consoleSize[1]) || 0],
+  };
+}

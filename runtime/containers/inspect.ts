@@ -1,0 +1,105 @@
+/**
+ * GET /containers/{id}/json: a container in docker's inspect shape.
+ * @module
+ */
+
+import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
+import type { Container } from "./container.ts";
+
+/** Docker's `docker inspect` document for a container. */
+export function inspectContainer(context: DaemonContext, container: Container) {
+  const { record, paths } = container;
+  const state = record.state;
+  const lower = [...record.layers].reverse().map((diffId) => context.layers.diffPath(diffId));
+  return {
+    Id: record.id,
+    Created: record.created,
+    Path: record.path,
+    Args: record.args,
+    State: {
+      Status: state.Status,
+      Running: state.Status === "running" || state.Status === "paused",
+      Paused: state.Status === "paused",
+      Restarting: state.Status === "restarting",
+      OOMKilled: state.OOMKilled,
+      Dead: state.Status === "dead",
+      Pid: state.Pid,
+      ExitCode: state.ExitCode,
+      Error: state.Error,
+      StartedAt: state.StartedAt,
+      FinishedAt: state.FinishedAt,
+    },
+    Image: record.imageId,
+    ResolvConfPath: paths.resolvConf,
+    HostnamePath: paths.hostname,
+    HostsPath: paths.hosts,
+    LogPath: paths.log,
+    Name: `/${record.name}`,
+    RestartCount: record.restartCount,
+    Driver: "overlay2",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: record.hostConfig,
+    GraphDriver: {
+      Name: "overlay2",
+      Data: {
+        LowerDir: lower.join(":"),
+        MergedDir: paths.rootfs,
+        UpperDir: paths.upper,
+        WorkDir: paths.work,
+      },
+    },
+    Mounts: [],
+    Config: record.config,
+    NetworkSettings: networkSettings(record.hostConfig.NetworkMode),
+    // berth's own additions, under a name docker does not use.
+    Berth: {
+      Runtime: record.runtime,
+      ShimStateDir: container.isRunning ? shimStateDir(context, record.id) : "",
+      ShimProtocol: record.shimProtocol ?? null,
+    },
+  };
+}
+
+/** NetworkSettings for the none and host networks. */
+export function networkSettings(mode: string) {
+  return {
+    Bridge: "",
+    SandboxID: "",
+    SandboxKey: "",
+    Ports: {},
+    HairpinMode: false,
+    LinkLocalIPv6Address: "",
+    LinkLocalIPv6PrefixLen: 0,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: "",
+    Gateway: "",
+    GlobalIPv6Address: "",
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: "",
+    IPPrefixLen: 0,
+    IPv6Gateway: "",
+    MacAddress: "",
+    Networks: {
+      [mode]: {
+        IPAMConfig: null,
+        Links: null,
+        Aliases: null,
+        NetworkID: mode,
+        EndpointID: "",
+        Gateway: "",
+        IPAddress: "",
+        IPPrefixLen: 0,
+        IPv6Gateway: "",
+        GlobalIPv6Address: "",
+        GlobalIPv6PrefixLen: 0,
+        MacAddress: "",
+        DriverOpts: null,
+      },
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * GET /containers/json: containers in docker's list shape, with the all,
+ * limit and filters (status, name, id, label, exited, ancestor) parameters.
+ * @module
+ */
+
+import { humanDuration } from "../../lib/units.ts";
+import { parseRfc3339 } from "../../protocol/timestamp.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { BadRequest } from "../errors.ts";
+import type { Container, ContainerStatus } from "./container.ts";
+import { networkSettings } from "./inspect.ts";
+
+/** Parsed `filters` JSON: name → accepted values. */
+export type Filters = Map<string, string[]>;
+
+/** Parse docker's filters parameter (`{"status":["running"]}` or the old map form). */
+export function parseFilters(text: string | null): Filters {
+  const filters: Filters = new Map();
+  if (!text) return filters;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequest(`invalid filters: ${text}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequest(`invalid filters: ${text}`);
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (Array.isArray(value)) filters.set(key, value.map(String));
+    else if (typeof value === "object" && value !== null) {
+      filters.set(
+        key,
+        Object.keys(value).filter((item) => (value as Record<string, unknown>)[item]),
+      );
+    } else throw new BadRequest(`invalid filter value for ${key}`);
+  }
+  return filters;
+}
+
+const STATUSES: ContainerStatus[] = [
+  "created",
+  "restarting",
+  "running",
+  "removing",
+  "paused",
+  "exited",
+  "dead",
+];
+const CONTAINER_FILTERS = ["status", "name", "id", "label", "exited", "ancestor"];
+
+/** Check a label filter (`key` or `key=value`) against labels. */
+export function matchesLabel(labels: Record<string, string>, filter: string): boolean {
+  const index = filter.indexOf("=");
+  if (index < 0) return filter in labels;
+  return labels[filter.slice(0, index)] === filter.slice(index + 1);
+}
+
+function matches(context: DaemonContext, container: Container, filters: Filters): boolean {
+  const { record } = container;
+  for (const [key, values] of filters) {
+    if (values.length === 0) continue;
+    let ok: boolean;
+    switch (key) {
+      case "status":
+        ok = values.includes(record.state.Status);
+        break;
+      case "name":
+        ok = values.some((value) => {
+          try {
+            return new RegExp(value).test(`/${record.name}`);
+          } catch {
+            return `/${record.name}`.includes(value);
+          }
+        });
+        break;
+      case "id":
+        ok = values.some((value) => record.id.startsWith(value));
+        break;
+      case "label":
+        ok = values.every((value) => matchesLabel(record.config.Labels, value));
+        break;
+      case "exited":
+        ok = record.state.Status === "exited" &&
+          values.some((value) => Number(value) === record.state.ExitCode);
+        break;
+      case "ancestor":
+        ok = values.some((value) => {
+          const image = context.images.find(value);
+          return image?.id === record.imageId || value === record.config.Image;
+        });
+        break;
+      default:
+        ok = true;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Docker's human status: "Up 5 seconds", "Exited (0) 2 minutes ago". */
+export function statusText(container: Container, now = Date.now()): string {
+  const { state } = container.record;
+  const since = (time: string) => humanDuration(now - parseRfc3339(time));
+  switch (state.Status) {
+    case "running":
+      return `Up ${since(state.StartedAt)}`;
+    case "paused":
+      return `Up ${since(state.StartedAt)} (Paused)`;
+    case "exited":
+      return `Exited (${state.ExitCode}) ${since(state.FinishedAt)} ago`;
+    case "restarting":
+      return `Restarting (${state.ExitCode}) ${since(state.FinishedAt)} ago`;
+    case "removing":
+      return "Removal In Progress";
+    case "dead":
+      return "Dead";
+    default:
+      return "Created";
+  }
+}
+
+/** The list, as GET /containers/json answers it. */
+export function listContainers(
+  context: DaemonContext,
+  options: { all: boolean; limit: number; filters: Filters },
+) {
+  for (const key of options.filters.keys()) {
+    if (!CONTAINER_FILTERS.includes(key)) throw new BadRequest(`invalid filter '${key}'`);
+  }
+  for (const status of options.filters.get("status") ?? []) {
+    if (!STATUSES.includes(status as ContainerStatus)) {
+      throw new BadRequest(`invalid filter 'status=${status}'`);
+    }
+  }
+  const showAll = options.all || options.limit > 0 || options.filters.has("status") ||
+    options.filters.has("exited");
+  let containers = context.containers.list().filter((container) =>
+    (showAll || container.isRunning) && matches(context, container, options.filters)
+  );
+  if (options.limit > 0) containers = containers.slice(0, options.limit);
+  const now = Date.now();
+  return containers.map((container) => {
+    const { record } = container;
+    // Docker shows the name used at create while it still names the image.
+    const named = context.images.find(record.config.Image)?.id === record.imageId;
+    return {
+      Id: record.id,
+      Names: [`/${record.name}`],
+      Image: named ? record.config.Image : record.imageId,
+      ImageID: record.imageId,
+      Command: [record.path, ...record.args.map((arg) => arg.includes(" ") ? `'${arg}'` : arg)]
+        .join(" "),
+      Created: Math.floor(parseRfc3339(record.created) / 1000),
+      Ports: [],
+      Labels: record.config.Labels,
+      State: record.state.Status,
+      Status: statusText(container, now),
+      HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
+      NetworkSettings: { Networks: networkSettings(record.hostConfig.NetworkMode).Networks },
+      Mounts: [],
+    };
+  });
+}

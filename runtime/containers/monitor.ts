@@ -1,0 +1,209 @@
+/**
+ * Watching a running container through its shim: the exit event (or, if
+ * the daemon missed it, the exit record on disk) becomes the container's
+ * exited state; a shim that died without a record means exit code 255 and
+ * the container killed.
+ * @module
+ */
+
+import {
+  type ExitRecord,
+  PROTOCOL_VERSION,
+  SHIM_FILES,
+  type ShimStatus,
+} from "../../protocol/shim_protocol.ts";
+import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
+import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
+import { errorMessage, log } from "../logger.ts";
+import { RuntimeError } from "../runtime_driver.ts";
+import { ShimConnection } from "../shims/shim_client.ts";
+import type { Container } from "./container.ts";
+import { unmountRootfs } from "./rootfs.ts";
+
+/** How long a shim may take to delete its container after the exit. */
+const SHIM_FINISH_TIMEOUT_MS = 10_000;
+
+/** Live connections to shims, by container id. */
+const connections = new Map<string, ShimConnection>();
+/** Set at shutdown: closed connections are then expected. */
+let disconnecting = false;
+
+/** Called after a container's exit was recorded (auto-remove hooks in here). */
+export type ExitHook = (container: Container) => void;
+let exitHook: ExitHook = () => {};
+
+/** Set what runs after every recorded exit. */
+export function onContainerExit(hook: ExitHook): void {
+  exitHook = hook;
+}
+
+/** Read a shim's exit record, if it wrote one. */
+export async function readExitRecord(stateDir: string): Promise<ExitRecord | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${stateDir}/${SHIM_FILES.exit}`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a shim still answers on its control socket. */
+export async function shimAlive(stateDir: string): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({
+      transport: "unix",
+      path: `${stateDir}/${SHIM_FILES.control}`,
+    });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function timeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => {}),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Connect to a container's shim and follow it until the container exits.
+ * Returns the shim's status, or undefined when the shim is gone (its exit
+ * record, or its absence, has then been handled already).
+ */
+export async function superviseShim(
+  context: DaemonContext,
+  container: Container,
+): Promise<ShimStatus | undefined> {
+  const stateDir = shimStateDir(context, container.id);
+  let connection: ShimConnection | undefined;
+  let status: ShimStatus;
+  try {
+    connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
+    await connection.hello(PROTOCOL_VERSION);
+    status = await connection.status(container.id);
+  } catch {
+    connection?.close();
+    await settleWithoutShim(context, container, stateDir);
+    return undefined;
+  }
+  connections.set(container.id, connection);
+  follow(context, container, connection, stateDir);
+  return status;
+}
+
+function follow(
+  context: DaemonContext,
+  container: Container,
+  connection: ShimConnection,
+  stateDir: string,
+): void {
+  (async () => {
+    const exit = await connection.waitForExit();
+    // The shim deletes the container from the runtime, then closes.
+    await timeout(connection.closed, SHIM_FINISH_TIMEOUT_MS);
+    if (connections.get(container.id) === connection) connections.delete(container.id);
+    if (disconnecting) return;
+    if (exit) {
+      await recordExit(context, container, exit);
+    } else if (await shimAlive(stateDir)) {
+      // The connection broke but the shim lives: reconnect.
+      await superviseShim(context, container);
+    } else {
+      await settleWithoutShim(context, container, stateDir);
+    }
+  })().catch((error) =>
+    log.error("watching a shim failed", { id: container.id, error: errorMessage(error) })
+  );
+}
+
+/** The shim is gone: use its exit record, or declare it dead. */
+async function settleWithoutShim(
+  context: DaemonContext,
+  container: Container,
+  stateDir: string,
+): Promise<void> {
+  const exit = await readExitRecord(stateDir);
+  if (exit) await recordExit(context, container, exit);
+  else await recordShimDeath(context, container);
+}
+
+/** Unmount the rootfs and remove the shim's state dir. */
+export async function releaseRuntimeResources(
+  context: DaemonContext,
+  container: Container,
+): Promise<void> {
+  await unmountRootfs(container);
+  await Deno.remove(shimStateDir(context, container.id), { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/**
+ * A container exited: record how (first, so a crash right after cannot turn
+ * the true exit into a 255), release what it held, tell waiters.
+ */
+export async function recordExit(
+  context: DaemonContext,
+  container: Container,
+  exit: ExitRecord,
+): Promise<void> {
+  container.record.state = {
+    ...container.state,
+    Status: "exited",
+    Pid: 0,
+    ExitCode: exit.exitCode,
+    OOMKilled: exit.oomKilled,
+    Error: "",
+    FinishedAt: exit.exitedAt,
+  };
+  delete container.record.shimProtocol;
+  await container.save();
+  await releaseRuntimeResources(context, container);
+  log.debug("container exited", { id: container.id, exitCode: exit.exitCode });
+  container.emit("exit");
+  exitHook(container);
+}
+
+/**
+ * A shim died without recording an exit. Its container may still run with
+ * nobody owning its output: the runtime kills and forgets it, and the
+ * container is recorded with exit code 255 and the reason.
+ */
+export async function recordShimDeath(context: DaemonContext, container: Container): Promise<void> {
+  try {
+    await context.runtimes.driver(container.record.runtime).delete(container.id);
+  } catch (error) {
+    if (!(error instanceof RuntimeError && error.containerGone)) {
+      log.warn("could not delete a container whose shim died", {
+        id: container.id,
+        error: errorMessage(error),
+      });
+    }
+  }
+  const message = "the container's shim died unexpectedly, so its output and exit status " +
+    "were lost; the container was killed";
+  log.warn(message, { id: container.id });
+  container.record.state = {
+    ...container.state,
+    Status: "exited",
+    Pid: 0,
+    ExitCode: 255,
+    Error: message,
+    FinishedAt: formatRfc3339Nano(preciseNow()),
+  };
+  delete container.record.shimProtocol;
+  await container.save();
+  await releaseRuntimeResources(context, container);
+  container.emit("exit");
+  exitHook(container);
+}
+
+/** Stop following every shim (daemon shutdown); shims and containers go on. */
+export function disconnectShims(): void {
+  disconnecting = true;
+  for (const connection of connections.values()) connection.close();
+  connections.clear();
+}

@@ -1,0 +1,68 @@
+/**
+ * DELETE /containers/{id}?force=: remove a stopped container (or kill a
+ * running one first with force): its rootfs mount, shim state, files and
+ * record. Interrupted removals finish at the next daemon start.
+ * @module
+ */
+
+import type { DaemonContext } from "../daemon_context.ts";
+import { ApiError, Conflict } from "../errors.ts";
+import { MNT_DETACH, unmount } from "../system/libc.ts";
+import { isMountPoint } from "../system/mountinfo.ts";
+import type { Container } from "./container.ts";
+import { releaseRuntimeResources } from "./monitor.ts";
+import { killAndWait } from "./stop.ts";
+
+/** Remove a container; with `force` a running one is killed first. */
+export function removeContainer(
+  context: DaemonContext,
+  container: Container,
+  options: { force: boolean },
+): Promise<void> {
+  if (container.removing) {
+    return Promise.reject(
+      new Conflict(`removal of container ${container.id} is already in progress`),
+    );
+  }
+  return container.lock.run(async () => {
+    if (container.removing) {
+      throw new Conflict(`removal of container ${container.id} is already in progress`);
+    }
+    if (container.isRunning) {
+      if (!options.force) {
+        const what = container.state.Status === "paused"
+          ? `You cannot remove a paused container ${container.id}. ` +
+            "Unpause and then stop the container before attempting removal or force remove"
+          : `You cannot remove a running container ${container.id}. ` +
+            "Stop the container before attempting removal or force remove";
+        throw new Conflict(what);
+      }
+      container.removing = true;
+      try {
+        await killAndWait(context, container);
+      } catch (error) {
+        container.removing = false;
+        throw error;
+      }
+    }
+    container.removing = true;
+    await finishRemoval(context, container);
+  });
+}
+
+/** Tear a stopped container down; also used to finish interrupted removals. */
+export async function finishRemoval(context: DaemonContext, container: Container): Promise<void> {
+  container.record.state = { ...container.state, Status: "removing" };
+  await container.save();
+  await releaseRuntimeResources(context, container);
+  // Never delete through a mount: rm -rf would walk into the image layers.
+  if (await isMountPoint(container.paths.rootfs)) unmount(container.paths.rootfs, MNT_DETACH);
+  if (await isMountPoint(container.paths.rootfs)) {
+    throw new ApiError(500, `container ${container.id} is still mounted; not removing its files`);
+  }
+  await Deno.remove(container.paths.dir, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  context.containers.delete(container);
+  container.emit("removed");
+}

@@ -1,0 +1,21 @@
+/**
+ * POST /containers/{id}/restart?t=: stop (if running), then start.
+ * @module
+ */
+
+import type { DaemonContext } from "../daemon_context.ts";
+import type { Container } from "./container.ts";
+import { startLocked } from "./start.ts";
+import { stopLocked } from "./stop.ts";
+
+/** Restart a container. */
+export function restartContainer(
+  context: DaemonContext,
+  container: Container,
+  timeoutSeconds?: number,
+): Promise<void> {
+  return container.lock.run(async () => {
+    if (container.isRunning) await stopLocked(context, container, timeoutSeconds);
+    await startLocked(context, container);
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * POST /containers/{id}/start: mount the rootfs, write the OCI spec, start
+ * a shim that creates the container, then start it through the runtime
+ * driver. A failure at any step releases everything and leaves the
+ * container stopped with the reason in State.Error.
+ * @module
+ */
+
+import { writeFileAtomic } from "../../protocol/atomic_write.ts";
+import { PROTOCOL_VERSION, type ShimConfig } from "../../protocol/shim_protocol.ts";
+import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
+import { parseSize } from "../../lib/units.ts";
+import {
+  containerCgroup,
+  type DaemonContext,
+  oomEventsPath,
+  shimStateDir,
+} from "../daemon_context.ts";
+import { ApiError, Conflict, NotModified } from "../errors.ts";
+import { errorMessage, log } from "../logger.ts";
+import { containerRlimits } from "../oci/rlimits.ts";
+import { buildSpec, serializeSpec } from "../oci/spec.ts";
+import { resolveUser } from "../oci/user.ts";
+import { launchShim, ShimStartError } from "../shims/shim_launcher.ts";
+import { secureJoin } from "../system/secure_join.ts";
+import type { Container } from "./container.ts";
+import { containerHostname, writeEtcFiles } from "./etc_files.ts";
+import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
+import { mountRootfs } from "./rootfs.ts";
+
+/** Start a container (one operation at a time per container). */
+export function startContainer(context: DaemonContext, container: Container): Promise<void> {
+  return container.lock.run(() => startLocked(context, container));
+}
+
+/** Exit code docker records when a start fails, by the runtime's message. */
+export function startFailureExitCode(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
+  if (/permission denied|is a directory/i.test(message)) return 126;
+  return 128;
+}
+
+/** Word a runtime's start error the way docker (and its CLI) expect. */
+function dockerStyleError(message: string): string {
+  // crun: executable file `foo` not found in $PATH: No such file or directory
+  const crun = /executable file `(.*)` not found in \$PATH/.exec(message);
+  if (crun) return `${message}: exec: "${crun[1]}": executable file not found in $PATH`;
+  return message;
+}
+
+/** Start with the container's lock held (restart calls this too). */
+export async function startLocked(context: DaemonContext, container: Container): Promise<void> {
+  const { record, paths } = container;
+  if (container.removing || container.state.Status === "removing") {
+    throw new Conflict(`container ${container.id} is marked for removal and cannot be started`);
+  }
+  if (container.state.Status === "paused") {
+    throw new Conflict("cannot start a paused container, try unpause instead");
+  }
+  if (container.isRunning) throw new NotModified();
+  const runtime = context.runtimes.get(record.runtime);
+  if (!runtime) {
+    throw new ApiError(500, `runtime "${record.runtime}" is not registered with this daemon`);
+  }
+
+  let pid: number;
+  try {
+    await mountRootfs(context, container);
+    const hostname = containerHostname(context, container);
+    const user = await resolveUser(paths.rootfs, record.config.User);
+    if (record.config.WorkingDir) {
+      await Deno.mkdir(await secureJoin(paths.rootfs, record.config.WorkingDir), {
+        recursive: true,
+        mode: 0o755,
+      });
+    }
+    await writeEtcFiles(container, hostname);
+    const spec = buildSpec({
+      record,
+      rootfs: paths.rootfs,
+      user,
+      hostname,
+      cgroupsPath: containerCgroup(context, container.id),
+      rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
+      files: { hostname: paths.hostname, hosts: paths.hosts, resolvConf: paths.resolvConf },
+    });
+    await writeFileAtomic(paths.spec, serializeSpec(spec));
+    const stateDir = shimStateDir(context, container.id);
+    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    const logOptions = record.hostConfig.LogConfig.Config;
+    const [rows, cols] = record.hostConfig.ConsoleSize;
+    const shimConfig: ShimConfig = {
+      protocol: PROTOCOL_VERSION,
+      id: container.id,
+      bundle: paths.bundle,
+      stateDir,
+      runtime,
+      tty: record.config.Tty,
+      openStdin: record.config.OpenStdin,
+      stdinOnce: record.config.StdinOnce,
+      consoleSize: record.config.Tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
+      log: {
+        path: paths.log,
+        maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
+        maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
+      },
+      oomEventsPath: oomEventsPath(context, container.id),
+      libcPath: context.libcPath,
+    };
+    const shim = await launchShim(context.shim, shimConfig);
+    pid = shim.pid;
+    // Clients that attached before the start get every byte of output.
+    await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
+    try {
+      await context.runtimes.driver(record.runtime).start(container.id);
+    } catch (error) {
+      // Kill the created init; the shim then records the exit and quits.
+      await context.runtimes.driver(record.runtime).delete(container.id).catch(() => {});
+      await shim.exited;
+      throw error;
+    }
+  } catch (error) {
+    await releaseRuntimeResources(context, container).catch((cleanupError) =>
+      log.warn("cleanup after a failed start failed", {
+        id: container.id,
+        error: errorMessage(cleanupError),
+      })
+    );
+    const message = dockerStyleError(errorMessage(error));
+    const exitCode = startFailureExitCode(message);
+    container.record.state = { ...container.state, Error: message, ExitCode: exitCode };
+    await container.save();
+    if (error instanceof ApiError) throw error;
+    const status = error instanceof ShimStartError && exitCode !== 128 ? 400 : 500;
+    throw new ApiError(status, `failed to start container ${container.id}: ${message}`);
+  }
+
+  container.record.state = {
+    ...container.state,
+    Status: "running",
+    Pid: pid,
+    ExitCode: 0,
+    Error: "",
+    OOMKilled: false,
+    StartedAt: formatRfc3339Nano(preciseNow()),
+  };
+  container.record.shimProtocol = PROTOCOL_VERSION;
+  await container.save();
+  container.emit("start");
+  await superviseShim(context, container);
+}

@@ -1,0 +1,51 @@
+/**
+ * POST /containers/{id}/stop: the stop signal, then SIGKILL after the
+ * timeout (?t=, else the container's StopTimeout, else 10 s; -1 waits
+ * forever).
+ * @module
+ */
+
+import type { DaemonContext } from "../daemon_context.ts";
+import { ApiError, NotModified } from "../errors.ts";
+import { log } from "../logger.ts";
+import { parseSignal, SIGNALS } from "../signals.ts";
+import type { Container } from "./container.ts";
+import { signalContainer, waitUntilStopped } from "./signal.ts";
+
+/** How long SIGKILL may take before stop reports a failure. */
+const KILL_TIMEOUT_MS = 30_000;
+
+/** Stop a container (one operation at a time per container). */
+export function stopContainer(
+  context: DaemonContext,
+  container: Container,
+  timeoutSeconds?: number,
+): Promise<void> {
+  return container.lock.run(() => stopLocked(context, container, timeoutSeconds));
+}
+
+/** Stop with the container's lock held. */
+export async function stopLocked(
+  context: DaemonContext,
+  container: Container,
+  timeoutSeconds?: number,
+): Promise<void> {
+  if (!container.isRunning) throw new NotModified();
+  const { config } = container.record;
+  const signal = parseSignal(config.StopSignal ?? "SIGTERM") ?? SIGNALS.TERM;
+  const grace = timeoutSeconds ?? config.StopTimeout ?? 10;
+  const stopped = waitUntilStopped(container, grace < 0 ? Infinity : grace * 1000);
+  await signalContainer(context, container, signal);
+  if (await stopped) return;
+  log.info("container did not stop in time; sending SIGKILL", { id: container.id, grace });
+  await killAndWait(context, container);
+}
+
+/** SIGKILL, then wait for the exit to be recorded. */
+export async function killAndWait(context: DaemonContext, container: Container): Promise<void> {
+  const stopped = waitUntilStopped(container, KILL_TIMEOUT_MS);
+  await signalContainer(context, container, SIGNALS.KILL);
+  if (!(await stopped)) {
+    throw new ApiError(500, `container ${container.id} did not exit after SIGKILL`);
+  }
+}

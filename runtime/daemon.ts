@@ -1,0 +1,147 @@
+/**
+ * `berth daemon`: load the stores, follow the containers that still run,
+ * and serve the API. Killing the daemon never affects containers: their
+ * shims own them, and the next daemon picks them up.
+ * @module
+ */
+
+import { BERTH_VERSION } from "../protocol/version.ts";
+import { serveApi } from "./api/server.ts";
+import { ContainerStore } from "./containers/container_store.ts";
+import { disconnectShims, onContainerExit } from "./containers/monitor.ts";
+import { removeContainer } from "./containers/remove.ts";
+import { restoreContainers } from "./containers/restore.ts";
+import type { CgroupVersion, DaemonContext } from "./daemon_context.ts";
+import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
+import { newId } from "./ids.ts";
+import { ImageStore } from "./images/image_store.ts";
+import { LayerStore } from "./images/layer_store.ts";
+import { errorMessage, log, setLogLevel } from "./logger.ts";
+import { readHardLimits } from "./oci/rlimits.ts";
+import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
+import { openLibc } from "./system/libc.ts";
+
+/** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
+const SOCKET_PATH_LIMIT = 107;
+
+function checkPaths(flags: DaemonFlags): void {
+  const longest = `${flags.runRoot}/c/${"0".repeat(64)}/console.sock`;
+  if (longest.length > SOCKET_PATH_LIMIT) {
+    throw new FlagError(
+      `--run-root ${flags.runRoot} is too long: shim sockets under it would exceed ` +
+        `${SOCKET_PATH_LIMIT} bytes (use a run root of at most ` +
+        `${flags.runRoot.length - (longest.length - SOCKET_PATH_LIMIT)} characters)`,
+    );
+  }
+  if (flags.socketPath.length > SOCKET_PATH_LIMIT) {
+    throw new FlagError(`socket path too long: ${flags.socketPath}`);
+  }
+}
+
+async function detectCgroupVersion(): Promise<CgroupVersion> {
+  try {
+    await Deno.stat("/sys/fs/cgroup/cgroup.controllers");
+    return 2;
+  } catch {
+    return 1;
+  }
+}
+
+async function daemonId(root: string): Promise<string> {
+  const path = `${root}/engine-id`;
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch {
+    const id = newId();
+    await Deno.writeTextFile(path, id + "\n");
+    return id;
+  }
+}
+
+/** Take the root's lock so that two daemons never share a root. */
+async function lockRoot(root: string): Promise<Deno.FsFile> {
+  const file = await Deno.open(`${root}/berth.lock`, { read: true, write: true, create: true });
+  const locked = file.lock(true).then(() => true);
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000));
+  if (!(await Promise.race([locked, timeout]))) {
+    throw new Error(`another berth daemon is using --root ${root}`);
+  }
+  await file.truncate(0);
+  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  return file;
+}
+
+function envOr(name: string, fallback: string): string {
+  try {
+    return Deno.env.get(name) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Run the daemon until SIGTERM/SIGINT. Returns the exit status. */
+export async function runDaemon(args: string[]): Promise<number> {
+  let flags: DaemonFlags;
+  try {
+    flags = parseDaemonFlags(args);
+    checkPaths(flags);
+  } catch (error) {
+    console.error(`berth daemon: ${errorMessage(error)}`);
+    return 2;
+  }
+  setLogLevel(flags.logLevel);
+  const startedAt = performance.now();
+  try {
+    for (const dir of [flags.root, flags.runRoot, `${flags.runRoot}/c`]) {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o711 });
+    }
+    const lock = await lockRoot(flags.root);
+    const context: DaemonContext = {
+      flags,
+      containers: new ContainerStore(flags.root),
+      images: new ImageStore(flags.root),
+      layers: new LayerStore(flags.root),
+      runtimes: await RuntimeRegistry.discover(flags, envOr("PATH", FALLBACK_PATH)),
+      shim: {
+        deno: Deno.execPath(),
+        entry: envOr("BERTH_SHIM_ENTRY", new URL("../shim/main.ts", import.meta.url).pathname),
+      },
+      libcPath: openLibc(),
+      hardLimits: readHardLimits(),
+      cgroupVersion: await detectCgroupVersion(),
+      hostname: Deno.hostname(),
+      daemonId: await daemonId(flags.root),
+    };
+    await context.layers.init();
+    await context.images.init();
+    await context.containers.init();
+    onContainerExit((container) => {
+      if (!container.record.hostConfig.AutoRemove || container.removing) return;
+      removeContainer(context, container, { force: true }).catch((error) =>
+        log.warn("auto-remove failed", { id: container.id, error: errorMessage(error) })
+      );
+    });
+    await restoreContainers(context);
+    const server = await serveApi(context, flags.socketPath);
+    log.info("berth daemon ready", {
+      version: BERTH_VERSION,
+      socket: flags.socketPath,
+      root: flags.root,
+      runtimes: context.runtimes.list().map((runtime) => runtime.name),
+      containers: context.containers.counts().total,
+      startupMs: Math.round(performance.now() - startedAt),
+    });
+    await new Promise<void>((resolve) => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, resolve);
+    });
+    log.info("berth daemon shutting down; containers keep running");
+    server.close();
+    disconnectShims();
+    await Deno.remove(flags.socketPath).catch(() => {});
+    lock.close();
+    return 0;
+  } catch (error) {
+    log.error("berth daemon failed", { error: errorMessage(error) });
+    return 1;
+  }
+}

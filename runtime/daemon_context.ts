@@ -1,0 +1,51 @@
+/**
+ * Everything the daemon's operations share: its settings, stores, runtimes,
+ * and facts about the host read once at start.
+ * @module
+ */
+
+import type { ContainerStore } from "./containers/container_store.ts";
+import type { DaemonFlags } from "./daemon_flags.ts";
+import type { ImageStore } from "./images/image_store.ts";
+import type { LayerStore } from "./images/layer_store.ts";
+import type { HardLimits } from "./oci/rlimits.ts";
+import type { RuntimeRegistry } from "./runtimes.ts";
+import type { ShimProgram } from "./shims/shim_launcher.ts";
+
+/** The cgroup layout of the host. */
+export type CgroupVersion = 1 | 2;
+
+/** Shared state of one daemon. */
+export interface DaemonContext {
+  flags: DaemonFlags;
+  containers: ContainerStore;
+  images: ImageStore;
+  layers: LayerStore;
+  runtimes: RuntimeRegistry;
+  shim: ShimProgram;
+  libcPath: string;
+  hardLimits: HardLimits;
+  cgroupVersion: CgroupVersion;
+  /** The host's name (for --network host and /info). */
+  hostname: string;
+  /** Daemon id for /info. */
+  daemonId: string;
+}
+
+/** A container's shim state directory. */
+export function shimStateDir(context: DaemonContext, id: string): string {
+  return `${context.flags.runRoot}/c/${id}`;
+}
+
+/** A container's cgroup (cgroupfs path). */
+export function containerCgroup(context: DaemonContext, id: string): string {
+  return `${context.flags.cgroupParent}/${id}`;
+}
+
+/** The cgroup file that counts OOM kills for a container. */
+export function oomEventsPath(context: DaemonContext, id: string): string {
+  const cgroup = containerCgroup(context, id);
+  return context.cgroupVersion === 2
+    ? `/sys/fs/cgroup${cgroup}/memory.events`
+    : `/sys/fs/cgroup/memory${cgroup}/memory.oom_control`;
+}

@@ -1,0 +1,94 @@
+/**
+ * The daemon's command line: `berth daemon [flags]`. Also used, with no
+ * permissions at all, by the launcher to work out the daemon's permission
+ * flags (runtime/daemon_permissions.ts).
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DEFAULT_HOST, parseUnixHost } from "../lib/host.ts";
+
+/** Log levels, quietest last. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Settings of one daemon. */
+export interface DaemonFlags {
+  root: string;
+  runRoot: string;
+  /** Path of the API socket. */
+  socketPath: string;
+  defaultRuntime: string;
+  /** Runtimes named on the command line: name → path. */
+  runtimes: Record<string, string>;
+  logLevel: LogLevel;
+  /** Parent cgroup of every container (cgroupfs path). */
+  cgroupParent: string;
+  /** Group that may use the API socket (mode 0660); empty = root only. */
+  group: string;
+}
+
+/** Flag parse error, reported as a usage error. */
+export class FlagError extends Error {}
+
+const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** Parse `berth daemon` arguments (without the word "daemon"). */
+export function parseDaemonFlags(args: string[]): DaemonFlags {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        root: { type: "string", default: "/var/lib/berth" },
+        "run-root": { type: "string", default: "/run/berth" },
+        host: { type: "string", short: "H", default: DEFAULT_HOST },
+        "default-runtime": { type: "string", default: "runc" },
+        runtime: { type: "string", multiple: true, default: [] },
+        "log-level": { type: "string", short: "l", default: "info" },
+        "cgroup-parent": { type: "string", default: "/berth" },
+        group: { type: "string", short: "G", default: "" },
+      },
+    }).values;
+  } catch (error) {
+    throw new FlagError(error instanceof Error ? error.message : String(error));
+  }
+  let socketPath: string;
+  try {
+    socketPath = parseUnixHost(values.host);
+  } catch (error) {
+    throw new FlagError(error instanceof Error ? error.message : String(error));
+  }
+  const runtimes: Record<string, string> = {};
+  for (const entry of values.runtime) {
+    const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(\/.+)$/.exec(entry);
+    if (!match) throw new FlagError(`--runtime takes NAME=/ABSOLUTE/PATH, got "${entry}"`);
+    runtimes[match[1]] = match[2];
+  }
+  const logLevel = values["log-level"] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new FlagError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  for (const [flag, path] of [["--root", values.root], ["--run-root", values["run-root"]]]) {
+    if (!path.startsWith("/")) throw new FlagError(`${flag} must be an absolute path`);
+  }
+  const cgroupParent = "/" + values["cgroup-parent"].replace(/^\/+|\/+$/g, "");
+  if (cgroupParent === "/" || cgroupParent.includes("..")) {
+    throw new FlagError("--cgroup-parent must name a cgroup below the root");
+  }
+  return {
+    root: trimSlash(values.root),
+    runRoot: trimSlash(values["run-root"]),
+    socketPath,
+    defaultRuntime: values["default-runtime"],
+    runtimes,
+    logLevel,
+    cgroupParent,
+    group: values.group,
+  };
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}

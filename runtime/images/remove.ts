@@ -1,0 +1,84 @@
+/**
+ * DELETE /images/{name}: untag, and delete the image (and the layers no
+ * other image uses) once nothing names or uses it. In use by a container:
+ * refused, or with force only untagged.
+ * @module
+ */
+
+import { shortId } from "../ids.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { Conflict } from "../errors.ts";
+import type { Image } from "./image_store.ts";
+import { familiarize } from "./reference.ts";
+
+/** One line of the answer: `{Untagged: name}` or `{Deleted: id}`. */
+export type RemovedItem = { Untagged: string } | { Deleted: string };
+
+/** Remove an image by reference or id. */
+export async function removeImage(
+  context: DaemonContext,
+  text: string,
+  options: { force: boolean },
+): Promise<RemovedItem[]> {
+  const { images } = context;
+  const image = images.resolve(text);
+  const byTag = images.tagNamed(text);
+  const users = context.containers.usingImage(image.id);
+  const running = users.find((container) => container.isRunning);
+  const removed: RemovedItem[] = [];
+
+  if (byTag && image.tags.length > 1) {
+    // Other names remain: only this one goes.
+    await images.untag(byTag);
+    return [{ Untagged: familiarize(byTag) }];
+  }
+  if (running) {
+    throw new Conflict(
+      `conflict: unable to ${
+        byTag ? `remove repository reference "${text}"` : `delete ${shortId(image.id)}`
+      } ` +
+        `(cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+    );
+  }
+  if (!byTag && image.tags.length > 1 && !options.force) {
+    throw new Conflict(
+      `conflict: unable to delete ${shortId(image.id)} (must be forced) - ` +
+        "image is referenced in multiple repositories",
+    );
+  }
+  if (users.length > 0) {
+    if (!options.force) {
+      throw new Conflict(
+        `conflict: unable to ${
+          byTag ? `remove repository reference "${text}"` : `delete ${shortId(image.id)}`
+        } ` +
+          `(must be forced) - image is being used by stopped container ${shortId(users[0].id)}`,
+      );
+    }
+    // Forced: the names go, the image stays for the containers that use it.
+    for (const tag of [...image.tags]) {
+      await images.untag(tag);
+      removed.push({ Untagged: familiarize(tag) });
+    }
+    return removed;
+  }
+  for (const tag of [...image.tags]) {
+    await images.untag(tag);
+    removed.push({ Untagged: familiarize(tag) });
+  }
+  await deleteImage(context, image);
+  removed.push({ Deleted: image.id });
+  return removed;
+}
+
+/** Delete an image record and every layer no remaining image uses. */
+export async function deleteImage(context: DaemonContext, image: Image): Promise<void> {
+  await context.images.delete(image);
+  const stillUsed = new Set(context.images.list().flatMap((other) => other.config.rootfs.diff_ids));
+  for (const container of context.containers.list()) {
+    for (const layer of container.record.layers) stillUsed.add(layer);
+  }
+  for (const diffId of image.config.rootfs.diff_ids) {
+    if (!stillUsed.has(diffId)) await context.layers.remove(diffId);
+  }
+}

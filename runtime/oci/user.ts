@@ -1,0 +1,102 @@
+/**
+ * Resolving a container's `User` (`uid`, `name`, `uid:gid`, `name:group`)
+ * against the image's /etc/passwd and /etc/group, as docker does.
+ * @module
+ */
+
+import { BadRequest } from "../errors.ts";
+import { secureJoin } from "../system/secure_join.ts";
+
+/** The process identity for the OCI spec. */
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home: string;
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** Parse /etc/passwd text. */
+export function parsePasswd(text: string): PasswdEntry[] {
+  return text.split("\n").flatMap((line) => {
+    const fields = line.split(":");
+    if (fields.length < 7 || line.startsWith("#")) return [];
+    const uid = Number(fields[2]), gid = Number(fields[3]);
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) return [];
+    return [{ name: fields[0], uid, gid, home: fields[5] }];
+  });
+}
+
+/** Parse /etc/group text. */
+export function parseGroup(text: string): GroupEntry[] {
+  return text.split("\n").flatMap((line) => {
+    const fields = line.split(":");
+    if (fields.length < 4 || line.startsWith("#")) return [];
+    const gid = Number(fields[2]);
+    if (!Number.isInteger(gid)) return [];
+    return [{ name: fields[0], gid, members: fields[3].split(",").filter(Boolean) }];
+  });
+}
+
+async function readInRoot(rootfs: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(await secureJoin(rootfs, path));
+  } catch {
+    return "";
+  }
+}
+
+const NUMERIC = /^\d+$/;
+
+/** Resolve `user` inside the container's root filesystem. */
+export async function resolveUser(rootfs: string, user: string): Promise<ResolvedUser> {
+  const [userPart, groupPart] = user.includes(":")
+    ? [user.slice(0, user.indexOf(":")), user.slice(user.indexOf(":") + 1)]
+    : [user, undefined];
+  const passwd = parsePasswd(await readInRoot(rootfs, "/etc/passwd"));
+  const groups = parseGroup(await readInRoot(rootfs, "/etc/group"));
+
+  let uid = 0, gid = 0, home = "/", name: string | undefined;
+  const wanted = userPart || "0";
+  const entry = NUMERIC.test(wanted)
+    ? passwd.find((candidate) => candidate.uid === Number(wanted))
+    : passwd.find((candidate) => candidate.name === wanted);
+  if (entry) {
+    ({ uid, gid, home, name } = entry);
+  } else if (NUMERIC.test(wanted)) {
+    uid = Number(wanted);
+    if (uid === 0) home = "/root";
+  } else {
+    throw new BadRequest(`unable to find user ${wanted}: no matching entries in passwd file`);
+  }
+  if (uid > 2 ** 31 - 1) throw new BadRequest(`uid ${uid} is out of range`);
+
+  if (groupPart !== undefined && groupPart !== "") {
+    const group = NUMERIC.test(groupPart)
+      ? groups.find((candidate) => candidate.gid === Number(groupPart))
+      : groups.find((candidate) => candidate.name === groupPart);
+    if (group) gid = group.gid;
+    else if (NUMERIC.test(groupPart)) gid = Number(groupPart);
+    else {throw new BadRequest(
+        `unable to find group ${groupPart}: no matching entries in group file`,
+      );}
+  }
+  const additionalGids = name && groupPart === undefined
+    ? groups.filter((group) => group.members.includes(name!) && group.gid !== gid).map((group) =>
+      group.gid
+    )
+    : [];
+  return { uid, gid, additionalGids, home };
+}

@@ -1,0 +1,127 @@
+/**
+ * The daemon's side of a shim's control socket: hello, status, and the exit
+ * event (see docs/shim-protocol.md).
+ * @module
+ */
+
+import {
+  type ControlMessage,
+  encodeJsonLine,
+  type ExitRecord,
+  JsonLineDecoder,
+  type ShimStatus,
+} from "../../protocol/shim_protocol.ts";
+
+/** What a shim said in reply to hello. */
+export interface ShimHello {
+  protocol: number;
+  shimPid: number;
+  ids: string[];
+}
+
+/** A connection to one shim's control socket. */
+export class ShimConnection {
+  #conn: Deno.UnixConn;
+  #seq = 0;
+  #pending = new Map<number, (message: ControlMessage) => void>();
+  #exitListeners = new Set<(exit: ExitRecord) => void>();
+  #exit: ExitRecord | undefined;
+  /** Resolves when the shim closes the connection (it has finished). */
+  readonly closed: Promise<void>;
+
+  private constructor(conn: Deno.UnixConn) {
+    this.#conn = conn;
+    this.closed = this.#read();
+  }
+
+  /** Connect; throws when no shim listens there. */
+  static async connect(path: string): Promise<ShimConnection> {
+    return new ShimConnection(await Deno.connect({ transport: "unix", path }));
+  }
+
+  /** Say hello; learn the shim's protocol and containers. */
+  async hello(protocol: number): Promise<ShimHello> {
+    const reply = await this.#request({ op: "hello", protocol });
+    if (!("ok" in reply) || !reply.ok || !reply.hello) throw new Error("shim refused hello");
+    return reply.hello;
+  }
+
+  /** A container's status in this shim. */
+  async status(id: string): Promise<ShimStatus> {
+    const reply = await this.#request({ op: "status", id });
+    if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
+    if (!reply.ok) throw new Error(reply.error);
+    if (!reply.status) throw new Error("shim sent no status");
+    if (reply.status.exit) this.#exit ??= reply.status.exit;
+    return reply.status;
+  }
+
+  /** The exit record, once the shim has sent it (event or status). */
+  get exit(): ExitRecord | undefined {
+    return this.#exit;
+  }
+
+  /** Resolves with the exit record, or undefined if the shim closes without one. */
+  waitForExit(): Promise<ExitRecord | undefined> {
+    if (this.#exit) return Promise.resolve(this.#exit);
+    return new Promise((resolve) => {
+      const listener = (exit: ExitRecord) => {
+        this.#exitListeners.delete(listener);
+        resolve(exit);
+      };
+      this.#exitListeners.add(listener);
+      this.closed.then(() => {
+        this.#exitListeners.delete(listener);
+        resolve(this.#exit);
+      });
+    });
+  }
+
+  /** Drop the connection. */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async #request(body: Record<string, unknown>): Promise<ControlMessage> {
+    const seq = ++this.#seq;
+    const reply = new Promise<ControlMessage>((resolve, reject) => {
+      this.#pending.set(seq, resolve);
+      this.closed.then(() => reject(new Error("the shim closed its control socket")));
+    });
+    await this.#conn.write(encodeJsonLine({ ...body, seq }));
+    return await reply;
+  }
+
+  async #read(): Promise<void> {
+    const decoder = new JsonLineDecoder<ControlMessage>();
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (;;) {
+        const count = await this.#conn.read(buffer);
+        if (count === null) break;
+        for (const message of decoder.push(buffer.subarray(0, count))) this.#dispatch(message);
+      }
+    } catch {
+      // reset by a dying shim
+    } finally {
+      this.close();
+    }
+  }
+
+  #dispatch(message: ControlMessage): void {
+    if ("event" in message) {
+      if (message.event === "exit") {
+        this.#exit ??= message.exit;
+        for (const listener of [...this.#exitListeners]) listener(message.exit);
+      }
+      return;
+    }
+    const resolve = this.#pending.get(message.seq);
+    this.#pending.delete(message.seq);
+    resolve?.(message);
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The shim's attach socket: many attachers at once, each with its own
+ * bounded output queue, so that a slow or stalled attacher never blocks the
+ * container, the log or the others (it is dropped when its queue
+ * overflows). Any attacher's stdin goes to the container.
+ *
+ * Per connection: the client sends one JSON line (AttachRequest), the shim
+ * answers one (AttachReply); then the shim sends output frames (8-byte
+ * header: stream id, 0, 0, 0, big-endian length) and the client sends raw
+ * stdin bytes; the client's half-close is stdin EOF.
+ * @module
+ */
+
+import type { OutputStream } from "../protocol/json_log.ts";
+import {
+  ATTACH_STREAM_IDS,
+  type AttachReply,
+  type AttachRequest,
+  encodeJsonLine,
+} from "../protocol/shim_protocol.ts";
+import type { ContainerIo } from "./container_io.ts";
+
+/** Attach limits. */
+export interface AttachLimits {
+  maxAttachers: number;
+  /** Bytes queued for one attacher before it is dropped. */
+  queueBytes: number;
+}
+
+/** How long the remaining output may take to reach attachers at exit. */
+const FLUSH_TIMEOUT_MS = 5_000;
+
+class Attacher {
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #wake: (() => void) | undefined;
+  #closed = false;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly conn: Deno.UnixConn,
+    readonly request: AttachRequest,
+    readonly limit: number,
+    readonly onDrop: (attacher: Attacher, reason: string) => void,
+  ) {
+    this.done = this.#writeLoop();
+  }
+
+  /** Queue a frame; false when the attacher overflowed and was dropped. */
+  push(frame: Uint8Array): boolean {
+    if (this.#closed) return false;
+    if (this.#queued + frame.length > this.limit) {
+      this.onDrop(
+        this,
+        `it fell ${this.#queued + frame.length} bytes behind (limit ${this.limit})`,
+      );
+      this.close();
+      return false;
+    }
+    this.#queue.push(frame);
+    this.#queued += frame.length;
+    this.#wake?.();
+    return true;
+  }
+
+  /** Send what is queued, then close the connection. */
+  async finish(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    await this.done;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#wake?.();
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const frame = this.#queue.shift();
+        if (!frame) {
+          if (this.#closed) break;
+          await new Promise<void>((resolve) => this.#wake = resolve);
+          this.#wake = undefined;
+          continue;
+        }
+        this.#queued -= frame.length;
+        let written = 0;
+        while (written < frame.length) written += await this.conn.write(frame.subarray(written));
+      }
+    } catch {
+      // the attacher went away
+    } finally {
+      this.close();
+    }
+  }
+}
+
+/** Serves the attach socket of one container. */
+export class AttachServer {
+  #listener: Deno.Listener;
+  #attachers = new Set<Attacher>();
+  #io: () => ContainerIo | undefined;
+  #limits: AttachLimits;
+  #closeStdinOnEof: boolean;
+  #log: (message: string) => void;
+  #ended = false;
+  /** Stdin writes, in arrival order across attachers. */
+  #stdinQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    path: string,
+    options: {
+      io: () => ContainerIo | undefined;
+      limits: AttachLimits;
+      /** StdinOnce without a tty: an attacher's stdin EOF closes the container's. */
+      closeStdinOnEof: boolean;
+      log: (message: string) => void;
+    },
+  ) {
+    this.#listener = Deno.listen({ transport: "unix", path });
+    Deno.chmodSync(path, 0o600);
+    this.#io = options.io;
+    this.#limits = options.limits;
+    this.#closeStdinOnEof = options.closeStdinOnEof;
+    this.#log = options.log;
+    this.#accept();
+  }
+
+  /** Hand a chunk of output to every attacher that wants its stream. */
+  broadcast(stream: OutputStream, chunk: Uint8Array): void {
+    if (this.#attachers.size === 0) return;
+    const frame = new Uint8Array(8 + chunk.length);
+    frame[0] = ATTACH_STREAM_IDS[stream];
+    new DataView(frame.buffer).setUint32(4, chunk.length);
+    frame.set(chunk, 8);
+    for (const attacher of this.#attachers) {
+      if (attacher.request[stream]) attacher.push(frame);
+    }
+  }
+
+  /** The container's output has ended: flush every attacher and close. */
+  async end(): Promise<void> {
+    this.#ended = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+    const flushes = Promise.all([...this.#attachers].map((attacher) => attacher.finish()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      flushes,
+      new Promise((resolve) => timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)),
+    ]);
+    clearTimeout(timer);
+    for (const attacher of this.#attachers) attacher.close();
+    this.#attachers.clear();
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) this.#serve(conn as Deno.UnixConn);
+    } catch {
+      // listener closed
+    }
+  }
+
+  async #serve(conn: Deno.UnixConn): Promise<void> {
+    const reader = new HeaderReader(conn);
+    let request: AttachRequest;
+    try {
+      request = JSON.parse(await reader.line());
+    } catch {
+      conn.close();
+      return;
+    }
+    const refuse = (error: string) => send(conn, { ok: false, error }).finally(() => conn.close());
+    if (this.#ended) return void refuse("the container has exited");
+    if (this.#attachers.size >= this.#limits.maxAttachers) {
+      this.#log(`attach refused: ${this.#limits.maxAttachers} attachers already`);
+      return void refuse(`too many attachers: at most ${this.#limits.maxAttachers} at once`);
+    }
+    const attacher = new Attacher(conn, request, this.#limits.queueBytes, (dropped, reason) => {
+      this.#attachers.delete(dropped);
+      this.#log(`attacher dropped: ${reason}`);
+    });
+    this.#attachers.add(attacher);
+    await send(conn, { ok: true });
+    attacher.done.then(() => this.#attachers.delete(attacher));
+    if (!request.stdin) return;
+    // Stdin: raw bytes until the client half-closes.
+    try {
+      let chunk: Uint8Array | null = reader.rest();
+      while (chunk !== null) {
+        if (chunk.length) await this.#writeStdin(chunk);
+        const buffer = new Uint8Array(32 * 1024);
+        const count = await conn.read(buffer);
+        chunk = count === null ? null : buffer.subarray(0, count);
+      }
+      if (this.#closeStdinOnEof) {
+        await this.#stdinQueue;
+        await this.#io()?.closeStdin();
+      }
+    } catch {
+      // the attacher went away
+    }
+  }
+
+  #writeStdin(data: Uint8Array): Promise<unknown> {
+    const copy = data.slice();
+    this.#stdinQueue = this.#stdinQueue.then(() => this.#io()?.writeStdin(copy));
+    return this.#stdinQueue;
+  }
+}
+
+async function send(conn: Deno.Conn, reply: AttachReply): Promise<void> {
+  try {
+    const data = encodeJsonLine(reply);
+    let written = 0;
+    while (written < data.length) written += await conn.write(data.subarray(written));
+  } catch {
+    // gone
+  }
+}
+
+/** Reads the first line of a connection, keeping what follows it. */
+class HeaderReader {
+  #buffer = new Uint8Array(0);
+  constructor(readonly conn: Deno.Conn) {}
+
+  async line(): Promise<string> {
+    for (;;) {
+      const newline = this.#buffer.indexOf(0x0a);
+      if (newline >= 0) {
+        const text = new TextDecoder().decode(this.#buffer.subarray(0, newline));
+        this.#buffer = this.#buffer.slice(newline + 1);
+        return text;
+      }
+      if (this.#buffer.length > 64 * 1024) throw new Error("attach header too long");
+      const chunk = new Uint8Array(4096);
+      const count = await this.conn.read(chunk);
+      if (count === null) throw new Error("closed before the attach header");
+      const merged = new Uint8Array(this.#buffer.length + count);
+      merged.set(this.#buffer);
+      merged.set(chunk.subarray(0, count), this.#buffer.length);
+      this.#buffer = merged;
+    }
+  }
+
+  /** Bytes read past the header line. */
+  rest(): Uint8Array {
+    return this.#buffer;
+  }
+}

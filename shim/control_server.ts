@@ -1,0 +1,106 @@
+/**
+ * The shim's control socket: newline-delimited JSON requests from the daemon
+ * (hello, status) and events pushed to every connected client (exit). A
+ * client that goes away is dropped; it never affects the container.
+ * @module
+ */
+
+import {
+  type ControlMessage,
+  type ControlRequest,
+  encodeJsonLine,
+  JsonLineDecoder,
+  PROTOCOL_VERSION,
+  type ShimStatus,
+} from "../protocol/shim_protocol.ts";
+
+/** What the control server asks of the shim. */
+export interface ControlHandler {
+  ids(): string[];
+  status(id: string): ShimStatus | undefined;
+}
+
+/** Serves the control socket until closed. */
+export class ControlServer {
+  #listener: Deno.Listener;
+  #clients = new Set<Deno.Conn>();
+  #handler: ControlHandler;
+
+  constructor(path: string, handler: ControlHandler) {
+    this.#listener = Deno.listen({ transport: "unix", path });
+    this.#handler = handler;
+    this.#accept();
+  }
+
+  /** Send an event to every connected client. */
+  async broadcast(message: ControlMessage): Promise<void> {
+    const line = encodeJsonLine(message);
+    await Promise.all([...this.#clients].map((conn) => this.#send(conn, line)));
+  }
+
+  /** Stop accepting and disconnect every client. */
+  close(): void {
+    try {
+      this.#listener.close();
+    } catch {
+      // already closed
+    }
+    for (const conn of this.#clients) conn.close();
+    this.#clients.clear();
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) this.#serve(conn);
+    } catch {
+      // listener closed
+    }
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    this.#clients.add(conn);
+    const decoder = new JsonLineDecoder<ControlRequest>();
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (;;) {
+        const count = await conn.read(buffer);
+        if (count === null) break;
+        for (const request of decoder.push(buffer.subarray(0, count))) {
+          await this.#send(conn, encodeJsonLine(this.#answer(request)));
+        }
+      }
+    } catch {
+      // the client went away or sent garbage
+    } finally {
+      if (this.#clients.delete(conn)) conn.close();
+    }
+  }
+
+  #answer(request: ControlRequest): ControlMessage {
+    const seq = typeof request.seq === "number" ? request.seq : 0;
+    switch (request.op) {
+      case "hello":
+        return {
+          seq,
+          ok: true,
+          hello: { protocol: PROTOCOL_VERSION, shimPid: Deno.pid, ids: this.#handler.ids() },
+        };
+      case "status": {
+        const status = this.#handler.status(request.id);
+        if (!status) return { seq, ok: false, error: `no container ${request.id} in this shim` };
+        return { seq, ok: true, status };
+      }
+      default:
+        return { seq, ok: false, error: `unknown op ${(request as { op: unknown }).op}` };
+    }
+  }
+
+  async #send(conn: Deno.Conn, line: Uint8Array): Promise<void> {
+    try {
+      let written = 0;
+      while (written < line.length) written += await conn.write(line.subarray(written));
+    } catch {
+      if (this.#clients.delete(conn)) conn.close();
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The OCI runtime calls a shim makes itself: `create` (whose stdio becomes
+ * the container's) and `delete` once the container has exited. Everything
+ * else the daemon does through its runtime driver.
+ * @module
+ */
+
+import { SHIM_FILES, type ShimConfig } from "../protocol/shim_protocol.ts";
+
+/** Paths of the files `create` leaves in the state directory. */
+export function statePath(config: ShimConfig, name: keyof typeof SHIM_FILES): string {
+  return `${config.stateDir}/${SHIM_FILES[name]}`;
+}
+
+function globalArgs(config: ShimConfig): string[] {
+  return [
+    "--root",
+    config.runtime.root,
+    "--log",
+    statePath(config, "runtimeLog"),
+    "--log-format",
+    "json",
+  ];
+}
+
+/**
+ * Spawn `<runtime> create`. Without a tty its stdout and stderr (and stdin
+ * when open) are pipes the container keeps after the runtime exits.
+ */
+export function spawnCreate(config: ShimConfig): Deno.ChildProcess {
+  const args = [
+    ...globalArgs(config),
+    "create",
+    "--bundle",
+    config.bundle,
+    "--pid-file",
+    statePath(config, "initPid"),
+  ];
+  if (config.tty) args.push("--console-socket", statePath(config, "console"));
+  args.push(config.id);
+  return new Deno.Command(config.runtime.path, {
+    args,
+    stdin: config.openStdin && !config.tty ? "piped" : "null",
+    stdout: config.tty ? "null" : "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** `<runtime> delete --force`; errors are returned, not thrown. */
+export async function deleteContainer(config: ShimConfig): Promise<string | undefined> {
+  const output = await new Deno.Command(config.runtime.path, {
+    args: [...globalArgs(config), "delete", "--force", config.id],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (output.success) return undefined;
+  return new TextDecoder().decode(output.stderr).trim() || `exit status ${output.code}`;
+}
+
+/**
+ * The runtime's own explanation of a failure: the last error in its json
+ * log, else what it printed on stderr.
+ */
+export async function runtimeError(config: ShimConfig, stderr: string): Promise<string> {
+  let fromLog = "";
+  try {
+    const text = await Deno.readTextFile(statePath(config, "runtimeLog"));
+    for (const line of text.split("\n")) {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.level === "error" || entry.level === "fatal") fromLog = String(entry.msg);
+      } catch {
+        // not a JSON line
+      }
+    }
+  } catch {
+    // no log
+  }
+  const message = fromLog || stderr.trim() || "unknown error";
+  return `${config.runtime.name} create failed: ${message.replace(/^runc create failed: /, "")}`;
+}

@@ -1,0 +1,324 @@
+/**
+ * Integration test harness: every test gets its own daemon on a temp root,
+ * run root, socket and cgroup parent, and everything is cleaned up after
+ * it, even when it fails. `integrationTest` runs a scenario once with runc
+ * and once with crun.
+ * @module
+ */
+
+import { deepStrictEqual } from "node:assert/strict";
+
+/** The repository root. */
+export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+/** The berth launcher. */
+export const BERTH = `${REPO}/bin/berth`;
+/** The runtimes every scenario runs with. */
+export const RUNTIMES = ["runc", "crun"] as const;
+export type RuntimeName = typeof RUNTIMES[number];
+
+/** What a finished command printed and returned. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Uint8Array;
+}
+
+const decoder = new TextDecoder();
+
+/** Run a command to completion, optionally feeding stdin. */
+export async function runCommand(
+  command: string,
+  args: string[],
+  options: { stdin?: string | Uint8Array; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CommandResult> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: options.env,
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, options.timeoutMs ?? 60_000);
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    const data = typeof options.stdin === "string"
+      ? new TextEncoder().encode(options.stdin)
+      : options.stdin;
+    await writer.write(data).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  const output = await child.output();
+  clearTimeout(timer);
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+    stdoutBytes: output.stdout,
+  };
+}
+
+let busyboxTar: Promise<string> | undefined;
+
+/** The busybox rootfs tar built by scripts/build_busybox_image.sh (once per run). */
+export function busyboxRootfs(): Promise<string> {
+  busyboxTar ??= (async () => {
+    const path = `/tmp/berth-test-busybox-${Deno.pid}.tar`;
+    const result = await runCommand("bash", [`${REPO}/scripts/build_busybox_image.sh`, path]);
+    if (result.code !== 0) throw new Error(`building the busybox image failed: ${result.stderr}`);
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // already gone
+      }
+    });
+    return path;
+  })();
+  return busyboxTar;
+}
+
+function randomSuffix(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/** A daemon of our own, for one test. */
+export class TestDaemon {
+  readonly dir: string;
+  readonly root: string;
+  readonly runRoot: string;
+  readonly socket: string;
+  readonly cgroupParent: string;
+  readonly logPath: string;
+  readonly runtime: RuntimeName;
+  #child: Deno.ChildProcess | undefined;
+  #extraFlags: string[];
+
+  private constructor(dir: string, runtime: RuntimeName, extraFlags: string[]) {
+    this.dir = dir;
+    this.root = `${dir}/root`;
+    this.runRoot = `${dir}/run`;
+    this.socket = `${dir}/berth.sock`;
+    this.cgroupParent = `/berth-test-${randomSuffix()}`;
+    this.logPath = `${dir}/daemon.log`;
+    this.runtime = runtime;
+    this.#extraFlags = extraFlags;
+  }
+
+  /** Start a daemon whose default runtime is `runtime`. */
+  static async start(runtime: RuntimeName, extraFlags: string[] = []): Promise<TestDaemon> {
+    // Short paths: shim sockets live below the run root (108-byte limit).
+    const dir = `/tmp/bt${randomSuffix()}`;
+    await Deno.mkdir(dir, { mode: 0o700 });
+    const daemon = new TestDaemon(dir, runtime, extraFlags);
+    await daemon.startProcess();
+    return daemon;
+  }
+
+  /** The -H value for clients. */
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  /** (Re)start the daemon process on the same root and wait until it answers. */
+  async startProcess(): Promise<void> {
+    await Deno.remove(this.socket).catch(() => {});
+    const flags = [
+      "daemon",
+      "--root",
+      this.root,
+      "--run-root",
+      this.runRoot,
+      "--host",
+      this.host,
+      "--default-runtime",
+      this.runtime,
+      "--cgroup-parent",
+      this.cgroupParent,
+      "--log-level",
+      "debug",
+      ...this.#extraFlags,
+    ];
+    const quoted = [BERTH, ...flags].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
+    this.#child = new Deno.Command("bash", {
+      args: ["-c", `exec ${quoted} >> '${this.logPath}' 2>&1`],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (await this.ping()) return;
+      const exited = await Promise.race([
+        this.#child.status.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+      ]);
+      if (exited) throw new Error(`the daemon exited at start:\n${await this.log()}`);
+    }
+    throw new Error(`the daemon did not answer within 20 s:\n${await this.log()}`);
+  }
+
+  /** True when GET /_ping answers OK. */
+  async ping(): Promise<boolean> {
+    try {
+      const response = await this.api("GET", "/_ping");
+      return response.status === 200 && (await response.text()) === "OK";
+    } catch {
+      return false;
+    }
+  }
+
+  /** The daemon's log so far. */
+  async log(): Promise<string> {
+    return await Deno.readTextFile(this.logPath).catch(() => "");
+  }
+
+  /** Kill the daemon with SIGKILL (its containers and shims live on). */
+  async kill9(): Promise<void> {
+    if (!this.#child) return;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await this.#child.status;
+    this.#child = undefined;
+  }
+
+  /** Stop the daemon with SIGTERM. */
+  async stop(): Promise<void> {
+    if (!this.#child) return;
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    await this.#child.status;
+    this.#child = undefined;
+  }
+
+  /** Run the berth CLI against this daemon. */
+  berth(
+    args: string[],
+    options: { stdin?: string | Uint8Array; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    return runCommand(BERTH, ["-H", this.host, ...args], options);
+  }
+
+  /** Run the CLI and fail the test unless it exits 0; returns stdout. */
+  async ok(args: string[], options: { stdin?: string | Uint8Array } = {}): Promise<string> {
+    const result = await this.berth(args, options);
+    if (result.code !== 0) {
+      throw new Error(
+        `berth ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  /** A raw API request over the socket. */
+  async api(method: string, path: string, body?: BodyInit | null): Promise<Response> {
+    const client = Deno.createHttpClient({ proxy: { transport: "unix", path: this.socket } });
+    try {
+      const response = await fetch(`http://berth${path}`, { method, body, client });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return new Response(response.status === 204 || response.status === 304 ? null : bytes, {
+        status: response.status,
+        headers: response.headers,
+      });
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Import the test busybox image as `name` (CMD sh). */
+  async importBusybox(name = "busybox"): Promise<string> {
+    return (await this.ok(["import", "--change", 'CMD ["sh"]', await busyboxRootfs(), name]))
+      .trim();
+  }
+
+  /** Everything the daemon left behind (empty = no leaks). */
+  async leaks(): Promise<string[]> {
+    const result = await runCommand("bash", [
+      `${REPO}/tests/helpers/leaks.sh`,
+      this.root,
+      this.runRoot,
+      this.cgroupParent,
+    ]);
+    return result.stdout.split("\n").filter(Boolean);
+  }
+
+  /** Stop the daemon and remove every trace of it. */
+  async cleanup(): Promise<void> {
+    await this.stop();
+    await runCommand("bash", [
+      `${REPO}/tests/helpers/cleanup.sh`,
+      this.dir,
+      this.root,
+      this.runRoot,
+      this.cgroupParent,
+    ]);
+  }
+}
+
+/** Assert that nothing leaked. */
+export async function assertNoLeaks(daemon: TestDaemon): Promise<void> {
+  deepStrictEqual(await daemon.leaks(), [], "leaked resources");
+}
+
+/**
+ * Register a scenario once per runtime, each run with a fresh daemon and
+ * the busybox image imported as "busybox".
+ */
+export function integrationTest(
+  name: string,
+  scenario: (daemon: TestDaemon, runtime: RuntimeName) => Promise<void>,
+  options: { daemonFlags?: string[]; importImage?: boolean } = {},
+): void {
+  for (const runtime of RUNTIMES) {
+    Deno.test({
+      name: `${name} [${runtime}]`,
+      sanitizeResources: false,
+      sanitizeOps: false,
+      async fn() {
+        const daemon = await TestDaemon.start(runtime, options.daemonFlags);
+        try {
+          if (options.importImage !== false) await daemon.importBusybox();
+          await scenario(daemon, runtime);
+        } catch (error) {
+          const log = await daemon.log();
+          console.error(
+            `--- daemon log (${runtime}) ---\n${log.split("\n").slice(-60).join("\n")}`,
+          );
+          throw error;
+        } finally {
+          await daemon.cleanup();
+        }
+      },
+    });
+  }
+}
+
+/** Wait until `check` is true (polling), or fail after `ms`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  ms = 10_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
