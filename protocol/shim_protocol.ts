@@ -122,7 +122,7 @@ export interface ExitRecord {
 }
 
 /** Lifecycle of a container as the shim sees it. */
-export type ShimContainerState = "creating" | "created" | "exited";
+export type ShimContainerState = "creating" | "created" | "running" | "exited";
 
 /** A container's status as reported by a shim. */
 export interface ShimStatus {
@@ -135,7 +135,8 @@ export interface ShimStatus {
 /** Requests a client sends on the control socket. */
 export type ControlRequest =
   | { seq: number; op: "hello"; protocol: number }
-  | { seq: number; op: "status"; id: string };
+  | { seq: number; op: "status"; id: string }
+  | { seq: number; op: "start"; id: string };
 
 /** Replies and events the shim sends on the control socket. */
 export type ControlMessage =

@@ -1,7 +1,7 @@
 /**
  * The one place the daemon invokes an OCI runtime (runc, crun, or any
- * binary with their command line). The shim runs `create` and `delete` for
- * its own container; every other call goes through here.
+ * binary with their command line). The shim runs `create`, `start` and
+ * `delete` for its own container; every other call goes through here.
  * @module
  */
 
@@ -65,11 +65,6 @@ export class RuntimeDriver {
       throw new RuntimeError(this.runtime.name, verb, cleanMessage(decoder.decode(output.stderr)));
     }
     return decoder.decode(output.stdout);
-  }
-
-  /** Run the created container's process. */
-  async start(id: string): Promise<void> {
-    await this.#run("start", [id]);
   }
 
   /** Send a signal to the init (or, with `all`, to every process). */

@@ -18,6 +18,8 @@ import {
 export interface ControlHandler {
   ids(): string[];
   status(id: string): ShimStatus | undefined;
+  /** Start a created container; rejects with the runtime's message. */
+  start(id: string): Promise<void>;
 }
 
 /** Serves the control socket until closed. */
@@ -66,7 +68,7 @@ export class ControlServer {
         const count = await conn.read(buffer);
         if (count === null) break;
         for (const request of decoder.push(buffer.subarray(0, count))) {
-          await this.#send(conn, encodeJsonLine(this.#answer(request)));
+          await this.#send(conn, encodeJsonLine(await this.#answer(request)));
         }
       }
     } catch {
@@ -76,7 +78,7 @@ export class ControlServer {
     }
   }
 
-  #answer(request: ControlRequest): ControlMessage {
+  async #answer(request: ControlRequest): Promise<ControlMessage> {
     const seq = typeof request.seq === "number" ? request.seq : 0;
     switch (request.op) {
       case "hello":
@@ -90,6 +92,13 @@ export class ControlServer {
         if (!status) return { seq, ok: false, error: `no container ${request.id} in this shim` };
         return { seq, ok: true, status };
       }
+      case "start":
+        try {
+          await this.#handler.start(request.id);
+          return { seq, ok: true, status: this.#handler.status(request.id) };
+        } catch (error) {
+          return { seq, ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
       default:
         return { seq, ok: false, error: `unknown op ${(request as { op: unknown }).op}` };
     }

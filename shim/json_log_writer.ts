@@ -141,7 +141,7 @@ export class JsonLogWriter {
       let batch: Uint8Array[] = [];
       let batchSize = 0;
       for (const entry of entries) {
-        if (this.#mustRotate(batchSize + entry.length)) {
+        if (this.#mustRotate(batchSize, entry.length)) {
           await this.#writeAll(batch, batchSize);
           batch = [];
           batchSize = 0;
@@ -156,9 +156,11 @@ export class JsonLogWriter {
     }
   }
 
-  #mustRotate(incoming: number): boolean {
+  /** True when `entry` bytes after `pending` unwritten ones would pass max-size. */
+  #mustRotate(pending: number, entry: number): boolean {
     const { maxSize } = this.#config;
-    return maxSize > 0 && this.#size > 0 && this.#size + incoming > maxSize;
+    const current = this.#size + pending;
+    return maxSize > 0 && current > 0 && current + entry > maxSize;
   }
 
   async #writeAll(batch: Uint8Array[], size: number): Promise<void> {

@@ -47,6 +47,10 @@ async function main(stateDir: string): Promise<number> {
   const control = new ControlServer(`${stateDir}/${SHIM_FILES.control}`, {
     ids: () => [...containers.keys()],
     status: (id) => containers.get(id)?.status(),
+    start: (id) => {
+      const target = containers.get(id);
+      return target ? target.start() : Promise.reject(new Error(`no container ${id} in this shim`));
+    },
   });
 
   let pid: number;

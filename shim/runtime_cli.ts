@@ -1,7 +1,8 @@
 /**
  * The OCI runtime calls a shim makes itself: `create` (whose stdio becomes
- * the container's) and `delete` once the container has exited. Everything
- * else the daemon does through its runtime driver.
+ * the container's), `start` (so that a fast exit can never be deleted under
+ * a start still running) and `delete` once the container has exited.
+ * Everything else the daemon does through its runtime driver.
  * @module
  */
 
@@ -46,6 +47,19 @@ export function spawnCreate(config: ShimConfig): Deno.ChildProcess {
   }).spawn();
 }
 
+/** `<runtime> start`; throws with the runtime's message. */
+export async function startContainer(config: ShimConfig): Promise<void> {
+  const output = await new Deno.Command(config.runtime.path, {
+    args: [...globalArgs(config), "start", config.id],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(await runtimeError(config, new TextDecoder().decode(output.stderr), "start"));
+  }
+}
+
 /** `<runtime> delete --force`; errors are returned, not thrown. */
 export async function deleteContainer(config: ShimConfig): Promise<string | undefined> {
   const output = await new Deno.Command(config.runtime.path, {
@@ -62,7 +76,11 @@ export async function deleteContainer(config: ShimConfig): Promise<string | unde
  * The runtime's own explanation of a failure: the last error in its json
  * log, else what it printed on stderr.
  */
-export async function runtimeError(config: ShimConfig, stderr: string): Promise<string> {
+export async function runtimeError(
+  config: ShimConfig,
+  stderr: string,
+  verb: "create" | "start" = "create",
+): Promise<string> {
   let fromLog = "";
   try {
     const text = await Deno.readTextFile(statePath(config, "runtimeLog"));
@@ -78,5 +96,6 @@ export async function runtimeError(config: ShimConfig, stderr: string): Promise<
     // no log
   }
   const message = fromLog || stderr.trim() || "unknown error";
-  return `${config.runtime.name} create failed: ${message.replace(/^runc create failed: /, "")}`;
+  const prefix = `${config.runtime.name} ${verb} failed: `;
+  return prefix + message.replace(new RegExp(`^runc ${verb} failed: `), "");
 }

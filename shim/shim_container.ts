@@ -25,7 +25,13 @@ import {
   setWindowSize,
   waitForPid,
 } from "./libc.ts";
-import { deleteContainer, runtimeError, spawnCreate, statePath } from "./runtime_cli.ts";
+import {
+  deleteContainer,
+  runtimeError,
+  spawnCreate,
+  startContainer,
+  statePath,
+} from "./runtime_cli.ts";
 
 /** Diagnostics sink (the shim's own log). */
 export type Diagnostics = (message: string) => void;
@@ -40,6 +46,8 @@ export class ShimContainer {
   #io: ContainerIo | undefined;
   #log: JsonLogWriter | undefined;
   #attach: AttachServer | undefined;
+  /** The running `start`, which a fast exit's delete must wait for. */
+  #starting: Promise<void> = Promise.resolve();
 
   constructor(config: ShimConfig, diagnostics: Diagnostics) {
     this.config = config;
@@ -109,6 +117,25 @@ export class ShimContainer {
   }
 
   /**
+   * Start the created container. On failure the container is deleted (its
+   * init killed), so the shim records that and exits.
+   */
+  start(): Promise<void> {
+    if (this.#state !== "created") {
+      return Promise.reject(new Error(`cannot start a container that is ${this.#state}`));
+    }
+    const started = startContainer(this.config).then(() => {
+      if (this.#state === "created") this.#state = "running";
+    });
+    this.#starting = started.catch(async (error) => {
+      this.#diagnostics(error.message);
+      const deleteError = await deleteContainer(this.config);
+      if (deleteError) this.#diagnostics(`delete after a failed start failed: ${deleteError}`);
+    });
+    return started;
+  }
+
+  /**
    * Reap the init, let the output drain, write the exit record, then delete
    * the container from the runtime. `onExit` runs once the record is on disk.
    */
@@ -132,6 +159,7 @@ export class ShimContainer {
     this.#exit = exit;
     this.#state = "exited";
     await onExit(exit);
+    await this.#starting;
     const deleteError = await deleteContainer(this.config);
     if (deleteError) this.#diagnostics(`delete failed: ${deleteError}`);
   }

@@ -6,6 +6,7 @@
 import { DaemonError } from "../api_client.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { CONTAINER_FLAGS, createRequest } from "../container_options.ts";
+import { describeError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
 import { errLine, outLine } from "../output.ts";
 
@@ -41,8 +42,13 @@ export const command: Command = {
   stopAtPositional: true,
   minArgs: 1,
   async run(context, flags) {
-    const { id } = await createFromFlags(context, flags, { detached: true });
-    outLine(id);
-    return 0;
+    try {
+      const { id } = await createFromFlags(context, flags, { detached: true });
+      outLine(id);
+      return 0;
+    } catch (error) {
+      errLine(`berth: ${describeError(error)}\n\nRun 'berth create --help' for more information`);
+      return 125;
+    }
   },
 };

@@ -68,6 +68,18 @@ function timeout(promise: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Connect to a container's shim and say hello; throws when it does not answer. */
+export async function connectShim(stateDir: string): Promise<ShimConnection> {
+  const connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
+  try {
+    await connection.hello(PROTOCOL_VERSION);
+    return connection;
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
 /**
  * Connect to a container's shim and follow it until the container exits.
  * Returns the shim's status, or undefined when the shim is gone (its exit
@@ -81,25 +93,25 @@ export async function superviseShim(
   let connection: ShimConnection | undefined;
   let status: ShimStatus;
   try {
-    connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
-    await connection.hello(PROTOCOL_VERSION);
+    connection = await connectShim(stateDir);
     status = await connection.status(container.id);
   } catch {
     connection?.close();
     await settleWithoutShim(context, container, stateDir);
     return undefined;
   }
-  connections.set(container.id, connection);
-  follow(context, container, connection, stateDir);
+  followShim(context, container, connection);
   return status;
 }
 
-function follow(
+/** Follow a connected shim until the container exits, then record it. */
+export function followShim(
   context: DaemonContext,
   container: Container,
   connection: ShimConnection,
-  stateDir: string,
 ): void {
+  const stateDir = shimStateDir(context, container.id);
+  connections.set(container.id, connection);
   (async () => {
     const exit = await connection.waitForExit();
     // The shim deletes the container from the runtime, then closes.

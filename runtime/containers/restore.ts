@@ -6,6 +6,7 @@
  * @module
  */
 
+import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import type { Container } from "./container.ts";
@@ -48,25 +49,24 @@ async function restoreContainer(context: DaemonContext, container: Container): P
     return;
   }
   const status = await superviseShim(context, container);
-  if (!status || container.isRunning || status.state !== "created") return;
-  // The daemon died in the middle of a start. Did the runtime start it?
-  const driver = context.runtimes.driver(container.record.runtime);
-  const state = await driver.state(container.id).catch(() => undefined);
-  if (state?.status === "running" || state?.status === "paused") {
+  if (!status || container.isRunning) return;
+  if (status.state === "running") {
+    // The daemon died between the start and recording it.
     container.record.state = {
       ...container.state,
-      Status: state.status,
-      Pid: state.pid,
+      Status: "running",
+      Pid: status.pid ?? 0,
       Error: "",
       ExitCode: 0,
-      StartedAt: container.state.StartedAt,
+      StartedAt: formatRfc3339Nano(preciseNow()),
     };
     await container.save();
     return;
   }
+  if (status.state !== "created") return;
   // Created but never started: undo the start.
   const exited = container.once((event) => event === "exit");
-  await driver.delete(container.id).catch(() => {});
+  await context.runtimes.driver(container.record.runtime).delete(container.id).catch(() => {});
   await exited.promise;
   container.record.state = {
     ...container.state,

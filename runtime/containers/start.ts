@@ -21,11 +21,13 @@ import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
-import { launchShim, ShimStartError } from "../shims/shim_launcher.ts";
+import type { ShimConnection } from "../shims/shim_client.ts";
+import { launchShim } from "../shims/shim_launcher.ts";
 import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";
 import { containerHostname, writeEtcFiles } from "./etc_files.ts";
-import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
+import { connectShim, followShim, releaseRuntimeResources } from "./monitor.ts";
+import { finishRemoval } from "./remove.ts";
 import { mountRootfs } from "./rootfs.ts";
 
 /** Start a container (one operation at a time per container). */
@@ -64,6 +66,7 @@ export async function startLocked(context: DaemonContext, container: Container):
   }
 
   let pid: number;
+  let connection: ShimConnection | undefined;
   try {
     await mountRootfs(context, container);
     const hostname = containerHostname(context, container);
@@ -112,10 +115,13 @@ export async function startLocked(context: DaemonContext, container: Container):
     // Clients that attached before the start get every byte of output.
     await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
     try {
-      await context.runtimes.driver(record.runtime).start(container.id);
+      connection = await connectShim(stateDir);
+      // The shim runs `start` itself, so a fast exit is never deleted
+      // while the start is still going on.
+      await connection.start(container.id);
     } catch (error) {
-      // Kill the created init; the shim then records the exit and quits.
-      await context.runtimes.driver(record.runtime).delete(container.id).catch(() => {});
+      // The shim deletes the container after a failed start and quits.
+      connection?.close();
       await shim.exited;
       throw error;
     }
@@ -130,8 +136,14 @@ export async function startLocked(context: DaemonContext, container: Container):
     const exitCode = startFailureExitCode(message);
     container.record.state = { ...container.state, Error: message, ExitCode: exitCode };
     await container.save();
+    if (record.hostConfig.AutoRemove) {
+      // As docker does: --rm containers that cannot start are removed too.
+      container.removing = true;
+      container.emit("exit");
+      await finishRemoval(context, container);
+    }
     if (error instanceof ApiError) throw error;
-    const status = error instanceof ShimStartError && exitCode !== 128 ? 400 : 500;
+    const status = exitCode !== 128 ? 400 : 500;
     throw new ApiError(status, `failed to start container ${container.id}: ${message}`);
   }
 
@@ -147,5 +159,5 @@ export async function startLocked(context: DaemonContext, container: Container):
   container.record.shimProtocol = PROTOCOL_VERSION;
   await container.save();
   container.emit("start");
-  await superviseShim(context, container);
+  followShim(context, container, connection!);
 }

@@ -56,6 +56,13 @@ export class ShimConnection {
     return reply.status;
   }
 
+  /** Ask the shim to start its created container; throws with the runtime's message. */
+  async start(id: string): Promise<void> {
+    const reply = await this.#request({ op: "start", id });
+    if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
+    if (!reply.ok) throw new Error(reply.error);
+  }
+
   /** The exit record, once the shim has sent it (event or status). */
   get exit(): ExitRecord | undefined {
     return this.#exit;

@@ -226,6 +226,15 @@ export class TestDaemon {
     return result.stdout;
   }
 
+  /** Wait until the container's log contains `text`. */
+  async waitForLog(name: string, text: string, ms = 10_000): Promise<void> {
+    await eventually(
+      async () => (await this.ok(["logs", name])).includes(text),
+      ms,
+      `"${text}" in the log of ${name}`,
+    );
+  }
+
   /** A raw API request over the socket. */
   async api(method: string, path: string, body?: BodyInit | null): Promise<Response> {
     const client = Deno.createHttpClient({ proxy: { transport: "unix", path: this.socket } });

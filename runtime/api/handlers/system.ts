@@ -62,7 +62,15 @@ export function version({ context }: ApiRequest) {
         })),
       ],
       Version: BERTH_VERSION,
-      ...details,
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: "",
+      GoVersion: details.GoVersion,
+      Os: "linux",
+      Arch: details.Arch,
+      KernelVersion: details.KernelVersion,
+      Experimental: false,
+      BuildTime: "",
     },
   };
 }

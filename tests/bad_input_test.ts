@@ -1,0 +1,147 @@
+import { deepStrictEqual, match } from "node:assert/strict";
+import { assertNoLeaks, integrationTest, type TestDaemon } from "./helpers/harness.ts";
+
+async function apiError(daemon: TestDaemon, method: string, path: string, body?: BodyInit) {
+  const response = await daemon.api(method, path, body);
+  const text = await response.text();
+  return { status: response.status, message: JSON.parse(text).message as string };
+}
+
+/** Nothing half-made: no container record or dir, mount, shim, cgroup or image. */
+async function assertNothingMade(daemon: TestDaemon, images = 1): Promise<void> {
+  deepStrictEqual(await daemon.ok(["ps", "-aq"]), "");
+  deepStrictEqual(
+    (await daemon.ok(["images", "-q"])).trim().split("\n").filter(Boolean).length,
+    images,
+  );
+  deepStrictEqual([...Deno.readDirSync(`${daemon.root}/layers/tmp`)], []);
+  await assertNoLeaks(daemon);
+}
+
+integrationTest(
+  "unknown image, container and runtime are refused with docker's errors",
+  async (daemon) => {
+    const noImage = await daemon.berth(["run", "nosuchimage"]);
+    deepStrictEqual(noImage.code, 125);
+    match(noImage.stderr, /Unable to find image 'nosuchimage' locally/);
+    match(noImage.stderr, /No such image: nosuchimage:latest/);
+    deepStrictEqual(
+      await apiError(daemon, "POST", "/containers/create", JSON.stringify({ Image: "nope:1" })),
+      {
+        status: 404,
+        message: "No such image: nope:1",
+      },
+    );
+
+    for (
+      const verb of [
+        "start",
+        "stop",
+        "kill",
+        "restart",
+        "pause",
+        "unpause",
+        "wait",
+        "logs",
+        "rm",
+        "inspect",
+      ]
+    ) {
+      const result = await daemon.berth([verb, "ghost"]);
+      deepStrictEqual(result.code, 1, `${verb} ghost`);
+      match(result.stderr, /No such (container|object): ghost/, `${verb} ghost`);
+    }
+    deepStrictEqual(await apiError(daemon, "POST", "/v1.45/containers/ghost/start"), {
+      status: 404,
+      message: "No such container: ghost",
+    });
+
+    const badRuntime = await daemon.berth(["run", "--runtime", "kata", "busybox", "true"]);
+    deepStrictEqual(badRuntime.code, 125);
+    match(badRuntime.stderr, /Unknown runtime specified kata/);
+    await assertNothingMade(daemon);
+  },
+);
+
+integrationTest(
+  "a name in use, an invalid name and malformed requests are refused",
+  async (daemon) => {
+    await daemon.ok(["create", "--name", "taken", "busybox", "true"]);
+    const clash = await daemon.berth(["run", "--name", "taken", "busybox", "true"]);
+    deepStrictEqual(clash.code, 125);
+    match(
+      clash.stderr,
+      /Conflict. The container name "\/taken" is already in use by container "[a-f0-9]{64}"/,
+    );
+    deepStrictEqual((await daemon.ok(["ps", "-aq"])).trim().split("\n").length, 1);
+    await daemon.ok(["rm", "taken"]);
+
+    const badName = await daemon.berth(["create", "--name", "-bad!", "busybox"]);
+    deepStrictEqual(badName.code, 125);
+    match(badName.stderr, /Invalid container name/);
+
+    deepStrictEqual(
+      (await apiError(daemon, "POST", "/containers/create", "{not json")).status,
+      400,
+    );
+    deepStrictEqual((await apiError(daemon, "POST", "/containers/create", "[1,2]")).status, 400);
+    const id = (await daemon.ok(["create", "busybox", "sleep", "100"])).trim();
+    deepStrictEqual((await apiError(daemon, "POST", `/containers/${id}/stop?t=soon`)).status, 400);
+    const name = (await daemon.ok(["inspect", "-f", "{{.Name}}", id])).trim().slice(1);
+    deepStrictEqual(await apiError(daemon, "POST", `/containers/${id}/kill?signal=TERM`), {
+      status: 409,
+      message: `Cannot kill container: ${name}: Container ${id} is not running`,
+    });
+    deepStrictEqual(
+      (await apiError(daemon, "GET", `/containers/${id}/logs?stdout=1&tail=many`)).status,
+      400,
+    );
+    deepStrictEqual((await apiError(daemon, "GET", "/containers/json?filters={oops")).status, 400);
+    deepStrictEqual(
+      (await apiError(daemon, "GET", '/containers/json?filters={"colour":["red"]}')).status,
+      400,
+    );
+    deepStrictEqual(
+      (await apiError(daemon, "POST", `/containers/${id}/wait?condition=someday`)).status,
+      400,
+    );
+    deepStrictEqual((await apiError(daemon, "GET", "/v9.99/info")).status, 400);
+    deepStrictEqual((await apiError(daemon, "GET", "/no/such/route")).status, 404);
+    await daemon.ok(["start", id]);
+    deepStrictEqual(await apiError(daemon, "POST", `/containers/${id}/kill?signal=SIGNOPE`), {
+      status: 400,
+      message: "Invalid signal: SIGNOPE",
+    });
+    await daemon.ok(["rm", "-f", id]);
+    await assertNothingMade(daemon);
+  },
+);
+
+integrationTest("an import body that is not a tar leaves nothing behind", async (daemon) => {
+  const notTar = await daemon.berth(["import", "-", "junk"], {
+    stdin: "this is not a tar archive\n".repeat(50),
+  });
+  deepStrictEqual(notTar.code, 1);
+  match(notTar.stderr, /not a tar archive/);
+  const empty = await apiError(
+    daemon,
+    "POST",
+    "/images/create?fromSrc=-&repo=empty",
+    new Uint8Array(0),
+  );
+  deepStrictEqual(empty.status, 400);
+  // A tar that breaks off in the middle of a file.
+  const tar = await Deno.readFile(
+    await import("./helpers/harness.ts").then((m) => m.busyboxRootfs()),
+  );
+  const truncated = await daemon.berth(["import", "-", "cut"], { stdin: tar.subarray(0, 700_000) });
+  deepStrictEqual(truncated.code, 1);
+  match(truncated.stderr, /invalid tar archive/);
+  const badChange = await daemon.berth(["import", "--change", "RUN rm -rf /", "-", "x"], {
+    stdin: tar,
+  });
+  deepStrictEqual(badChange.code, 1);
+  match(badChange.stderr, /RUN is not a valid change command/);
+  deepStrictEqual(await daemon.ok(["images", "--format", "{{.Repository}}"]), "busybox\n");
+  await assertNothingMade(daemon);
+});

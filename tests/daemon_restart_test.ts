@@ -1,0 +1,152 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { parseRfc3339 } from "../protocol/timestamp.ts";
+import {
+  assertNoLeaks,
+  eventually,
+  integrationTest,
+  runCommand,
+  type TestDaemon,
+} from "./helpers/harness.ts";
+
+const COUNTER =
+  'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.05; done';
+
+async function processAlive(pid: number): Promise<boolean> {
+  return (await runCommand("kill", ["-0", String(pid)])).code === 0;
+}
+
+async function shimPid(daemon: TestDaemon, id: string): Promise<number> {
+  return Number((await Deno.readTextFile(`${daemon.runRoot}/c/${id}/shim.pid`)).trim());
+}
+
+function ticks(log: string): number[] {
+  return log.trim().split("\n").map((line) => Number(/^tick (\d+)$/.exec(line)![1]));
+}
+
+integrationTest(
+  "running containers survive kill -9 of the daemon and stay manageable",
+  async (daemon) => {
+    const id =
+      (await daemon.ok(["run", "-d", "--name", "survivor", "busybox", "sh", "-c", COUNTER])).trim();
+    await daemon.waitForLog("survivor", "tick 3");
+    const pid = await daemon.ok(["inspect", "-f", "{{.State.Pid}}", id]);
+
+    await daemon.kill9();
+    // The container goes on writing while nobody serves the API.
+    const before = ticks(
+      await Deno.readTextFile(`${daemon.root}/containers/${id}/${id}-json.log`).then(
+        (text) => text.trim().split("\n").map((line) => JSON.parse(line).log).join(""),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await daemon.startProcess();
+
+    deepStrictEqual(
+      await daemon.ok(["inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id]),
+      `running ${pid}`,
+    );
+    const follower = daemon.berth(["logs", "-f", "--tail", "1", id], { timeoutMs: 20_000 });
+    const waiter = daemon.berth(["wait", id], { timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await daemon.ok(["stop", id]);
+    deepStrictEqual((await waiter).stdout, "0\n");
+    const followed = await follower;
+    deepStrictEqual(followed.code, 0);
+    ok(followed.stdout.split("\n").length > 3, "logs -f saw no new lines");
+
+    // Every tick is in the log: nothing was lost while the daemon was down.
+    const all = ticks(await daemon.ok(["logs", id]));
+    ok(
+      all.length > before.length + 10,
+      `only ${all.length - before.length} ticks while the daemon was down`,
+    );
+    all.forEach((value, index) => deepStrictEqual(value, index));
+    await daemon.ok(["rm", id]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "a container that exits while the daemon is down keeps its exit code and time",
+  async (daemon) => {
+    const id = (await daemon.ok(["run", "-d", "busybox", "sh", "-c", "sleep 1; exit 42"])).trim();
+    await daemon.kill9();
+    const killedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const restartAt = Date.now();
+    await daemon.startProcess();
+    deepStrictEqual(
+      await daemon.ok([
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}",
+        id,
+      ]),
+      "exited 42 \n",
+    );
+    const finished = parseRfc3339(
+      (await daemon.ok(["inspect", "-f", "{{.State.FinishedAt}}", id])).trim(),
+    );
+    ok(finished > killedAt && finished < restartAt, "FinishedAt is not the real exit time");
+    deepStrictEqual(await daemon.ok(["wait", id]), "42\n");
+    await daemon.ok(["rm", id]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "a container whose shim was killed gets exit code 255 and State.Error",
+  async (daemon) => {
+    // Killed while the daemon is down...
+    const downId = (await daemon.ok(["run", "-d", "busybox", "sleep", "1000"])).trim();
+    const downPid = Number(await daemon.ok(["inspect", "-f", "{{.State.Pid}}", downId]));
+    await daemon.kill9();
+    await runCommand("kill", ["-9", String(await shimPid(daemon, downId))]);
+    await daemon.startProcess();
+    deepStrictEqual(
+      await daemon.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", downId]),
+      "exited 255\n",
+    );
+    match(await daemon.ok(["inspect", "-f", "{{.State.Error}}", downId]), /shim died unexpectedly/);
+    await eventually(
+      async () => !(await processAlive(downPid)),
+      5000,
+      "the orphaned container to be killed",
+    );
+
+    // ...and while the daemon runs.
+    const upId = (await daemon.ok(["run", "-d", "busybox", "sleep", "1000"])).trim();
+    const upPid = Number(await daemon.ok(["inspect", "-f", "{{.State.Pid}}", upId]));
+    await runCommand("kill", ["-9", String(await shimPid(daemon, upId))]);
+    await eventually(
+      async () => (await daemon.ok(["inspect", "-f", "{{.State.ExitCode}}", upId])) === "255\n",
+      5000,
+      "exit code 255",
+    );
+    match(await daemon.ok(["inspect", "-f", "{{.State.Error}}", upId]), /shim died unexpectedly/);
+    await eventually(
+      async () => !(await processAlive(upPid)),
+      5000,
+      "the orphaned container to be killed",
+    );
+
+    await daemon.ok(["rm", downId, upId]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "a stopped daemon (SIGTERM) leaves containers running; the next one manages them",
+  async (daemon) => {
+    const id = (await daemon.ok(["run", "-d", "busybox", "sleep", "1000"])).trim();
+    await daemon.stop();
+    await daemon.startProcess();
+    deepStrictEqual(await daemon.ok(["inspect", "-f", "{{.State.Status}}", id]), "running\n");
+    deepStrictEqual(
+      (await daemon.berth(["run", "--rm", "busybox", "echo", "still works"])).stdout,
+      "still works\n",
+    );
+    await daemon.ok(["rm", "-f", id]);
+    await assertNoLeaks(daemon);
+  },
+);
