@@ -264,6 +264,9 @@ function evaluateCommand(text: string, scope: Scope, piped: unknown[]): unknown 
   const args = [...rest.map((word) => evaluateArg(word, scope)), ...piped];
   if (head in FUNCTIONS) return FUNCTIONS[head](...args);
   if (head.startsWith(".") && head.length > 1) return fieldChain(scope.dot, head, args);
+  if (/^[A-Za-z_]\w*$/.test(head) && !["true", "false", "nil"].includes(head)) {
+    throw new TemplateError(`function "${head}" not defined`);
+  }
   if (args.length) throw new TemplateError(`can't give argument to non-function ${head}`);
   return evaluateArg(head, scope);
 }

@@ -191,8 +191,19 @@ export async function httpRequest(socketPath: string, request: HttpRequest): Pro
     await writeAll(conn, encoder.encode(head + "\r\n"));
     const reader = new ConnReader(conn);
     const response = readResponse(reader, request);
-    if (body instanceof Uint8Array) await writeAll(conn, body);
-    else if (body) await sendChunked(conn, body, response);
+    try {
+      if (body instanceof Uint8Array) await writeAll(conn, body);
+      else if (body) await sendChunked(conn, body, response);
+    } catch (error) {
+      // The server may have answered (an error) and closed before the body
+      // was all sent: its answer says more than a broken pipe.
+      const answer = await Promise.race([
+        response.catch(() => undefined),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000)),
+      ]);
+      if (answer) return answer;
+      throw error;
+    }
     return await response;
   } catch (error) {
     conn.close();

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs berth's whole test suite (unit and integration, runc and crun) after
+# installing what it needs. Ends with one line: "N passed, N failed".
+set -uo pipefail
+repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$repo"
+if ! "$repo/scripts/setup.sh" >/tmp/berth-test-setup.log 2>&1; then
+  cat /tmp/berth-test-setup.log
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+output="$(mktemp)"
+# Scoped permissions: the tests run the launcher, the runtimes and a few
+# tools, read the repo and temp dirs, write under /tmp and talk to the
+# daemons' sockets (named at run time).
+deno test --no-prompt --quiet \
+  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,runc,crun,python3" \
+  --allow-read --allow-write=/tmp --allow-net --allow-env \
+  "$@" tests/ 2>&1 | tee "$output"
+status=${PIPESTATUS[0]}
+summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)"
+rm -f "$output"
+passed="$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")"
+failed="$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")"
+if [ -z "$summary" ]; then passed=0; failed=1; fi
+if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
