@@ -8,16 +8,23 @@ let counter = 0;
 /**
  * Replace `path` with `data` atomically: write a temp file beside it, fsync
  * it, then rename it over `path`. A reader sees the old file or the new one,
- * never a partial write, even if the writer is killed halfway.
+ * never a partial write, even if the writer is killed halfway. Files that are
+ * made anew at every start (specs, pid files) skip the fsync with
+ * `durable: false`: only a power loss could tell, and it kills their
+ * containers too.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const temp = `${path}.tmp-${Deno.pid}-${++counter}`;
   const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.sync();
+    if (options.durable !== false) await file.sync();
   } catch (error) {
     file.close();
     await Deno.remove(temp).catch(() => {});
@@ -33,6 +40,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 /** {@link writeFileAtomic} for a JSON value. */
-export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+export function writeJsonAtomic(
+  path: string,
+  value: unknown,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", options);
 }

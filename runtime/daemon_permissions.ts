@@ -3,7 +3,7 @@
  * line, one per line. The launcher (bin/berth) runs this with no
  * permissions but PATH, then starts the daemon with exactly these.
  *
- *   deno run --allow-env=PATH runtime/daemon_permissions.ts DENO SHIM_ENTRY [daemon flags]
+ *   deno run --allow-env=PATH runtime/daemon_permissions.ts SHIM_ENTRY [daemon flags]
  * @module
  */
 
@@ -58,7 +58,8 @@ function unique(items: string[]): string[] {
 }
 
 if (import.meta.main) {
-  const [denoPath, shimEntry, ...args] = Deno.args;
+  const denoPath = Deno.execPath();
+  const [shimEntry, ...args] = Deno.args;
   let path = FALLBACK_PATH;
   try {
     path = Deno.env.get("PATH") ?? FALLBACK_PATH;

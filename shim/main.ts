@@ -39,7 +39,7 @@ async function main(stateDir: string): Promise<number> {
   openLibc(config.libcPath);
   closeOnExecAll();
   becomeSubreaper();
-  await writeFileAtomic(`${stateDir}/${SHIM_FILES.shimPid}`, `${Deno.pid}\n`);
+  await writeFileAtomic(`${stateDir}/${SHIM_FILES.shimPid}`, `${Deno.pid}\n`, { durable: false });
 
   const containers = new Map<string, ShimContainer>();
   const container = new ShimContainer(config, diagnostics);

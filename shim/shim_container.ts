@@ -136,16 +136,16 @@ export class ShimContainer {
   }
 
   /**
-   * Reap the init, let the output drain, write the exit record, then delete
-   * the container from the runtime. `onExit` runs once the record is on disk.
+   * Reap the init and write the exit record at once (the cgroup's OOM count
+   * is read before anything deletes it). Then, side by side, the runtime
+   * deletes the container while its remaining output drains to the log and
+   * the attachers. `onExit` runs once all output is written, so whoever
+   * hears of the exit can read the whole log; this resolves once the
+   * container is deleted too.
    */
   async waitForExit(onExit: (exit: ExitRecord) => Promise<void>): Promise<void> {
     const { exitCode, signal } = await waitForPid(this.#pid);
     this.#diagnostics(`init ${this.#pid} exited: code ${exitCode}`);
-    await this.#io?.drain();
-    await this.#attach?.end();
-    await this.#log?.close();
-    if (this.#log?.error) this.#diagnostics(`log write failed: ${this.#log.error.message}`);
     const exit: ExitRecord = {
       protocol: PROTOCOL_VERSION,
       id: this.config.id,
@@ -156,12 +156,17 @@ export class ShimContainer {
       exitedAt: formatRfc3339Nano(preciseNow()),
     };
     await writeJsonAtomic(statePath(this.config, "exit"), exit);
+    const deleted = this.#starting.then(() => deleteContainer(this.config)).then((error) => {
+      if (error) this.#diagnostics(`delete failed: ${error}`);
+    });
+    await this.#io?.drain();
+    await this.#attach?.end();
+    await this.#log?.close();
+    if (this.#log?.error) this.#diagnostics(`log write failed: ${this.#log.error.message}`);
     this.#exit = exit;
     this.#state = "exited";
     await onExit(exit);
-    await this.#starting;
-    const deleteError = await deleteContainer(this.config);
-    if (deleteError) this.#diagnostics(`delete failed: ${deleteError}`);
+    await deleted;
   }
 
   #outputSink(): OutputSink {

@@ -48,16 +48,18 @@ export const command: Command = {
     }
 
     const autoRemove = Boolean((body.HostConfig as { AutoRemove?: boolean }).AutoRemove);
-    const session = await openAttach(client, id, {
-      stdin: Boolean(body.AttachStdin),
-      stdout: Boolean(body.AttachStdout),
-      stderr: Boolean(body.AttachStderr),
-      tty: Boolean(body.Tty),
-    });
-    // Registered before the start, so even an instant exit is seen.
-    const wait = await client.request("POST", `/containers/${id}/wait`, {
-      query: { condition: autoRemove ? "removed" : "next-exit" },
-    });
+    // Both are in place before the start, so no output and no exit is missed.
+    const [session, wait] = await Promise.all([
+      openAttach(client, id, {
+        stdin: Boolean(body.AttachStdin),
+        stdout: Boolean(body.AttachStdout),
+        stderr: Boolean(body.AttachStderr),
+        tty: Boolean(body.Tty),
+      }),
+      client.request("POST", `/containers/${id}/wait`, {
+        query: { condition: autoRemove ? "removed" : "next-exit" },
+      }),
+    ]);
     try {
       await client.call("POST", `/containers/${id}/start`);
     } catch (error) {

@@ -167,6 +167,11 @@ export class Container {
   readonly lock = new Mutex();
   /** Set while a removal runs, so that nothing restarts or re-removes it. */
   removing = false;
+  /**
+   * Resolves when what the last run held (rootfs mount, shim state) is
+   * released; start and removal wait for it.
+   */
+  released: Promise<void> = Promise.resolve();
   /** Attach sessions waiting for the next start (called with the shim's state dir). */
   readonly pendingAttaches = new Set<(stateDir: string) => Promise<void>>();
   #listeners = new Set<(event: ContainerEvent) => void>();

@@ -1,6 +1,7 @@
 /**
  * The files bind-mounted over a container's /etc/hostname, /etc/hosts and
- * /etc/resolv.conf, written into its directory before each start.
+ * /etc/resolv.conf, written into its directory before each start (made
+ * anew each time, so not fsynced).
  * @module
  */
 
@@ -29,10 +30,11 @@ async function readHostFile(path: string): Promise<string> {
 /** Write hostname, hosts and resolv.conf for the next start. */
 export async function writeEtcFiles(container: Container, hostname: string): Promise<void> {
   const { paths, record } = container;
-  await writeFileAtomic(paths.hostname, `${hostname}\n`);
+  const volatile = { durable: false };
+  await writeFileAtomic(paths.hostname, `${hostname}\n`, volatile);
   const hosts = record.hostConfig.NetworkMode === "host"
     ? await readHostFile("/etc/hosts")
     : LOOPBACK_HOSTS.join("\n") + "\n";
-  await writeFileAtomic(paths.hosts, hosts);
-  await writeFileAtomic(paths.resolvConf, await readHostFile("/etc/resolv.conf"));
+  await writeFileAtomic(paths.hosts, hosts, volatile);
+  await writeFileAtomic(paths.resolvConf, await readHostFile("/etc/resolv.conf"), volatile);
 }

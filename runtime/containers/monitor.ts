@@ -115,12 +115,16 @@ export function followShim(
   (async () => {
     const exit = await connection.waitForExit();
     // The shim deletes the container from the runtime, then closes.
-    await timeout(connection.closed, SHIM_FINISH_TIMEOUT_MS);
-    if (connections.get(container.id) === connection) connections.delete(container.id);
+    const finished = timeout(connection.closed, SHIM_FINISH_TIMEOUT_MS).then(() => {
+      if (connections.get(container.id) === connection) connections.delete(container.id);
+    });
     if (disconnecting) return;
     if (exit) {
-      await recordExit(context, container, exit);
-    } else if (await shimAlive(stateDir)) {
+      await recordExit(context, container, exit, finished);
+      return;
+    }
+    await finished;
+    if (await shimAlive(stateDir)) {
       // The connection broke but the shim lives: reconnect.
       await superviseShim(context, container);
     } else {
@@ -155,12 +159,14 @@ export async function releaseRuntimeResources(
 
 /**
  * A container exited: record how (first, so a crash right after cannot turn
- * the true exit into a 255), release what it held, tell waiters.
+ * the true exit into a 255) and tell waiters; release what it held once its
+ * shim has finished (`shimFinished`).
  */
 export async function recordExit(
   context: DaemonContext,
   container: Container,
   exit: ExitRecord,
+  shimFinished: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   container.record.state = {
     ...container.state,
@@ -173,7 +179,13 @@ export async function recordExit(
   };
   delete container.record.shimProtocol;
   await container.save();
-  await releaseRuntimeResources(context, container);
+  container.released = shimFinished.then(() => releaseRuntimeResources(context, container))
+    .catch((error) =>
+      log.warn("releasing a container's resources failed", {
+        id: container.id,
+        error: errorMessage(error),
+      })
+    );
   log.debug("container exited", { id: container.id, exitCode: exit.exitCode });
   container.emit("exit");
   exitHook(container);

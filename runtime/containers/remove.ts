@@ -52,6 +52,7 @@ export function removeContainer(
 
 /** Tear a stopped container down; also used to finish interrupted removals. */
 export async function finishRemoval(context: DaemonContext, container: Container): Promise<void> {
+  await container.released;
   container.record.state = { ...container.state, Status: "removing" };
   await container.save();
   await releaseRuntimeResources(context, container);

@@ -67,6 +67,7 @@ export async function startLocked(context: DaemonContext, container: Container):
 
   let pid: number;
   let connection: ShimConnection | undefined;
+  await container.released;
   try {
     await mountRootfs(context, container);
     const hostname = containerHostname(context, container);
@@ -87,7 +88,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
       files: { hostname: paths.hostname, hosts: paths.hosts, resolvConf: paths.resolvConf },
     });
-    await writeFileAtomic(paths.spec, serializeSpec(spec));
+    await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     const logOptions = record.hostConfig.LogConfig.Config;

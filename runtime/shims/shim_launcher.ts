@@ -50,7 +50,7 @@ export function shimPermissions(config: ShimConfig): string[] {
 /** Write the config, spawn the shim, wait for its handshake. */
 export async function launchShim(program: ShimProgram, config: ShimConfig): Promise<LaunchedShim> {
   await Deno.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  await writeJsonAtomic(`${config.stateDir}/${SHIM_FILES.config}`, config);
+  await writeJsonAtomic(`${config.stateDir}/${SHIM_FILES.config}`, config, { durable: false });
   closeOnExecAll();
   const child = new Deno.Command(program.deno, {
     args: [
