@@ -17,8 +17,10 @@ export const PROTOCOL_VERSION = 1;
 
 /** Files inside a shim's state directory. */
 export const SHIM_FILES = {
-  /** ShimConfig written by the daemon before it spawns the shim. */
+  /** The ShimConfig of the container, kept by the shim once it has one. */
   config: "shim.json",
+  /** Present while the shim waits, with no container yet (standby). */
+  standby: "standby",
   /** The shim's own pid, written atomically once it is up. */
   shimPid: "shim.pid",
   /** The container init's pid, written by the OCI runtime (`--pid-file`). */
@@ -100,9 +102,12 @@ export type AttachReply = { ok: true } | { ok: false; error: string };
 /** Stream ids in attach frames (docker's multiplexed framing). */
 export const ATTACH_STREAM_IDS = { stdin: 0, stdout: 1, stderr: 2 } as const;
 
-/** The first and only line a shim writes on its stdout, then it closes it. */
+/**
+ * The one line a shim writes on its stdout once it serves its control
+ * socket and waits, in standby, for a `create`.
+ */
 export type ShimHandshake =
-  | { protocol: number; ok: true; pid: number; shimPid: number }
+  | { protocol: number; ok: true; shimPid: number }
   | { protocol: number; ok: false; error: string };
 
 /** Written by the shim once the container has exited (`exit.json`). */
@@ -135,15 +140,17 @@ export interface ShimStatus {
 /** Requests a client sends on the control socket. */
 export type ControlRequest =
   | { seq: number; op: "hello"; protocol: number }
+  | { seq: number; op: "create"; config: ShimConfig }
+  | { seq: number; op: "start"; id: string }
   | { seq: number; op: "status"; id: string }
-  | { seq: number; op: "start"; id: string };
+  | { seq: number; op: "shutdown" };
 
 /** Replies and events the shim sends on the control socket. */
 export type ControlMessage =
   | {
     seq: number;
     ok: true;
-    hello?: { protocol: number; shimPid: number; ids: string[] };
+    hello?: { protocol: number; shimPid: number; ids: string[]; standby: boolean };
     status?: ShimStatus;
   }
   | { seq: number; ok: false; error: string }

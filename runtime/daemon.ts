@@ -11,7 +11,7 @@ import { ContainerStore } from "./containers/container_store.ts";
 import { disconnectShims, onContainerExit } from "./containers/monitor.ts";
 import { removeContainer } from "./containers/remove.ts";
 import { restoreContainers } from "./containers/restore.ts";
-import type { CgroupVersion, DaemonContext } from "./daemon_context.ts";
+import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_context.ts";
 import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
@@ -19,6 +19,7 @@ import { LayerStore } from "./images/layer_store.ts";
 import { errorMessage, log, setLogLevel } from "./logger.ts";
 import { readHardLimits } from "./oci/rlimits.ts";
 import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
+import { POOL_LOG_FILES, ShimPool } from "./shims/shim_pool.ts";
 import { openLibc } from "./system/libc.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
@@ -96,16 +97,23 @@ export async function runDaemon(args: string[]): Promise<number> {
       await Deno.mkdir(dir, { recursive: true, mode: 0o711 });
     }
     const lock = await lockRoot(flags.root);
+    const shimProgram = {
+      deno: Deno.execPath(),
+      entry: envOr("BERTH_SHIM_ENTRY", new URL("../shim/main.ts", import.meta.url).pathname),
+    };
+    const runtimes = await RuntimeRegistry.discover(flags, envOr("PATH", FALLBACK_PATH));
     const context: DaemonContext = {
       flags,
       containers: new ContainerStore(flags.root),
       images: new ImageStore(flags.root),
       layers: new LayerStore(flags.root),
-      runtimes: await RuntimeRegistry.discover(flags, envOr("PATH", FALLBACK_PATH)),
-      shim: {
-        deno: Deno.execPath(),
-        entry: envOr("BERTH_SHIM_ENTRY", new URL("../shim/main.ts", import.meta.url).pathname),
-      },
+      runtimes,
+      shim: shimProgram,
+      shimPool: new ShimPool(flags.shimPool, shimProgram, (id) =>
+        shimGrant(context, id, {
+          logFiles: POOL_LOG_FILES,
+          runtimePaths: runtimes.list().map((runtime) => runtime.path),
+        })),
       libcPath: openLibc(),
       hardLimits: readHardLimits(),
       cgroupVersion: await detectCgroupVersion(),
@@ -123,6 +131,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     });
     await restoreContainers(context);
     const server = await serveApi(context, flags.socketPath);
+    context.shimPool.fill();
     log.info("berth daemon ready", {
       version: BERTH_VERSION,
       socket: flags.socketPath,
@@ -136,6 +145,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     });
     log.info("berth daemon shutting down; containers keep running");
     server.close();
+    await context.shimPool.close();
     disconnectShims();
     await Deno.remove(flags.socketPath).catch(() => {});
     lock.close();

@@ -10,7 +10,9 @@ import type { ImageStore } from "./images/image_store.ts";
 import type { LayerStore } from "./images/layer_store.ts";
 import type { HardLimits } from "./oci/rlimits.ts";
 import type { RuntimeRegistry } from "./runtimes.ts";
-import type { ShimProgram } from "./shims/shim_launcher.ts";
+import type { ShimGrant, ShimProgram } from "./shims/shim_launcher.ts";
+import type { ShimPool } from "./shims/shim_pool.ts";
+import { containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
 export type CgroupVersion = 1 | 2;
@@ -23,6 +25,8 @@ export interface DaemonContext {
   layers: LayerStore;
   runtimes: RuntimeRegistry;
   shim: ShimProgram;
+  /** Standby shims booted ahead of time, for ids reserved to new containers. */
+  shimPool: ShimPool;
   libcPath: string;
   hardLimits: HardLimits;
   cgroupVersion: CgroupVersion;
@@ -35,6 +39,20 @@ export interface DaemonContext {
 /** A container's shim state directory. */
 export function shimStateDir(context: DaemonContext, id: string): string {
   return `${context.flags.runRoot}/c/${id}`;
+}
+
+/** What the shim of container `id` may touch. */
+export function shimGrant(
+  context: DaemonContext,
+  id: string,
+  options: { logFiles: number; runtimePaths: string[] },
+): ShimGrant {
+  return {
+    stateDir: shimStateDir(context, id),
+    libcPath: context.libcPath,
+    logPath: containerPaths(context.flags.root, id).log,
+    ...options,
+  };
 }
 
 /** A container's cgroup (cgroupfs path). */

@@ -25,6 +25,8 @@ export interface DaemonFlags {
   cgroupParent: string;
   /** Group that may use the API socket (mode 0660); empty = root only. */
   group: string;
+  /** Standby shims kept booted for new containers (0 disables the pool). */
+  shimPool: number;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -49,6 +51,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "log-level": { type: "string", short: "l", default: "info" },
         "cgroup-parent": { type: "string", default: "/berth" },
         group: { type: "string", short: "G", default: "" },
+        "shim-pool": { type: "string", default: "2" },
       },
     }).values;
   } catch (error) {
@@ -77,6 +80,10 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (cgroupParent === "/" || cgroupParent.includes("..")) {
     throw new FlagError("--cgroup-parent must name a cgroup below the root");
   }
+  const shimPool = Number(values["shim-pool"]);
+  if (!Number.isInteger(shimPool) || shimPool < 0 || shimPool > 64) {
+    throw new FlagError("--shim-pool must be a whole number from 0 to 64");
+  }
   return {
     root: trimSlash(values.root),
     runRoot: trimSlash(values["run-root"]),
@@ -86,6 +93,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     logLevel,
     cgroupParent,
     group: values.group,
+    shimPool,
   };
 }
 

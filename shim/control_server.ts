@@ -1,7 +1,8 @@
 /**
  * The shim's control socket: newline-delimited JSON requests from the daemon
- * (hello, status) and events pushed to every connected client (exit). A
- * client that goes away is dropped; it never affects the container.
+ * (hello, create, start, status, shutdown) and events pushed to every
+ * connected client (exit). A client that goes away is dropped; it never
+ * affects the container.
  * @module
  */
 
@@ -10,16 +11,12 @@ import {
   type ControlRequest,
   encodeJsonLine,
   JsonLineDecoder,
-  PROTOCOL_VERSION,
-  type ShimStatus,
 } from "../protocol/shim_protocol.ts";
 
-/** What the control server asks of the shim. */
+/** Answers requests; `replied` runs once an answer has been sent. */
 export interface ControlHandler {
-  ids(): string[];
-  status(id: string): ShimStatus | undefined;
-  /** Start a created container; rejects with the runtime's message. */
-  start(id: string): Promise<void>;
+  answer(request: ControlRequest): Promise<ControlMessage> | ControlMessage;
+  replied?(request: ControlRequest): void;
 }
 
 /** Serves the control socket until closed. */
@@ -68,39 +65,25 @@ export class ControlServer {
         const count = await conn.read(buffer);
         if (count === null) break;
         for (const request of decoder.push(buffer.subarray(0, count))) {
-          await this.#send(conn, encodeJsonLine(await this.#answer(request)));
+          const seq = typeof request.seq === "number" ? request.seq : 0;
+          let reply: ControlMessage;
+          try {
+            reply = await this.#handler.answer(request);
+          } catch (error) {
+            reply = {
+              seq,
+              ok: false,
+              error: error instanceof Error ? error.message : String(error),
+            };
+          }
+          await this.#send(conn, encodeJsonLine(reply));
+          this.#handler.replied?.(request);
         }
       }
     } catch {
       // the client went away or sent garbage
     } finally {
       if (this.#clients.delete(conn)) conn.close();
-    }
-  }
-
-  async #answer(request: ControlRequest): Promise<ControlMessage> {
-    const seq = typeof request.seq === "number" ? request.seq : 0;
-    switch (request.op) {
-      case "hello":
-        return {
-          seq,
-          ok: true,
-          hello: { protocol: PROTOCOL_VERSION, shimPid: Deno.pid, ids: this.#handler.ids() },
-        };
-      case "status": {
-        const status = this.#handler.status(request.id);
-        if (!status) return { seq, ok: false, error: `no container ${request.id} in this shim` };
-        return { seq, ok: true, status };
-      }
-      case "start":
-        try {
-          await this.#handler.start(request.id);
-          return { seq, ok: true, status: this.#handler.status(request.id) };
-        } catch (error) {
-          return { seq, ok: false, error: error instanceof Error ? error.message : String(error) };
-        }
-      default:
-        return { seq, ok: false, error: `unknown op ${(request as { op: unknown }).op}` };
     }
   }
 

@@ -13,6 +13,7 @@ const symbols = {
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   waitpidNow: { name: "waitpid", parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  getppid: { parameters: [], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
@@ -115,6 +116,11 @@ export async function waitForPid(pid: number): Promise<WaitResult> {
 
 const WNOHANG = 1;
 const ECHILD = 10;
+
+/** The parent's pid: it changes when the parent dies and we are re-parented. */
+export function parentPid(): number {
+  return lib().getppid();
+}
 
 /** True when a process with this pid exists (kill(pid, 0)). */
 export function processExists(pid: number): boolean {

@@ -150,3 +150,30 @@ integrationTest(
     await assertNoLeaks(daemon);
   },
 );
+
+integrationTest(
+  "standby shims never outlive their daemon; a created container survives a restart",
+  async (daemon) => {
+    const created =
+      (await daemon.ok(["create", "--name", "later", "busybox", "echo", "started later"])).trim();
+    const standby = async () =>
+      (await runCommand("pgrep", ["-f", `${daemon.runRoot}/c/`])).stdout.trim();
+    await eventually(async () => (await standby()) !== "", 5000, "the pool to fill");
+    // kill -9: the standby shims notice their daemon is gone and quit.
+    await daemon.kill9();
+    await eventually(async () => (await standby()) === "", 5000, "standby shims to quit");
+    await daemon.startProcess();
+    deepStrictEqual(
+      await daemon.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "later"]),
+      "created 0\n",
+    );
+    deepStrictEqual(await daemon.ok(["start", "-a", "later"]), "started later\n");
+    // SIGTERM: the daemon shuts its pool down itself.
+    await eventually(async () => (await standby()) !== "", 5000, "the pool to fill again");
+    await daemon.stop();
+    deepStrictEqual(await standby(), "");
+    await daemon.startProcess();
+    await daemon.ok(["rm", created]);
+    await assertNoLeaks(daemon);
+  },
+);

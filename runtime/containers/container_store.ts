@@ -6,6 +6,8 @@
 
 import { BadRequest, Conflict, NotFound } from "../errors.ts";
 import { log } from "../logger.ts";
+import { MNT_DETACH, unmount } from "../system/libc.ts";
+import { isMountPoint } from "../system/mountinfo.ts";
 import { Container, type ContainerRecord } from "./container.ts";
 
 /** The daemon's containers. */
@@ -29,12 +31,16 @@ export class ContainerStore {
       try {
         record = JSON.parse(await Deno.readTextFile(path));
       } catch (error) {
-        // A container whose create never finished: it has no record.
-        log.warn("removing container directory without a record", {
+        // A create or a removal cut short: no record, so nothing to keep.
+        log.warn("removing a container directory without a record", {
           dir: entry.name,
           error: String(error),
         });
-        await Deno.remove(`${dir}/${entry.name}`, { recursive: true }).catch(() => {});
+        const rootfs = `${dir}/${entry.name}/fs/merged`;
+        if (await isMountPoint(rootfs)) unmount(rootfs, MNT_DETACH);
+        if (!(await isMountPoint(rootfs))) {
+          await Deno.remove(`${dir}/${entry.name}`, { recursive: true }).catch(() => {});
+        }
         continue;
       }
       this.#add(new Container(record, this.#root));
@@ -75,8 +81,8 @@ export class ContainerStore {
     return container;
   }
 
-  /** Reserve a name; throws Conflict when another container has it. */
-  reserveName(name: string, id: string): void {
+  /** Throw Conflict, worded as docker's, when a container other than `id` has the name. */
+  checkNameFree(name: string, id?: string): void {
     const owner = this.#byName.get(name);
     if (owner && owner !== id) {
       throw new Conflict(
@@ -84,6 +90,11 @@ export class ContainerStore {
           `You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
+  }
+
+  /** Reserve a name; throws Conflict when another container has it. */
+  reserveName(name: string, id: string): void {
+    this.checkNameFree(name, id);
     this.#byName.set(name, id);
   }
 

@@ -7,11 +7,12 @@
 
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { parseSize } from "../../lib/units.ts";
-import type { DaemonContext } from "../daemon_context.ts";
+import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import type { Image } from "../images/image_store.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
+import { discardStandbyShim } from "../shims/shim_launcher.ts";
 import { parseSignal } from "../signals.ts";
 import {
   Container,
@@ -38,8 +39,7 @@ export async function createContainer(
     throw new BadRequest("Config.Image is required");
   }
   const image = context.images.resolve(request.Image);
-  const id = newId();
-  const config = mergeConfig(request, image, id);
+  const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
@@ -53,9 +53,14 @@ export async function createContainer(
       );
     }
     name = valid;
+    context.containers.checkNameFree(name);
   } else {
     do name = randomName(); while (!context.containers.nameFree(name));
   }
+  // All is valid: take an id. A reserved one comes with a shim already booted.
+  const pooled = context.shimPool.take();
+  const id = pooled ?? newId();
+  config.Hostname ||= id.slice(0, 12);
   context.containers.reserveName(name, id);
 
   const record: ContainerRecord = {
@@ -85,6 +90,7 @@ export async function createContainer(
   } catch (error) {
     context.containers.releaseName(name, id);
     await Deno.remove(paths.dir, { recursive: true }).catch(() => {});
+    if (pooled) await discardStandbyShim(shimStateDir(context, id));
     throw error;
   }
 }
@@ -147,7 +153,7 @@ export function mergeConfig(request: CreateRequest, image: Image, id: string): C
     throw new BadRequest("Labels must be an object");
   }
   return {
-    Hostname: request.Hostname || id.slice(0, 12),
+    Hostname: request.Hostname || (id ? id.slice(0, 12) : ""),
     Domainname: request.Domainname ?? "",
     User: request.User || defaults.User || "",
     AttachStdin: Boolean(request.AttachStdin),

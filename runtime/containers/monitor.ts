@@ -17,6 +17,7 @@ import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import { RuntimeError } from "../runtime_driver.ts";
 import { ShimConnection } from "../shims/shim_client.ts";
+import { shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
 import { unmountRootfs } from "./rootfs.ts";
 
@@ -146,13 +147,15 @@ async function settleWithoutShim(
   else await recordShimDeath(context, container);
 }
 
-/** Unmount the rootfs and remove the shim's state dir. */
+/** Unmount the rootfs, stop a standby shim, remove the shim's state dir. */
 export async function releaseRuntimeResources(
   context: DaemonContext,
   container: Container,
 ): Promise<void> {
   await unmountRootfs(container);
-  await Deno.remove(shimStateDir(context, container.id), { recursive: true }).catch((error) => {
+  const stateDir = shimStateDir(context, container.id);
+  await shutdownStandbyShim(stateDir);
+  await Deno.remove(stateDir, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
 }

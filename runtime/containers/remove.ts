@@ -1,7 +1,7 @@
 /**
  * DELETE /containers/{id}?force=: remove a stopped container (or kill a
  * running one first with force): its rootfs mount, shim state, files and
- * record. Interrupted removals finish at the next daemon start.
+ * record. A removal cut short by a crash is finished by the next daemon.
  * @module
  */
 
@@ -50,17 +50,22 @@ export function removeContainer(
   });
 }
 
-/** Tear a stopped container down; also used to finish interrupted removals. */
+/**
+ * Tear a stopped container down. The record goes first: a crash halfway
+ * leaves a directory without a record, which the next daemon removes.
+ */
 export async function finishRemoval(context: DaemonContext, container: Container): Promise<void> {
   await container.released;
   container.record.state = { ...container.state, Status: "removing" };
-  await container.save();
   await releaseRuntimeResources(context, container);
   // Never delete through a mount: rm -rf would walk into the image layers.
   if (await isMountPoint(container.paths.rootfs)) unmount(container.paths.rootfs, MNT_DETACH);
   if (await isMountPoint(container.paths.rootfs)) {
     throw new ApiError(500, `container ${container.id} is still mounted; not removing its files`);
   }
+  await Deno.remove(container.paths.record).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
   await Deno.remove(container.paths.dir, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });

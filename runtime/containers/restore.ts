@@ -6,9 +6,11 @@
  * @module
  */
 
+import { SHIM_FILES } from "../../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
+import { discardStandbyShim, shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
 import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
@@ -22,7 +24,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Restore every container; they are handled concurrently. */
+/** Restore every container (concurrently), then drop shim dirs nobody owns. */
 export async function restoreContainers(context: DaemonContext): Promise<void> {
   await Promise.all(
     context.containers.list().map((container) =>
@@ -34,15 +36,40 @@ export async function restoreContainers(context: DaemonContext): Promise<void> {
       )
     ),
   );
+  await removeOrphanShims(context);
+}
+
+/**
+ * Standby shims of a pool whose daemon is gone have no container record:
+ * tell them to quit and remove their dirs.
+ */
+async function removeOrphanShims(context: DaemonContext): Promise<void> {
+  const dir = `${context.flags.runRoot}/c`;
+  for await (const entry of Deno.readDir(dir)) {
+    const container = context.containers.find(entry.name);
+    if (container?.id === entry.name) continue;
+    await discardStandbyShim(`${dir}/${entry.name}`);
+  }
 }
 
 async function restoreContainer(context: DaemonContext, container: Container): Promise<void> {
   if (container.state.Status === "removing") {
+    // Records written before removals stopped persisting this status.
     container.removing = true;
     await finishRemoval(context, container);
     return;
   }
-  const hasShim = await exists(shimStateDir(context, container.id));
+  const stateDir = shimStateDir(context, container.id);
+  const hasShim = await exists(stateDir);
+  if (
+    !container.isRunning && hasShim &&
+    (await shutdownStandbyShim(stateDir) || !(await exists(`${stateDir}/${SHIM_FILES.config}`)))
+  ) {
+    // A pooled shim (alive or gone) that never got its container: the next
+    // start makes another.
+    await releaseRuntimeResources(context, container);
+    return;
+  }
   if (!container.isRunning && !hasShim) {
     // A stopped container holds nothing; make sure of it.
     await releaseRuntimeResources(context, container);

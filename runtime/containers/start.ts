@@ -14,6 +14,7 @@ import {
   containerCgroup,
   type DaemonContext,
   oomEventsPath,
+  shimGrant,
   shimStateDir,
 } from "../daemon_context.ts";
 import { ApiError, Conflict, NotModified } from "../errors.ts";
@@ -22,11 +23,12 @@ import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
-import { launchShim } from "../shims/shim_launcher.ts";
+import { standbyShim } from "../shims/shim_launcher.ts";
+import { POOL_LOG_FILES } from "../shims/shim_pool.ts";
 import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";
 import { containerHostname, writeEtcFiles } from "./etc_files.ts";
-import { connectShim, followShim, releaseRuntimeResources } from "./monitor.ts";
+import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { mountRootfs } from "./rootfs.ts";
 
@@ -90,7 +92,6 @@ export async function startLocked(context: DaemonContext, container: Container):
     });
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     const logOptions = record.hostConfig.LogConfig.Config;
     const [rows, cols] = record.hostConfig.ConsoleSize;
     const shimConfig: ShimConfig = {
@@ -111,19 +112,30 @@ export async function startLocked(context: DaemonContext, container: Container):
       oomEventsPath: oomEventsPath(context, container.id),
       libcPath: context.libcPath,
     };
-    const shim = await launchShim(context.shim, shimConfig);
-    pid = shim.pid;
-    // Clients that attached before the start get every byte of output.
-    await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
+    // The pool's standby shim, when it can serve this container.
+    const pooled = shimConfig.log.maxFiles <= POOL_LOG_FILES;
+    connection = await standbyShim(
+      context.shim,
+      shimGrant(context, container.id, {
+        logFiles: pooled ? POOL_LOG_FILES : shimConfig.log.maxFiles,
+        runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
+      }),
+      pooled,
+    );
     try {
-      connection = await connectShim(stateDir);
+      pid = (await connection.create(shimConfig)).pid ?? 0;
+      // Clients that attached before the start get every byte of output.
+      await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
       // The shim runs `start` itself, so a fast exit is never deleted
       // while the start is still going on.
       await connection.start(container.id);
     } catch (error) {
-      // The shim deletes the container after a failed start and quits.
-      connection?.close();
-      await shim.exited;
+      // After a failed create or start the shim cleans up and quits.
+      await Promise.race([
+        connection.closed,
+        new Promise((resolve) => setTimeout(resolve, 10_000)),
+      ]);
+      connection.close();
       throw error;
     }
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   encodeJsonLine,
   type ExitRecord,
   JsonLineDecoder,
+  type ShimConfig,
   type ShimStatus,
 } from "../../protocol/shim_protocol.ts";
 
@@ -17,6 +18,8 @@ export interface ShimHello {
   protocol: number;
   shimPid: number;
   ids: string[];
+  /** Waiting for a `create` (no container yet). */
+  standby: boolean;
 }
 
 /** A connection to one shim's control socket. */
@@ -43,7 +46,8 @@ export class ShimConnection {
   async hello(protocol: number): Promise<ShimHello> {
     const reply = await this.#request({ op: "hello", protocol });
     if (!("ok" in reply) || !reply.ok || !reply.hello) throw new Error("shim refused hello");
-    return reply.hello;
+    // Protocol 1 shims that predate standby always had their container.
+    return { ...reply.hello, standby: reply.hello.standby ?? false };
   }
 
   /** A container's status in this shim. */
@@ -54,6 +58,21 @@ export class ShimConnection {
     if (!reply.status) throw new Error("shim sent no status");
     if (reply.status.exit) this.#exit ??= reply.status.exit;
     return reply.status;
+  }
+
+  /** Have a standby shim create its container; resolves to the status (with the init pid). */
+  async create(config: ShimConfig): Promise<ShimStatus> {
+    const reply = await this.#request({ op: "create", config });
+    if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
+    if (!reply.ok) throw new Error(reply.error);
+    if (!reply.status) throw new Error("shim sent no status");
+    return reply.status;
+  }
+
+  /** Tell a standby shim to quit. */
+  async shutdown(): Promise<void> {
+    const reply = await this.#request({ op: "shutdown" });
+    if ("ok" in reply && !reply.ok) throw new Error(reply.error);
   }
 
   /** Ask the shim to start its created container; throws with the runtime's message. */

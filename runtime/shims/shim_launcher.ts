@@ -1,20 +1,16 @@
 /**
- * Starting a shim: write its config into its state dir, spawn it detached
- * (its own session, so it outlives the daemon) with permissions scoped to
- * that container, and read its one-line handshake.
+ * Getting a shim ready for a container: spawn it detached (its own session,
+ * so it outlives the daemon) with permissions scoped to that container, and
+ * wait for its standby handshake; or use the standby shim the pool already
+ * started in the container's state dir.
  * @module
  */
 
-import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
-import {
-  PROTOCOL_VERSION,
-  SHIM_FILES,
-  type ShimConfig,
-  type ShimHandshake,
-} from "../../protocol/shim_protocol.ts";
+import { PROTOCOL_VERSION, SHIM_FILES, type ShimHandshake } from "../../protocol/shim_protocol.ts";
 import { logFileNames } from "../../protocol/json_log.ts";
 import { log } from "../logger.ts";
 import { closeOnExecAll } from "../system/libc.ts";
+import { ShimConnection } from "./shim_client.ts";
 
 /** Where the shim's code is and how to run it. */
 export interface ShimProgram {
@@ -24,33 +20,43 @@ export interface ShimProgram {
   entry: string;
 }
 
-/** A shim that has created its container. */
-export interface LaunchedShim {
-  pid: number;
-  shimPid: number;
-  /** Resolves when the shim process exits (bounded: at most 10 s from the call). */
-  readonly exited: Promise<void>;
+/** What one shim may touch. */
+export interface ShimGrant {
+  stateDir: string;
+  libcPath: string;
+  /** The container's json-file log. */
+  logPath: string;
+  /** How many log files (the current one and rotated ones) it may write. */
+  logFiles: number;
+  /** The runtime binaries it may run. */
+  runtimePaths: string[];
 }
 
 /** The shim failed before its container ran; the message says why. */
 export class ShimStartError extends Error {}
 
 /** The Deno permission flags of one shim: its own files and nothing else. */
-export function shimPermissions(config: ShimConfig): string[] {
-  const logs = logFileNames(config.log.path, Math.max(config.log.maxFiles, 1));
+export function shimPermissions(grant: ShimGrant): string[] {
+  const logs = logFileNames(grant.logPath, Math.max(grant.logFiles, 1));
+  const files = [grant.stateDir, ...logs].join(",");
   return [
-    `--allow-read=${[config.stateDir, ...logs].join(",")}`,
-    `--allow-write=${[config.stateDir, ...logs].join(",")}`,
-    `--allow-run=${config.runtime.path}`,
-    `--allow-ffi=${config.libcPath}`,
-    `--allow-net=unix:${config.stateDir}/${SHIM_FILES.control},unix:${config.stateDir}/${SHIM_FILES.attach}`,
+    `--allow-read=${files}`,
+    `--allow-write=${files}`,
+    `--allow-run=${grant.runtimePaths.join(",")}`,
+    `--allow-ffi=${grant.libcPath}`,
+    `--allow-net=unix:${grant.stateDir}/${SHIM_FILES.control},unix:${grant.stateDir}/${SHIM_FILES.attach}`,
   ];
 }
 
-/** Write the config, spawn the shim, wait for its handshake. */
-export async function launchShim(program: ShimProgram, config: ShimConfig): Promise<LaunchedShim> {
-  await Deno.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  await writeJsonAtomic(`${config.stateDir}/${SHIM_FILES.config}`, config, { durable: false });
+/**
+ * Spawn a shim into standby in `grant.stateDir` (created here) and wait for
+ * its handshake.
+ */
+export async function spawnShim(
+  program: ShimProgram,
+  grant: ShimGrant,
+): Promise<{ shimPid: number }> {
+  await Deno.mkdir(grant.stateDir, { recursive: true, mode: 0o700 });
   closeOnExecAll();
   const child = new Deno.Command(program.deno, {
     args: [
@@ -58,19 +64,20 @@ export async function launchShim(program: ShimProgram, config: ShimConfig): Prom
       "--no-prompt",
       "--no-config",
       "--quiet",
-      ...shimPermissions(config),
+      ...shimPermissions(grant),
       program.entry,
-      config.stateDir,
+      grant.stateDir,
+      grant.libcPath,
     ],
-    cwd: config.stateDir,
+    cwd: grant.stateDir,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
     detached: true,
   }).spawn();
   // Reap the shim when it exits while this daemon runs.
-  const status = child.status.then((status) => {
-    if (!status.success) log.debug("shim exited", { id: config.id, code: status.code });
+  child.status.then((status) => {
+    if (!status.success) log.debug("shim exited", { dir: grant.stateDir, code: status.code });
   });
   child.unref();
   const stderr = collectStartupErrors(child.stderr);
@@ -88,20 +95,65 @@ export async function launchShim(program: ShimProgram, config: ShimConfig): Prom
   stderr.abandon();
   if (!handshake.ok) throw new ShimStartError(handshake.error);
   if (handshake.protocol !== PROTOCOL_VERSION) {
-    log.warn("shim speaks another protocol", { id: config.id, protocol: handshake.protocol });
+    log.warn("shim speaks another protocol", { dir: grant.stateDir, protocol: handshake.protocol });
   }
-  return {
-    pid: handshake.pid,
-    shimPid: handshake.shimPid,
-    get exited() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      return Promise.race([
-        status,
-        new Promise<void>((resolve) => timer = setTimeout(resolve, 10_000)),
-      ])
-        .finally(() => clearTimeout(timer));
-    },
-  };
+  return { shimPid: handshake.shimPid };
+}
+
+/** Connect to the shim of `stateDir` if one answers there in standby. */
+async function connectStandby(stateDir: string): Promise<ShimConnection | undefined> {
+  let connection: ShimConnection;
+  try {
+    connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
+  } catch {
+    return undefined;
+  }
+  try {
+    if ((await connection.hello(PROTOCOL_VERSION)).standby) return connection;
+  } catch {
+    // not a shim that answers
+  }
+  connection.close();
+  return undefined;
+}
+
+/**
+ * A connection to a standby shim for `grant.stateDir`: the one waiting there
+ * (started by the pool) when `reuse` allows, else a fresh one.
+ */
+export async function standbyShim(
+  program: ShimProgram,
+  grant: ShimGrant,
+  reuse: boolean,
+): Promise<ShimConnection> {
+  const waiting = await connectStandby(grant.stateDir);
+  if (waiting && reuse) return waiting;
+  if (waiting) await shutdownConnection(waiting);
+  await Deno.remove(grant.stateDir, { recursive: true }).catch(() => {});
+  await spawnShim(program, grant);
+  const connection = await ShimConnection.connect(`${grant.stateDir}/${SHIM_FILES.control}`);
+  await connection.hello(PROTOCOL_VERSION);
+  return connection;
+}
+
+async function shutdownConnection(connection: ShimConnection): Promise<void> {
+  await connection.shutdown().catch(() => {});
+  await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  connection.close();
+}
+
+/** Tell a standby shim in `stateDir` to quit; true when there was one. */
+export async function shutdownStandbyShim(stateDir: string): Promise<boolean> {
+  const connection = await connectStandby(stateDir);
+  if (!connection) return false;
+  await shutdownConnection(connection);
+  return true;
+}
+
+/** Stop a standby shim, if one waits in `stateDir`, and remove the dir. */
+export async function discardStandbyShim(stateDir: string): Promise<void> {
+  await shutdownStandbyShim(stateDir);
+  await Deno.remove(stateDir, { recursive: true }).catch(() => {});
 }
 
 /**

@@ -1,0 +1,136 @@
+/**
+ * One shim process: in standby until the daemon sends `create` with a
+ * container's config, then that container's life, then exit. The
+ * containers are kept by id, so that one shim can later host several.
+ * @module
+ */
+
+import { writeJsonAtomic } from "../protocol/atomic_write.ts";
+import {
+  type ControlMessage,
+  type ControlRequest,
+  PROTOCOL_VERSION,
+  SHIM_FILES,
+  type ShimConfig,
+} from "../protocol/shim_protocol.ts";
+import { ControlServer } from "./control_server.ts";
+import { parentPid } from "./libc.ts";
+import { type Diagnostics, ShimContainer } from "./shim_container.ts";
+
+/** How often a standby shim checks that its daemon still lives. */
+const PARENT_CHECK_MS = 1000;
+
+/** The shim's lifecycle and its control socket. */
+export class ShimSupervisor {
+  readonly stateDir: string;
+  #diagnostics: Diagnostics;
+  #containers = new Map<string, ShimContainer>();
+  #control: ControlServer;
+  #exitStatus: number | undefined;
+  #finish!: (status: number) => void;
+  /** Resolves with the shim's exit status. */
+  readonly done: Promise<number>;
+  #parentWatch: ReturnType<typeof setInterval> | undefined;
+
+  constructor(stateDir: string, diagnostics: Diagnostics) {
+    this.stateDir = stateDir;
+    this.#diagnostics = diagnostics;
+    this.done = new Promise((resolve) => this.#finish = resolve);
+    this.#control = new ControlServer(`${stateDir}/${SHIM_FILES.control}`, {
+      answer: (request) => this.#answer(request),
+      replied: () => {
+        if (this.#exitStatus !== undefined) this.#stop(this.#exitStatus);
+      },
+    });
+    // A standby shim whose daemon died has nobody to serve: it leaves.
+    const parent = parentPid();
+    this.#parentWatch = setInterval(() => {
+      if (this.#containers.size === 0 && parentPid() !== parent) {
+        this.#diagnostics("the daemon that started this standby shim is gone");
+        this.#stop(0);
+      }
+    }, PARENT_CHECK_MS);
+  }
+
+  async #answer(request: ControlRequest): Promise<ControlMessage> {
+    const seq = typeof request.seq === "number" ? request.seq : 0;
+    switch (request.op) {
+      case "hello":
+        return {
+          seq,
+          ok: true,
+          hello: {
+            protocol: PROTOCOL_VERSION,
+            shimPid: Deno.pid,
+            ids: [...this.#containers.keys()],
+            standby: this.#containers.size === 0 && this.#exitStatus === undefined,
+          },
+        };
+      case "create":
+        return { seq, ok: true, status: await this.#create(request.config) };
+      case "start":
+        await this.#container(request.id).start();
+        return { seq, ok: true, status: this.#container(request.id).status() };
+      case "status":
+        return { seq, ok: true, status: this.#container(request.id).status() };
+      case "shutdown":
+        if (this.#containers.size > 0) {
+          throw new Error("the shim has a container; it cannot shut down");
+        }
+        this.#exitStatus = 0;
+        return { seq, ok: true };
+      default:
+        throw new Error(`unknown op ${(request as { op: unknown }).op}`);
+    }
+  }
+
+  #container(id: string): ShimContainer {
+    const container = this.#containers.get(id);
+    if (!container) throw new Error(`no container ${id} in this shim`);
+    return container;
+  }
+
+  async #create(config: ShimConfig) {
+    if (this.#containers.size > 0 || this.#exitStatus !== undefined) {
+      throw new Error("this shim already has a container");
+    }
+    if (config.protocol > PROTOCOL_VERSION) {
+      throw new Error(
+        `the shim speaks protocol ${PROTOCOL_VERSION}, the config needs ${config.protocol}`,
+      );
+    }
+    if (config.stateDir !== this.stateDir) {
+      throw new Error(`the config is for ${config.stateDir}, this shim serves ${this.stateDir}`);
+    }
+    clearInterval(this.#parentWatch);
+    await writeJsonAtomic(`${this.stateDir}/${SHIM_FILES.config}`, config, { durable: false });
+    await Deno.remove(`${this.stateDir}/${SHIM_FILES.standby}`).catch(() => {});
+    const container = new ShimContainer(config, this.#diagnostics);
+    this.#containers.set(config.id, container);
+    try {
+      await container.create();
+    } catch (error) {
+      this.#diagnostics(error instanceof Error ? error.message : String(error));
+      // Answer first (the reply carries the reason), then quit.
+      this.#exitStatus = 1;
+      throw error;
+    }
+    container.waitForExit((exit) => this.#control.broadcast({ event: "exit", id: config.id, exit }))
+      .then(() => this.#stop(0), (error) => {
+        this.#diagnostics(`waiting for the container failed: ${error}`);
+        this.#stop(1);
+      });
+    return container.status();
+  }
+
+  #stop(status: number): void {
+    clearInterval(this.#parentWatch);
+    this.#control.close();
+    try {
+      Deno.removeSync(`${this.stateDir}/${SHIM_FILES.control}`);
+    } catch {
+      // already gone
+    }
+    this.#finish(status);
+  }
+}
