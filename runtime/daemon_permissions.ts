@@ -33,13 +33,14 @@ export function daemonPermissions(
     "/etc/hosts",
     "/etc/resolv.conf",
     "/etc/os-release",
+    "/etc/group",
     shimEntry,
     denoPath,
     ...runtimeCandidates,
     ...customRuntimes,
   ];
   const write = [flags.root, flags.runRoot, flags.socketPath];
-  const run = [denoPath, "tar", ...KNOWN_RUNTIMES, ...customRuntimes];
+  const run = [denoPath, "tar", "nice", ...KNOWN_RUNTIMES, ...customRuntimes];
   return [
     `--allow-read=${unique(read).join(",")}`,
     `--allow-write=${unique(write).join(",")}`,

@@ -71,4 +71,25 @@ export class RuntimeRegistry {
   list(): RuntimeInfo[] {
     return [...this.#runtimes.values()];
   }
+
+  #versions = new Map<string, Promise<string>>();
+
+  /** The runtime's version (`runc version 1.1.5` → "1.1.5"), asked once. */
+  version(name: string): Promise<string> {
+    const runtime = this.#runtimes.get(name);
+    if (!runtime) return Promise.resolve("");
+    let version = this.#versions.get(name);
+    if (!version) {
+      version = new Deno.Command(runtime.path, {
+        args: ["--version"],
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output()
+        .then((output) => /version (\S+)/.exec(new TextDecoder().decode(output.stdout))?.[1] ?? "")
+        .catch(() => "");
+      this.#versions.set(name, version);
+    }
+    return version;
+  }
 }

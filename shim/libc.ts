@@ -14,6 +14,7 @@ const symbols = {
   waitpidNow: { name: "waitpid", parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   getppid: { parameters: [], result: "i32" },
+  setpriority: { parameters: ["i32", "u32", "i32"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
@@ -116,6 +117,11 @@ export async function waitForPid(pid: number): Promise<WaitResult> {
 
 const WNOHANG = 1;
 const ECHILD = 10;
+
+/** Back to normal priority (a pooled shim boots niced). */
+export function resetPriority(): void {
+  lib().setpriority(0, /* PRIO_PROCESS */ 0, 0);
+}
 
 /** The parent's pid: it changes when the parent dies and we are re-parented. */
 export function parentPid(): number {

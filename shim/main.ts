@@ -1,7 +1,7 @@
 /**
  * berth-shim: one process per container, started detached by the daemon.
  *
- *   deno run <scoped permissions> shim/main.ts STATE_DIR LIBC_PATH
+ *   deno run <scoped permissions> shim/main.ts STATE_DIR LIBC_PATH DAEMON_PID
  *
  * Boots into standby (its control socket served, one handshake line on
  * stdout), then on `create` runs the container with the OCI runtime, owns its
@@ -21,7 +21,7 @@ import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
 import { becomeSubreaper, closeOnExecAll, openLibc } from "./libc.ts";
 import { ShimSupervisor } from "./shim_supervisor.ts";
 
-async function main(stateDir: string, libcPath: string): Promise<number> {
+async function main(stateDir: string, libcPath: string, daemonPid: number): Promise<number> {
   const diagnostics = openDiagnostics(`${stateDir}/${SHIM_FILES.shimLog}`);
   let supervisor: ShimSupervisor;
   try {
@@ -30,7 +30,7 @@ async function main(stateDir: string, libcPath: string): Promise<number> {
     becomeSubreaper();
     await writeFileAtomic(`${stateDir}/${SHIM_FILES.shimPid}`, `${Deno.pid}\n`, { durable: false });
     await Deno.writeTextFile(`${stateDir}/${SHIM_FILES.standby}`, "");
-    supervisor = new ShimSupervisor(stateDir, diagnostics);
+    supervisor = new ShimSupervisor(stateDir, daemonPid, diagnostics);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     diagnostics(message);
@@ -66,10 +66,10 @@ function openDiagnostics(path: string): (message: string) => void {
 }
 
 if (import.meta.main) {
-  const [stateDir, libcPath] = Deno.args;
-  if (!stateDir || !libcPath) {
-    console.error("usage: berth-shim STATE_DIR LIBC_PATH");
+  const [stateDir, libcPath, daemonPid] = Deno.args;
+  if (!stateDir || !libcPath || !/^\d+$/.test(daemonPid ?? "")) {
+    console.error("usage: berth-shim STATE_DIR LIBC_PATH DAEMON_PID");
     Deno.exit(2);
   }
-  Deno.exit(await main(stateDir, libcPath));
+  Deno.exit(await main(stateDir, libcPath, Number(daemonPid)));
 }

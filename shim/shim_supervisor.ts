@@ -14,7 +14,7 @@ import {
   type ShimConfig,
 } from "../protocol/shim_protocol.ts";
 import { ControlServer } from "./control_server.ts";
-import { parentPid } from "./libc.ts";
+import { parentPid, resetPriority } from "./libc.ts";
 import { type Diagnostics, ShimContainer } from "./shim_container.ts";
 
 /** How often a standby shim checks that its daemon still lives. */
@@ -32,7 +32,7 @@ export class ShimSupervisor {
   readonly done: Promise<number>;
   #parentWatch: ReturnType<typeof setInterval> | undefined;
 
-  constructor(stateDir: string, diagnostics: Diagnostics) {
+  constructor(stateDir: string, daemonPid: number, diagnostics: Diagnostics) {
     this.stateDir = stateDir;
     this.#diagnostics = diagnostics;
     this.done = new Promise((resolve) => this.#finish = resolve);
@@ -42,10 +42,10 @@ export class ShimSupervisor {
         if (this.#exitStatus !== undefined) this.#stop(this.#exitStatus);
       },
     });
-    // A standby shim whose daemon died has nobody to serve: it leaves.
-    const parent = parentPid();
+    // A standby shim whose daemon died (it is re-parented) has nobody to
+    // serve: it leaves.
     this.#parentWatch = setInterval(() => {
-      if (this.#containers.size === 0 && parentPid() !== parent) {
+      if (this.#containers.size === 0 && parentPid() !== daemonPid) {
         this.#diagnostics("the daemon that started this standby shim is gone");
         this.#stop(0);
       }
@@ -103,6 +103,7 @@ export class ShimSupervisor {
       throw new Error(`the config is for ${config.stateDir}, this shim serves ${this.stateDir}`);
     }
     clearInterval(this.#parentWatch);
+    resetPriority();
     await writeJsonAtomic(`${this.stateDir}/${SHIM_FILES.config}`, config, { durable: false });
     await Deno.remove(`${this.stateDir}/${SHIM_FILES.standby}`).catch(() => {});
     const container = new ShimContainer(config, this.#diagnostics);

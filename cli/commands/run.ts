@@ -9,6 +9,7 @@ import { CONTAINER_FLAGS } from "../container_options.ts";
 import { describeError, runExitCode } from "../errors.ts";
 import { errLine, outLine } from "../output.ts";
 import { openAttach } from "../attach_session.ts";
+import { checkInteractiveTty, rawTerminal } from "../terminal.ts";
 import { createFromFlags } from "./create.ts";
 
 export const command: Command = {
@@ -28,6 +29,13 @@ export const command: Command = {
   async run(context, flags) {
     const { client } = context;
     const detached = flags.bool("detach");
+    const notTty = detached
+      ? undefined
+      : checkInteractiveTty(flags.bool("interactive"), flags.bool("tty"));
+    if (notTty) {
+      errLine(notTty);
+      return 1;
+    }
     let created;
     try {
       created = await createFromFlags(context, flags, { detached });
@@ -68,8 +76,13 @@ export const command: Command = {
       errLine(`berth: ${describeError(error)}\n\nRun 'berth run --help' for more information`);
       return runExitCode(error);
     }
-    session.startStdin();
-    await session.done;
+    const restore = rawTerminal(Boolean(body.Tty) && Boolean(body.AttachStdin));
+    try {
+      session.startStdin();
+      await session.done;
+    } finally {
+      restore();
+    }
     const result = await wait.json<{ StatusCode: number; Error?: { Message: string } | null }>();
     if (result.Error?.Message) errLine(`berth: ${result.Error.Message}`);
     return result.StatusCode;

@@ -8,6 +8,7 @@ import { type Command, forEachArgument } from "../command.ts";
 import { describeError, reportError, runExitCode } from "../errors.ts";
 import { errLine, outLine } from "../output.ts";
 import { openAttach } from "../attach_session.ts";
+import { rawTerminal } from "../terminal.ts";
 
 interface Inspected {
   Id: string;
@@ -68,8 +69,13 @@ export const command: Command = {
       errLine(describeError(error));
       return runExitCode(error);
     }
-    session.startStdin();
-    await session.done;
+    const restore = rawTerminal(container.Config.Tty && interactive);
+    try {
+      session.startStdin();
+      await session.done;
+    } finally {
+      restore();
+    }
     const result = await wait.json<{ StatusCode: number }>();
     return result.StatusCode;
   },

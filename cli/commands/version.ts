@@ -80,7 +80,11 @@ export const command: Command = {
         );
         for (const component of server.Components ?? []) {
           if (component.Name === "Engine") continue;
-          lines.push(` ${component.Name}:`, `  Path:             ${component.Details?.Path ?? ""}`);
+          lines.push(
+            ` ${component.Name}:`,
+            `  Version:          ${component.Version}`,
+            `  Path:             ${component.Details?.Path ?? ""}`,
+          );
         }
       }
       outLine(lines.join("\n"));

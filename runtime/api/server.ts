@@ -144,7 +144,16 @@ async function dispatchUpgrade(
   }
 }
 
-/** Serve the API on a unix socket (mode 0660); resolves once listening. */
+/** The gid of a group name or number, from /etc/group. */
+async function groupId(group: string): Promise<number> {
+  if (/^\d+$/.test(group)) return Number(group);
+  const text = await Deno.readTextFile("/etc/group").catch(() => "");
+  const line = text.split("\n").find((entry) => entry.split(":")[0] === group);
+  if (!line) throw new Error(`group ${group} not found in /etc/group`);
+  return Number(line.split(":")[2]);
+}
+
+/** Serve the API on a unix socket (mode 0660, group --group); resolves once listening. */
 export async function serveApi(context: DaemonContext, socketPath: string): Promise<Server> {
   await Deno.remove(socketPath).catch(() => {});
   const server = createServer((req, res) => {
@@ -161,5 +170,6 @@ export async function serveApi(context: DaemonContext, socketPath: string): Prom
     server.listen(socketPath, () => resolve());
   });
   await Deno.chmod(socketPath, 0o660);
+  if (context.flags.group) await Deno.chown(socketPath, null, await groupId(context.flags.group));
   return server;
 }

@@ -11,6 +11,7 @@ import { MNT_DETACH, unmount } from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import type { Container } from "./container.ts";
 import { releaseRuntimeResources } from "./monitor.ts";
+import { unmountRootfs } from "./rootfs.ts";
 import { killAndWait } from "./stop.ts";
 
 /** Remove a container; with `force` a running one is killed first. */
@@ -51,24 +52,30 @@ export function removeContainer(
 }
 
 /**
- * Tear a stopped container down. The record goes first: a crash halfway
- * leaves a directory without a record, which the next daemon removes.
+ * Tear a stopped container down. Its own files go while its shim finishes
+ * (the rootfs is unmounted first: rm -rf must never walk into the image
+ * layers); the record goes before the rest, so a crash halfway leaves a
+ * directory without a record, which the next daemon removes.
  */
 export async function finishRemoval(context: DaemonContext, container: Container): Promise<void> {
-  await container.released;
   container.record.state = { ...container.state, Status: "removing" };
-  await releaseRuntimeResources(context, container);
-  // Never delete through a mount: rm -rf would walk into the image layers.
-  if (await isMountPoint(container.paths.rootfs)) unmount(container.paths.rootfs, MNT_DETACH);
-  if (await isMountPoint(container.paths.rootfs)) {
-    throw new ApiError(500, `container ${container.id} is still mounted; not removing its files`);
-  }
-  await Deno.remove(container.paths.record).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
-  await Deno.remove(container.paths.dir, { recursive: true }).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
+  const removeFiles = async () => {
+    await unmountRootfs(container);
+    if (await isMountPoint(container.paths.rootfs)) unmount(container.paths.rootfs, MNT_DETACH);
+    if (await isMountPoint(container.paths.rootfs)) {
+      throw new ApiError(500, `container ${container.id} is still mounted; not removing its files`);
+    }
+    await Deno.remove(container.paths.record).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await Deno.remove(container.paths.dir, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  };
+  await Promise.all([
+    removeFiles(),
+    container.released.then(() => releaseRuntimeResources(context, container)),
+  ]);
   context.containers.delete(container);
   container.emit("removed");
 }

@@ -50,16 +50,19 @@ export function shimPermissions(grant: ShimGrant): string[] {
 
 /**
  * Spawn a shim into standby in `grant.stateDir` (created here) and wait for
- * its handshake.
+ * its handshake; with `niceness` it boots at that priority (pooled shims).
  */
 export async function spawnShim(
   program: ShimProgram,
   grant: ShimGrant,
+  options: { niceness?: number } = {},
 ): Promise<{ shimPid: number }> {
   await Deno.mkdir(grant.stateDir, { recursive: true, mode: 0o700 });
   closeOnExecAll();
-  const child = new Deno.Command(program.deno, {
+  const niceness = options.niceness ? ["-n", String(options.niceness), program.deno] : [];
+  const child = new Deno.Command(niceness.length ? "nice" : program.deno, {
     args: [
+      ...niceness,
       "run",
       "--no-prompt",
       "--no-config",
@@ -68,6 +71,7 @@ export async function spawnShim(
       program.entry,
       grant.stateDir,
       grant.libcPath,
+      String(Deno.pid),
     ],
     cwd: grant.stateDir,
     stdin: "null",

@@ -20,17 +20,17 @@ import {
 export const POOL_LOG_FILES = 10;
 
 /**
- * Wait this long after a take before booting a replacement: a shim's boot
- * takes a CPU, and the container that took the last one is starting now.
+ * Pooled shims boot at this niceness, so that their boot never takes a CPU
+ * from a container that is starting; each resets it when it gets its
+ * container.
  */
-const REFILL_DELAY_MS = 200;
+const POOL_NICENESS = 10;
 
 /** A pool of standby shims. */
 export class ShimPool {
   #ready: string[] = [];
   #filling = false;
   #closed = false;
-  #refill: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly size: number,
@@ -42,8 +42,7 @@ export class ShimPool {
   /** Take a reserved id whose shim is ready, if any; the pool refills. */
   take(): string | undefined {
     const id = this.#ready.shift();
-    clearTimeout(this.#refill);
-    this.#refill = setTimeout(() => this.fill(), REFILL_DELAY_MS);
+    this.fill();
     return id;
   }
 
@@ -53,12 +52,10 @@ export class ShimPool {
     this.#filling = true;
     (async () => {
       while (!this.#closed && this.#ready.length < this.size) {
-        // Never race a take: the next boot waits until takes pause.
-        await new Promise((resolve) => setTimeout(resolve, 0));
         const id = newId();
         const grant = this.grantFor(id);
         try {
-          await spawnShim(this.program, grant);
+          await spawnShim(this.program, grant, { niceness: POOL_NICENESS });
         } catch (error) {
           log.warn("could not start a standby shim; the pool stops filling", {
             error: errorMessage(error),
@@ -75,7 +72,6 @@ export class ShimPool {
   /** Shut every waiting shim down (daemon shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#refill);
     const ids = this.#ready.splice(0);
     await Promise.all(ids.map((id) => this.#discard(id)));
   }

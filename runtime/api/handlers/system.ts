@@ -37,7 +37,7 @@ async function operatingSystem(): Promise<string> {
 }
 
 /** GET /version. */
-export function version({ context }: ApiRequest) {
+export async function version({ context }: ApiRequest) {
   const details = {
     ApiVersion: API_VERSION,
     Arch: hostArchitecture(),
@@ -55,11 +55,13 @@ export function version({ context }: ApiRequest) {
       Platform: { Name: "berth" },
       Components: [
         { Name: "Engine", Version: BERTH_VERSION, Details: details },
-        ...context.runtimes.list().map((runtime) => ({
-          Name: runtime.name,
-          Version: "",
-          Details: { Path: runtime.path },
-        })),
+        ...await Promise.all(
+          context.runtimes.list().map(async (runtime) => ({
+            Name: runtime.name,
+            Version: await context.runtimes.version(runtime.name),
+            Details: { Path: runtime.path },
+          })),
+        ),
       ],
       Version: BERTH_VERSION,
       ApiVersion: API_VERSION,
