@@ -14,7 +14,7 @@ output="$(mktemp)"
 # tools, read the repo and temp dirs, write under /tmp and talk to the
 # daemons' sockets (named at run time).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,runc,crun,python3" \
+  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3" \
   --allow-read --allow-write=/tmp --allow-net --allow-env \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
