@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concatBytes } from "../lib/bytes.ts";
+
 /** A request. */
 export interface HttpRequest {
   method: string;
@@ -39,7 +41,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 
 /** Buffered reads from a connection. */
 class ConnReader {
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array = new Uint8Array(0);
   #eof = false;
 
   constructor(readonly conn: Deno.Conn) {}
@@ -52,10 +54,7 @@ class ConnReader {
       this.#eof = true;
       return false;
     }
-    const merged = new Uint8Array(this.#buffer.length + count);
-    merged.set(this.#buffer);
-    merged.set(chunk.subarray(0, count), this.#buffer.length);
-    this.#buffer = merged;
+    this.#buffer = concatBytes([this.#buffer, chunk.subarray(0, count)]);
     return true;
   }
 

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { concatBytes } from "../lib/bytes.ts";
+
 /** Where demultiplexed output goes. */
 export interface DemuxTarget {
   stdout(chunk: Uint8Array): void | Promise<void>;
@@ -26,12 +28,7 @@ export async function demultiplex(
         await target.stdout(value);
         continue;
       }
-      let data = value;
-      if (pending.length) {
-        data = new Uint8Array(pending.length + value.length);
-        data.set(pending);
-        data.set(value, pending.length);
-      }
+      const data = pending.length ? concatBytes([pending, value]) : value;
       let offset = 0;
       while (data.length - offset >= 8) {
         const size = new DataView(data.buffer, data.byteOffset + offset + 4, 4).getUint32(0);

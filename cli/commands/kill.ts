@@ -3,9 +3,8 @@
  * @module
  */
 
-import { type Command, forEachArgument } from "../command.ts";
-import { reportError } from "../errors.ts";
-import { outLine } from "../output.ts";
+import type { Command } from "../command.ts";
+import { postToEach } from "./container_action.ts";
 
 export const command: Command = {
   usage: "kill [OPTIONS] CONTAINER [CONTAINER...]",
@@ -22,12 +21,6 @@ export const command: Command = {
   ],
   minArgs: 1,
   run({ client }, flags) {
-    const signal = flags.string("signal");
-    return forEachArgument(flags.positionals, async (container) => {
-      await client.call("POST", `/containers/${encodeURIComponent(container)}/kill`, {
-        query: { signal },
-      });
-      outLine(container);
-    }, reportError);
+    return postToEach(client, flags.positionals, "kill", { signal: flags.string("signal") });
   },
 };

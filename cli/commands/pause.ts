@@ -3,9 +3,8 @@
  * @module
  */
 
-import { type Command, forEachArgument } from "../command.ts";
-import { reportError } from "../errors.ts";
-import { outLine } from "../output.ts";
+import type { Command } from "../command.ts";
+import { postToEach } from "./container_action.ts";
 
 export const command: Command = {
   usage: "pause CONTAINER [CONTAINER...]",
@@ -13,9 +12,6 @@ export const command: Command = {
   flags: [],
   minArgs: 1,
   run({ client }, flags) {
-    return forEachArgument(flags.positionals, async (container) => {
-      await client.call("POST", `/containers/${encodeURIComponent(container)}/pause`);
-      outLine(container);
-    }, reportError);
+    return postToEach(client, flags.positionals, "pause");
   },
 };

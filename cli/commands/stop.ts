@@ -3,9 +3,8 @@
  * @module
  */
 
-import { type Command, forEachArgument } from "../command.ts";
-import { reportError } from "../errors.ts";
-import { outLine } from "../output.ts";
+import type { Command } from "../command.ts";
+import { postToEach } from "./container_action.ts";
 
 export const command: Command = {
   usage: "stop [OPTIONS] CONTAINER [CONTAINER...]",
@@ -21,12 +20,6 @@ export const command: Command = {
   ],
   minArgs: 1,
   run({ client }, flags) {
-    const t = flags.int("time");
-    return forEachArgument(flags.positionals, async (container) => {
-      await client.call("POST", `/containers/${encodeURIComponent(container)}/stop`, {
-        query: { t },
-      });
-      outLine(container);
-    }, reportError);
+    return postToEach(client, flags.positionals, "stop", { t: flags.int("time") });
   },
 };

@@ -8,6 +8,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import { concatBytes } from "../../lib/bytes.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { Conflict } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
@@ -178,12 +179,7 @@ class FrameReader {
   #pending = new Uint8Array(0);
 
   payloads(bytes: Uint8Array): Uint8Array {
-    let data = bytes;
-    if (this.#pending.length) {
-      data = new Uint8Array(this.#pending.length + bytes.length);
-      data.set(this.#pending);
-      data.set(bytes, this.#pending.length);
-    }
+    const data = this.#pending.length ? concatBytes([this.#pending, bytes]) : bytes;
     const parts: Uint8Array[] = [];
     let offset = 0;
     while (data.length - offset >= 8) {
@@ -193,14 +189,6 @@ class FrameReader {
       offset += 8 + size;
     }
     this.#pending = data.slice(offset);
-    if (parts.length === 1) return parts[0];
-    const total = parts.reduce((sum, part) => sum + part.length, 0);
-    const out = new Uint8Array(total);
-    let position = 0;
-    for (const part of parts) {
-      out.set(part, position);
-      position += part.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { concatBytes } from "../../lib/bytes.ts";
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import { BadRequest } from "../errors.ts";
 import { log } from "../logger.ts";
@@ -193,11 +194,5 @@ async function readAtLeast(
     parts.push(value);
     total += value.length;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { concatBytes } from "../../lib/bytes.ts";
+
 /** Compression of a stream, from its first bytes. */
 export type Compression = "none" | "gzip" | "unsupported";
 
@@ -27,12 +29,7 @@ export async function sniffCompression(
     head.push(value);
     length += value.length;
   }
-  const first = new Uint8Array(length);
-  let offset = 0;
-  for (const part of head) {
-    first.set(part, offset);
-    offset += part.length;
-  }
+  const first = concatBytes(head);
   let compression: Compression = "none";
   for (const [kind, magic] of MAGIC) {
     if (magic.every((byte, index) => first[index] === byte)) compression = kind;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { concatBytes } from "../../lib/bytes.ts";
 import {
   type AttachReply,
   type AttachRequest,
@@ -26,7 +27,7 @@ export async function attachToShim(
   const conn = await Deno.connect({ transport: "unix", path: `${stateDir}/${SHIM_FILES.attach}` });
   try {
     await conn.write(encodeJsonLine(request));
-    let buffer = new Uint8Array(0);
+    let buffer: Uint8Array = new Uint8Array(0);
     for (;;) {
       const newline = buffer.indexOf(0x0a);
       if (newline >= 0) {
@@ -39,10 +40,7 @@ export async function attachToShim(
       const chunk = new Uint8Array(4096);
       const count = await conn.read(chunk);
       if (count === null) throw new Error("the shim closed the attach socket");
-      const merged = new Uint8Array(buffer.length + count);
-      merged.set(buffer);
-      merged.set(chunk.subarray(0, count), buffer.length);
-      buffer = merged;
+      buffer = concatBytes([buffer, chunk.subarray(0, count)]);
     }
   } catch (error) {
     conn.close();
