@@ -45,8 +45,13 @@ function shimAttachment(
   const request = { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr };
   if (container.isRunning) return attachToShim(shimStateDir(context, container.id), request);
   return new Promise((resolve, reject) => {
-    const connect = async (stateDir: string) => {
+    const removed = container.once((event) => event === "removed");
+    const forget = () => {
       container.pendingAttaches.delete(connect);
+      removed.cancel();
+    };
+    const connect = async (stateDir: string) => {
+      forget();
       try {
         resolve(await attachToShim(stateDir, request));
       } catch (error) {
@@ -54,14 +59,12 @@ function shimAttachment(
       }
     };
     container.pendingAttaches.add(connect);
-    const removed = container.once((event) => event === "removed");
     removed.promise.then(() => {
-      container.pendingAttaches.delete(connect);
+      forget();
       resolve(undefined);
     });
     clientGone.then(() => {
-      container.pendingAttaches.delete(connect);
-      removed.cancel();
+      forget();
       resolve(undefined);
     });
   });
