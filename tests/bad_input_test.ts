@@ -1,7 +1,12 @@
 import { deepStrictEqual, match } from "node:assert/strict";
 import { assertNoLeaks, integrationTest, type TestDaemon } from "./helpers/harness.ts";
 
-async function apiError(daemon: TestDaemon, method: string, path: string, body?: BodyInit) {
+async function apiError(
+  daemon: TestDaemon,
+  method: string,
+  path: string,
+  body?: string | Uint8Array,
+) {
   const response = await daemon.api(method, path, body);
   const text = await response.text();
   return { status: response.status, message: JSON.parse(text).message as string };

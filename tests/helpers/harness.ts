@@ -7,6 +7,7 @@
  */
 
 import { deepStrictEqual } from "node:assert/strict";
+import { httpRequest } from "../../cli/http_client.ts";
 
 /** The repository root. */
 export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -161,7 +162,7 @@ export class TestDaemon {
       if (await this.ping()) return;
       const exited = await Promise.race([
         this.#child.status.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10)),
       ]);
       if (exited) throw new Error(`the daemon exited at start:\n${await this.log()}`);
     }
@@ -235,19 +236,19 @@ export class TestDaemon {
     );
   }
 
-  /** A raw API request over the socket. */
-  async api(method: string, path: string, body?: BodyInit | null): Promise<Response> {
-    const client = Deno.createHttpClient({ proxy: { transport: "unix", path: this.socket } });
-    try {
-      const response = await fetch(`http://berth${path}`, { method, body, client });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return new Response(response.status === 204 || response.status === 304 ? null : bytes, {
-        status: response.status,
-        headers: response.headers,
-      });
-    } finally {
-      client.close();
-    }
+  /** A raw API request over the socket (the CLI's own HTTP client). */
+  async api(method: string, path: string, body?: string | Uint8Array | null): Promise<Response> {
+    const response = await httpRequest(this.socket, {
+      method,
+      path,
+      body: typeof body === "string" ? new TextEncoder().encode(body) : body ?? undefined,
+      headers: body ? { "Content-Type": "application/json" } : {},
+    });
+    const bytes = new Uint8Array(await new Response(response.body).arrayBuffer());
+    return new Response(response.status === 204 || response.status === 304 ? null : bytes, {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+    });
   }
 
   /** Import the test busybox image as `name` (CMD sh). */
