@@ -24,7 +24,11 @@ const { values } = parseArgs({
 });
 const RUNS = Math.max(3, Number(values.runs));
 
+/** Idle time before each measurement, so every system starts from the same quiet machine. */
+const SETTLE_MS = 250;
+
 async function timed(command: string, args: string[]): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const started = performance.now();
   const result = await runCommand(command, args);
   const elapsed = performance.now() - started;

@@ -118,7 +118,9 @@ export class ShimContainer {
 
   /**
    * Start the created container. On failure the container is deleted (its
-   * init killed), so the shim records that and exits.
+   * init killed), so the shim records that and exits. (Not `run --detach`
+   * in one runtime process: a container that exits before the runtime does
+   * can be reaped by the runtime, and its status would be lost.)
    */
   start(): Promise<void> {
     if (this.#state !== "created") {

@@ -80,9 +80,12 @@ export async function createContainer(
   };
   const paths = containerPaths(context.flags.root, id);
   try {
-    for (const dir of [paths.bundle, paths.upper, paths.work, paths.rootfs]) {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    }
+    await Deno.mkdir(`${paths.dir}/fs`, { recursive: true, mode: 0o700 });
+    await Promise.all(
+      [paths.bundle, paths.upper, paths.work, paths.rootfs].map((dir) =>
+        Deno.mkdir(dir, { mode: 0o700 })
+      ),
+    );
     const container = new Container(record, context.flags.root);
     await container.save();
     context.containers.add(container);
