@@ -25,6 +25,8 @@ export const SHIM_FILES = {
   shimPid: "shim.pid",
   /** The container init's pid, written by the OCI runtime (`--pid-file`). */
   initPid: "init.pid",
+  /** An exec's OCI process, for `<runtime> exec --process`. */
+  process: "process.json",
   /** Control socket served by the shim (newline-delimited JSON). */
   control: "control.sock",
   /** Attach socket served by the shim (mode 0600). */
@@ -52,7 +54,7 @@ export interface LogConfig {
 /** What the daemon tells a shim to run; `shim.json` in the state dir. */
 export interface ShimConfig {
   protocol: number;
-  /** Container id; also the runtime's container id. */
+  /** Container id (the runtime's), or the exec id for an exec. */
   id: string;
   /** Absolute path of the OCI bundle (holds config.json). */
   bundle: string;
@@ -74,7 +76,13 @@ export interface ShimConfig {
   stdinOnce: boolean;
   /** Initial console size for tty containers. */
   consoleSize?: { rows: number; cols: number };
-  log: LogConfig;
+  /** The json-file log; execs have none (their output is only streamed). */
+  log?: LogConfig;
+  /**
+   * Run a process in a running container (`<runtime> exec`) instead of a
+   * container of its own; `bundle` is then unused.
+   */
+  exec?: ExecConfig;
   /**
    * A cgroup file with an `oom_kill N` line (v1 memory.oom_control or v2
    * memory.events), read before the runtime deletes the container.
@@ -84,6 +92,14 @@ export interface ShimConfig {
   libcPath: string;
   /** Attach limits; defaults apply when absent (older daemons). */
   attach?: { maxAttachers: number; queueBytes: number };
+}
+
+/** A process to run in an existing container. */
+export interface ExecConfig {
+  /** The container the process joins. */
+  containerId: string;
+  /** The OCI process (args, env, cwd, user, terminal, ...), written to process.json. */
+  process: Record<string, unknown>;
 }
 
 /** Default attach limits. */
@@ -143,6 +159,7 @@ export type ControlRequest =
   | { seq: number; op: "create"; config: ShimConfig }
   | { seq: number; op: "start"; id: string }
   | { seq: number; op: "status"; id: string }
+  | { seq: number; op: "resize"; id: string; rows: number; cols: number }
   | { seq: number; op: "shutdown" };
 
 /** Replies and events the shim sends on the control socket. */

@@ -7,12 +7,14 @@
 
 import { BERTH_VERSION } from "../protocol/version.ts";
 import { serveApi } from "./api/server.ts";
+import { detachKeysParameter } from "./attach/detach_keys.ts";
 import { ContainerStore } from "./containers/container_store.ts";
 import { disconnectShims, onContainerExit } from "./containers/monitor.ts";
 import { removeContainer } from "./containers/remove.ts";
 import { restoreContainers } from "./containers/restore.ts";
 import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_context.ts";
 import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
+import { ExecStore } from "./execs/exec.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
@@ -86,6 +88,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   try {
     flags = parseDaemonFlags(args);
     checkPaths(flags);
+    detachKeysParameter(flags.detachKeys); // refuse a bad sequence at start
   } catch (error) {
     console.error(`berth daemon: ${errorMessage(error)}`);
     return 2;
@@ -93,7 +96,7 @@ export async function runDaemon(args: string[]): Promise<number> {
   setLogLevel(flags.logLevel);
   const startedAt = performance.now();
   try {
-    for (const dir of [flags.root, flags.runRoot, `${flags.runRoot}/c`]) {
+    for (const dir of [flags.root, flags.runRoot, `${flags.runRoot}/c`, `${flags.runRoot}/x`]) {
       await Deno.mkdir(dir, { recursive: true, mode: 0o711 });
     }
     const lock = await lockRoot(flags.root);
@@ -109,6 +112,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       layers: new LayerStore(flags.root),
       runtimes,
       shim: shimProgram,
+      execs: new ExecStore(),
       shimPool: new ShimPool(flags.shimPool, shimProgram, (id) =>
         shimGrant(context, id, {
           logFiles: POOL_LOG_FILES,

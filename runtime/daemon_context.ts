@@ -12,6 +12,7 @@ import type { HardLimits } from "./oci/rlimits.ts";
 import type { RuntimeRegistry } from "./runtimes.ts";
 import type { ShimGrant, ShimProgram } from "./shims/shim_launcher.ts";
 import type { ShimPool } from "./shims/shim_pool.ts";
+import type { ExecStore } from "./execs/exec.ts";
 import { containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
@@ -27,6 +28,8 @@ export interface DaemonContext {
   shim: ShimProgram;
   /** Standby shims booted ahead of time, for ids reserved to new containers. */
   shimPool: ShimPool;
+  /** Exec instances (in memory, as docker keeps them). */
+  execs: ExecStore;
   libcPath: string;
   hardLimits: HardLimits;
   cgroupVersion: CgroupVersion;

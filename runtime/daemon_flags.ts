@@ -27,6 +27,10 @@ export interface DaemonFlags {
   group: string;
   /** Standby shims kept booted for new containers (0 disables the pool). */
   shimPool: number;
+  /** Default detach sequence of attach and exec streams ("" disables it). */
+  detachKeys: string;
+  /** Attachers one container (or exec) serves at once. */
+  maxAttachers: number;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -52,6 +56,8 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "cgroup-parent": { type: "string", default: "/berth" },
         group: { type: "string", short: "G", default: "" },
         "shim-pool": { type: "string", default: "2" },
+        "detach-keys": { type: "string", default: "ctrl-p,ctrl-q" },
+        "max-attachers": { type: "string", default: "16" },
       },
     }).values;
   } catch (error) {
@@ -84,6 +90,10 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (!Number.isInteger(shimPool) || shimPool < 0 || shimPool > 64) {
     throw new FlagError("--shim-pool must be a whole number from 0 to 64");
   }
+  const maxAttachers = Number(values["max-attachers"]);
+  if (!Number.isInteger(maxAttachers) || maxAttachers < 1 || maxAttachers > 1024) {
+    throw new FlagError("--max-attachers must be a whole number from 1 to 1024");
+  }
   return {
     root: trimSlash(values.root),
     runRoot: trimSlash(values["run-root"]),
@@ -94,6 +104,8 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     cgroupParent,
     group: values.group,
     shimPool,
+    detachKeys: values["detach-keys"],
+    maxAttachers,
   };
 }
 

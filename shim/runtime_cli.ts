@@ -1,8 +1,9 @@
 /**
  * The OCI runtime calls a shim makes itself: `create` (whose stdio becomes
  * the container's), `start` (so that a fast exit can never be deleted under
- * a start still running) and `delete` once the container has exited.
- * Everything else the daemon does through its runtime driver.
+ * a start still running), `exec` for an exec process, and `delete` once the
+ * container has exited. Everything else the daemon does through its
+ * runtime driver.
  * @module
  */
 
@@ -47,6 +48,31 @@ export function spawnCreate(config: ShimConfig): Deno.ChildProcess {
   }).spawn();
 }
 
+/**
+ * Spawn `<runtime> exec` of the process in `process.json`: in the
+ * foreground (its stdio pipes are the process's, its exit status the
+ * process's) or, with `detach`, handing a tty over the console socket.
+ */
+export function spawnExec(config: ShimConfig, detach: boolean): Deno.ChildProcess {
+  if (!config.exec) throw new Error("not an exec");
+  const args = [...globalArgs(config), "exec"];
+  if (detach) args.push("--detach");
+  if (config.tty) args.push("--console-socket", statePath(config, "console"));
+  args.push(
+    "--process",
+    statePath(config, "process"),
+    "--pid-file",
+    statePath(config, "initPid"),
+    config.exec.containerId,
+  );
+  return new Deno.Command(config.runtime.path, {
+    args,
+    stdin: config.openStdin && !config.tty ? "piped" : "null",
+    stdout: config.tty ? "null" : "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** `<runtime> start`; throws with the runtime's message. */
 export async function startContainer(config: ShimConfig): Promise<void> {
   const output = await new Deno.Command(config.runtime.path, {
@@ -79,7 +105,7 @@ export async function deleteContainer(config: ShimConfig): Promise<string | unde
 export async function runtimeError(
   config: ShimConfig,
   stderr: string,
-  verb: "create" | "start" = "create",
+  verb: "create" | "start" | "exec" = "create",
 ): Promise<string> {
   let fromLog = "";
   try {

@@ -1,6 +1,7 @@
 /**
- * One container inside a shim: create it with the runtime, own its stdio and
- * log, reap its init, record how it exited, delete it.
+ * One container (or one exec process) inside a shim: run it with the
+ * runtime, own its stdio and log, reap it, record how it exited, and for a
+ * container delete it from the runtime.
  * @module
  */
 
@@ -13,8 +14,8 @@ import {
   type ShimConfig,
   type ShimStatus,
 } from "../protocol/shim_protocol.ts";
-import { AttachServer } from "./attach_server.ts";
 import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
+import { AttachServer } from "./attach_server.ts";
 import { type ContainerIo, type OutputSink, pipeIo, ptyIo } from "./container_io.ts";
 import { JsonLogWriter } from "./json_log_writer.ts";
 import {
@@ -24,11 +25,13 @@ import {
   receiveFd,
   setWindowSize,
   waitForPid,
+  type WaitResult,
 } from "./libc.ts";
 import {
   deleteContainer,
   runtimeError,
   spawnCreate,
+  spawnExec,
   startContainer,
   statePath,
 } from "./runtime_cli.ts";
@@ -36,7 +39,10 @@ import {
 /** Diagnostics sink (the shim's own log). */
 export type Diagnostics = (message: string) => void;
 
-/** The lifecycle of one container owned by this shim. */
+/** How long an exec's runtime may take to write the process's pid file. */
+const PID_FILE_TIMEOUT_MS = 5_000;
+
+/** The lifecycle of one container (or exec) owned by this shim. */
 export class ShimContainer {
   readonly config: ShimConfig;
   #diagnostics: Diagnostics;
@@ -48,10 +54,19 @@ export class ShimContainer {
   #attach: AttachServer | undefined;
   /** The running `start`, which a fast exit's delete must wait for. */
   #starting: Promise<void> = Promise.resolve();
+  /** How to wait for the process, once there is one (after create, or an exec's start). */
+  #ended: Promise<() => Promise<WaitResult>>;
+  #setEnded!: (wait: () => Promise<WaitResult>) => void;
+  #noProcess!: (error: Error) => void;
 
   constructor(config: ShimConfig, diagnostics: Diagnostics) {
     this.config = config;
     this.#diagnostics = diagnostics;
+    this.#ended = new Promise((resolve, reject) => {
+      this.#setEnded = resolve;
+      this.#noProcess = reject;
+    });
+    this.#ended.catch(() => {});
   }
 
   /** What the control socket reports. */
@@ -70,61 +85,51 @@ export class ShimContainer {
   }
 
   /**
-   * Run `<runtime> create` and take over the container's stdio. Resolves to
-   * the init pid; throws with the runtime's message when create fails.
+   * Open the log and serve the attach socket, so that attachers can connect
+   * before any output; then, for a container, `<runtime> create`, whose
+   * stdio becomes the container's. Resolves to the init pid (0 for an exec,
+   * which starts with `start`); throws with the runtime's message.
    */
   async create(): Promise<number> {
     const { config } = this;
-    this.#log = await JsonLogWriter.open(config.log);
-    // Attachers may connect before the container starts, so none of its
-    // output is missed.
+    if (config.log) this.#log = await JsonLogWriter.open(config.log);
     this.#attach = new AttachServer(statePath(config, "attach"), {
       io: () => this.#io,
       limits: config.attach ?? DEFAULT_ATTACH_LIMITS,
       closeStdinOnEof: config.stdinOnce && !config.tty,
       log: this.#diagnostics,
     });
-    const consoleFd = config.tty ? listenUnixRaw(statePath(config, "console")) : -1;
-    const masterPromise = consoleFd >= 0 ? receiveFd(consoleFd) : undefined;
-    const child = spawnCreate(config);
-    const status = await child.status;
-    if (!status.success) {
-      const stderr = await readAll(child.stderr);
-      if (consoleFd >= 0) {
-        masterPromise?.catch(() => {}); // accept fails once the listener is shut
-        closeListener(consoleFd);
-      }
-      if (!config.tty) await child.stdout.cancel().catch(() => {});
-      await this.#attach.end();
-      throw new Error(await runtimeError(config, stderr));
+    if (config.exec) {
+      await writeJsonAtomic(statePath(config, "process"), config.exec.process, { durable: false });
+      this.#state = "created";
+      return 0;
     }
-    if (config.tty) await child.stderr.cancel().catch(() => {});
-    this.#pid = Number((await Deno.readTextFile(statePath(config, "initPid"))).trim());
-    const sink = this.#outputSink();
-    if (masterPromise) {
-      const master = await masterPromise;
-      closeListener(consoleFd);
-      await Deno.remove(statePath(config, "console")).catch(() => {});
-      if (config.consoleSize) {
-        setWindowSize(master, config.consoleSize.rows, config.consoleSize.cols);
-      }
-      this.#io = ptyIo(master, sink);
-    } else {
-      this.#io = pipeIo(child, sink);
-    }
+    const { child, master } = await this.#spawnRuntime(spawnCreate);
+    this.#pid = await readPid(statePath(config, "initPid"));
+    this.#takeIo(child, master);
+    this.#setEnded(() => waitForPid(this.#pid));
     this.#state = "created";
     return this.#pid;
   }
 
   /**
-   * Start the created container. On failure the container is deleted (its
-   * init killed), so the shim records that and exits. (Not `run --detach`
-   * in one runtime process: a container that exits before the runtime does
-   * can be reaped by the runtime, and its status would be lost.)
+   * Start: `<runtime> start` for a container (on failure it is deleted, its
+   * init killed, so the shim records that and exits); `<runtime> exec` for
+   * an exec. (Not `run --detach`: a container that exits before the
+   * runtime does can be reaped by the runtime, and its status would be
+   * lost.)
    */
-  start(): Promise<void> {
-    if (this.#state !== "created") {
-      return Promise.reject(new Error(`cannot start a container that is ${this.#state}`));
+  async start(): Promise<void> {
+    if (this.#state !== "created") throw new Error(`cannot start what is ${this.#state}`);
+    if (this.config.exec) {
+      try {
+        await this.#startExec();
+      } catch (error) {
+        this.#noProcess(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      }
+      this.#state = "running";
+      return;
     }
     const started = startContainer(this.config).then(() => {
       if (this.#state === "created") this.#state = "running";
@@ -134,20 +139,95 @@ export class ShimContainer {
       const deleteError = await deleteContainer(this.config);
       if (deleteError) this.#diagnostics(`delete after a failed start failed: ${deleteError}`);
     });
-    return started;
+    await started;
   }
 
   /**
-   * Reap the init and write the exit record at once (the cgroup's OOM count
-   * is read before anything deletes it). Then, side by side, the runtime
-   * deletes the container while its remaining output drains to the log and
-   * the attachers. `onExit` runs once all output is written, so whoever
-   * hears of the exit can read the whole log; this resolves once the
-   * container is deleted too.
+   * Without a tty, `<runtime> exec` runs in the foreground: the process's
+   * stdio are our pipes and the runtime's exit status is the process's. A
+   * tty needs `--detach` (runc hangs otherwise): the process is then
+   * re-parented to this shim, the subreaper, and reaped by pid.
+   */
+  async #startExec(): Promise<void> {
+    const config = this.config;
+    if (!config.tty) {
+      const child = spawnExec(config, false);
+      this.#takeIo(child, undefined);
+      const status = child.status;
+      this.#setEnded(() => status.then((result) => ({ exitCode: result.code })));
+      const pidFile = readPid(statePath(config, "initPid"), PID_FILE_TIMEOUT_MS);
+      pidFile.catch(() => {}); // the race below handles it
+      this.#pid = await Promise.race([
+        pidFile,
+        status.then(async (result) => {
+          // It may have ended (or failed to start) before the pid file was read.
+          const pid = await readPid(statePath(config, "initPid"), 0).catch(() => 0);
+          if (!pid && result.code !== 0) {
+            // Its stderr is the process's (already being read): the
+            // runtime's log says why.
+            throw new Error(await runtimeError(config, "", "exec"));
+          }
+          return pid;
+        }),
+      ]);
+      return;
+    }
+    const { child, master } = await this.#spawnRuntime((config) => spawnExec(config, true), "exec");
+    this.#pid = await readPid(statePath(config, "initPid"));
+    this.#takeIo(child, master);
+    this.#setEnded(() => waitForPid(this.#pid));
+  }
+
+  /**
+   * Spawn a runtime command that detaches (create, exec --detach), with the
+   * console socket for a tty, and wait for it. Its stdio stays the
+   * container's; nothing is read from it until the runtime has succeeded,
+   * so the runtime's own errors never land in the log.
+   */
+  async #spawnRuntime(
+    spawn: (config: ShimConfig) => Deno.ChildProcess,
+    verb: "create" | "exec" = "create",
+  ): Promise<{ child: Deno.ChildProcess; master?: number }> {
+    const { config } = this;
+    const consoleFd = config.tty ? listenUnixRaw(statePath(config, "console")) : -1;
+    const masterPromise = consoleFd >= 0 ? receiveFd(consoleFd) : undefined;
+    const child = spawn(config);
+    const status = await child.status;
+    if (!status.success) {
+      const stderr = await readAll(child.stderr);
+      if (consoleFd >= 0) {
+        masterPromise?.catch(() => {}); // accept fails once the listener is shut
+        closeListener(consoleFd);
+      }
+      if (!config.tty) await child.stdout.cancel().catch(() => {});
+      await this.#attach?.end();
+      throw new Error(await runtimeError(config, stderr, verb));
+    }
+    if (!masterPromise) return { child };
+    await child.stderr.cancel().catch(() => {});
+    const master = await masterPromise;
+    closeListener(consoleFd);
+    await Deno.remove(statePath(config, "console")).catch(() => {});
+    if (config.consoleSize) setWindowSize(master, config.consoleSize.rows, config.consoleSize.cols);
+    return { child, master };
+  }
+
+  #takeIo(child: Deno.ChildProcess, master: number | undefined): void {
+    const sink = this.#outputSink();
+    this.#io = master === undefined ? pipeIo(child, sink) : ptyIo(master, sink);
+  }
+
+  /**
+   * Reap the process and write the exit record at once (the cgroup's OOM
+   * count is read before anything deletes it). Then, side by side, the
+   * runtime deletes a container while its remaining output drains to the
+   * log and the attachers. `onExit` runs once all output is written, so
+   * whoever hears of the exit can read the whole log; this resolves once
+   * the container is deleted too.
    */
   async waitForExit(onExit: (exit: ExitRecord) => Promise<void>): Promise<void> {
-    const { exitCode, signal } = await waitForPid(this.#pid);
-    this.#diagnostics(`init ${this.#pid} exited: code ${exitCode}`);
+    const { exitCode, signal } = await (await this.#ended)();
+    this.#diagnostics(`process ${this.#pid} exited: code ${exitCode}`);
     const exit: ExitRecord = {
       protocol: PROTOCOL_VERSION,
       id: this.config.id,
@@ -158,9 +238,11 @@ export class ShimContainer {
       exitedAt: formatRfc3339Nano(preciseNow()),
     };
     await writeJsonAtomic(statePath(this.config, "exit"), exit);
-    const deleted = this.#starting.then(() => deleteContainer(this.config)).then((error) => {
-      if (error) this.#diagnostics(`delete failed: ${error}`);
-    });
+    const deleted = this.config.exec
+      ? Promise.resolve()
+      : this.#starting.then(() => deleteContainer(this.config)).then((error) => {
+        if (error) this.#diagnostics(`delete failed: ${error}`);
+      });
     await this.#io?.drain();
     await this.#attach?.end();
     await this.#log?.close();
@@ -172,14 +254,14 @@ export class ShimContainer {
   }
 
   #outputSink(): OutputSink {
-    const log = this.#log!;
+    const log = this.#log;
     const attach = this.#attach!;
     return {
       write: (stream: OutputStream, chunk: Uint8Array) => {
         attach.broadcast(stream, chunk);
-        return log.write(stream, chunk);
+        return log?.write(stream, chunk);
       },
-      end: (stream: OutputStream) => log.flush(stream),
+      end: (stream: OutputStream) => log?.flush(stream),
     };
   }
 
@@ -188,6 +270,21 @@ export class ShimContainer {
     const text = path ? readSmallFile(path) : undefined;
     const match = text ? /^oom_kill (\d+)$/m.exec(text) : null;
     return match !== null && Number(match[1]) > 0;
+  }
+}
+
+/** Read a pid file, waiting up to `timeoutMs` for it to appear. */
+async function readPid(path: string, timeoutMs = 0): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const pid = Number((await Deno.readTextFile(path)).trim());
+      if (pid > 0) return pid;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (Date.now() >= deadline) throw new Error(`no pid in ${path}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 

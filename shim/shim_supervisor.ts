@@ -73,6 +73,9 @@ export class ShimSupervisor {
         return { seq, ok: true, status: this.#container(request.id).status() };
       case "status":
         return { seq, ok: true, status: this.#container(request.id).status() };
+      case "resize":
+        this.#container(request.id).io?.resize(request.rows, request.cols);
+        return { seq, ok: true };
       case "shutdown":
         if (this.#containers.size > 0) {
           throw new Error("the shim has a container; it cannot shut down");

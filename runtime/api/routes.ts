@@ -6,6 +6,7 @@
 
 import * as attach from "./handlers/attach.ts";
 import * as containers from "./handlers/containers.ts";
+import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
 import * as system from "./handlers/system.ts";
 import type { Handler } from "./http.ts";
@@ -41,6 +42,11 @@ const ROUTES: Route[] = [
   route("POST", `/containers/${ID}/unpause`, containers.unpause),
   route("POST", `/containers/${ID}/rename`, containers.rename),
   route("GET", `/containers/${ID}/logs`, containers.logs),
+  route("POST", `/containers/${ID}/resize`, containers.resize),
+  route("GET", `/containers/${ID}/top`, containers.top),
+  route("POST", `/containers/${ID}/exec`, execs.create),
+  route("POST", `/exec/${ID}/resize`, execs.resize),
+  route("GET", `/exec/${ID}/json`, execs.inspect),
   route("DELETE", `/containers/${ID}`, containers.remove),
 
   route("POST", "/images/create", images.create),
@@ -59,6 +65,7 @@ interface HijackRoute {
 
 const HIJACK_ROUTES: HijackRoute[] = [
   { method: "POST", pattern: new RegExp(`^/containers/${ID}/attach$`), handler: attach.attach },
+  { method: "POST", pattern: new RegExp(`^/exec/${ID}/start$`), handler: execs.start },
 ];
 
 /** The hijack handler for a request, if it is one. */

@@ -15,9 +15,11 @@ import {
   commonHeaders,
   compareVersions,
   MIN_API_VERSION,
+  readJson,
   sendError,
   sendJson,
 } from "./http.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 import { findHijackRoute, findRoute } from "./routes.ts";
 
 /** Path without the version prefix, and the version (the newest when absent). */
@@ -56,6 +58,8 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
     const hijack = findHijackRoute(method, path);
     if (hijack) {
       // No Upgrade header: stream the session as the response body.
+      const body = readJson(req);
+      body.catch(() => {});
       const socket = Duplex.from({ readable: req, writable: res });
       await hijack.handler({
         context,
@@ -67,6 +71,11 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
           res.writeHead(200, { ...commonHeaders(), "Content-Type": contentType });
           res.flushHeaders();
         },
+        respondEmpty: () => {
+          res.writeHead(200, { ...commonHeaders(), "Content-Length": "0" });
+          res.end();
+        },
+        body: () => body,
       });
       return;
     }
@@ -107,6 +116,53 @@ function rawError(socket: Duplex, error: unknown): void {
   );
 }
 
+/**
+ * The body of an upgrade request (Content-Length bytes, JSON). Node puts
+ * what follows the head in `head`; Deno's node:http hands the bytes that
+ * came with the head to `req`, and later ones to the socket. Anything past
+ * the body is put back for the stream.
+ */
+async function readUpgradeBody(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Uint8Array,
+): Promise<unknown> {
+  const length = Number(req.headers["content-length"] ?? 0);
+  const parts = [head];
+  let received = head.length;
+  if (received < length) {
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Uint8Array) => {
+        parts.push(chunk);
+        received += chunk.length;
+        if (received >= length) done();
+      };
+      const done = () => {
+        clearTimeout(timer);
+        req.off("data", onData);
+        socket.off("data", onData);
+        socket.off("end", done);
+        socket.pause();
+        resolve();
+      };
+      const timer = setTimeout(done, 5000);
+      req.on("data", onData);
+      socket.on("data", onData);
+      socket.once("end", done);
+    });
+  }
+  const data = concatBytes(parts);
+  if (data.length > length) socket.unshift(data.subarray(length));
+  if (data.length < length) throw new BadRequest("the request body was cut short");
+  const text = new TextDecoder().decode(data.subarray(0, length)).trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequest(`invalid JSON in the request body: ${errorMessage(error)}`);
+  }
+}
+
 async function dispatchUpgrade(
   context: DaemonContext,
   req: IncomingMessage,
@@ -120,13 +176,20 @@ async function dispatchUpgrade(
     const { path } = splitVersion(url);
     const hijack = findHijackRoute(req.method ?? "GET", path);
     if (!hijack) throw new BadRequest(`${url.pathname} does not take an upgrade`);
-    if (head.length > 0) socket.unshift(head);
+    const body = await readUpgradeBody(req, socket, head);
     await hijack.handler({
       context,
       req,
       socket,
       params: hijack.params,
       query: url.searchParams,
+      body: () => Promise.resolve(body),
+      respondEmpty: () => {
+        responded = true;
+        const headers = Object.entries({ ...commonHeaders(), "Content-Length": "0" })
+          .map(([name, value]) => `${name}: ${value}\r\n`).join("");
+        socket.end(`HTTP/1.1 200 OK\r\n${headers}\r\n`);
+      },
       respond: (contentType) => {
         responded = true;
         socket.write(

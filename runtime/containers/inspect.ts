@@ -41,7 +41,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
     MountLabel: "",
     ProcessLabel: "",
     AppArmorProfile: "",
-    ExecIDs: null,
+    ExecIDs: context.execs.idsOf(record.id).length ? context.execs.idsOf(record.id) : null,
     HostConfig: record.hostConfig,
     GraphDriver: {
       Name: "overlay2",

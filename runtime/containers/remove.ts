@@ -77,5 +77,6 @@ export async function finishRemoval(context: DaemonContext, container: Container
     container.released.then(() => releaseRuntimeResources(context, container)),
   ]);
   context.containers.delete(container);
+  for (const id of context.execs.idsOf(container.id)) context.execs.delete(id);
   container.emit("removed");
 }

@@ -7,7 +7,11 @@
  */
 
 import { writeFileAtomic } from "../../protocol/atomic_write.ts";
-import { PROTOCOL_VERSION, type ShimConfig } from "../../protocol/shim_protocol.ts";
+import {
+  DEFAULT_ATTACH_LIMITS,
+  PROTOCOL_VERSION,
+  type ShimConfig,
+} from "../../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { parseSize } from "../../lib/units.ts";
 import {
@@ -93,6 +97,11 @@ export async function startLocked(context: DaemonContext, container: Container):
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);
     const logOptions = record.hostConfig.LogConfig.Config;
+    const log = {
+      path: paths.log,
+      maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
+      maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
+    };
     const [rows, cols] = record.hostConfig.ConsoleSize;
     const shimConfig: ShimConfig = {
       protocol: PROTOCOL_VERSION,
@@ -104,20 +113,20 @@ export async function startLocked(context: DaemonContext, container: Container):
       openStdin: record.config.OpenStdin,
       stdinOnce: record.config.StdinOnce,
       consoleSize: record.config.Tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
-      log: {
-        path: paths.log,
-        maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
-        maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
-      },
+      log,
       oomEventsPath: oomEventsPath(context, container.id),
       libcPath: context.libcPath,
+      attach: {
+        maxAttachers: context.flags.maxAttachers,
+        queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
+      },
     };
     // The pool's standby shim, when it can serve this container.
-    const pooled = shimConfig.log.maxFiles <= POOL_LOG_FILES;
+    const pooled = log.maxFiles <= POOL_LOG_FILES;
     connection = await standbyShim(
       context.shim,
       shimGrant(context, container.id, {
-        logFiles: pooled ? POOL_LOG_FILES : shimConfig.log.maxFiles,
+        logFiles: pooled ? POOL_LOG_FILES : log.maxFiles,
         runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
       }),
       pooled,

@@ -41,18 +41,60 @@ function setDefault(env: string[], key: string, value: string): string[] {
   return env.some((entry) => entry.split("=")[0] === key) ? env : [...env, `${key}=${value}`];
 }
 
-/** The process environment, with docker's daemon-provided defaults. */
-export function processEnv(input: SpecInput): string[] {
-  const { config } = input.record;
+/**
+ * A process environment with docker's daemon-provided defaults (PATH,
+ * HOSTNAME, TERM with a tty, the user's HOME) under what `env` sets.
+ */
+export function processEnv(
+  input: { env: string[]; hostname: string; tty: boolean; home: string },
+): string[] {
   const defaults = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${input.hostname}`];
-  if (config.Tty) defaults.push("TERM=xterm");
-  let env = [...config.Env];
+  if (input.tty) defaults.push("TERM=xterm");
+  let env = [...input.env];
   for (const entry of defaults.reverse()) {
     const [key] = entry.split("=");
     if (!env.some((existing) => existing.split("=")[0] === key)) env.unshift(entry);
   }
-  env = setDefault(env, "HOME", input.user.home || "/");
+  env = setDefault(env, "HOME", input.home || "/");
   return env;
+}
+
+/** What an OCI process is made of (the container's init, or an exec). */
+export interface ProcessInput {
+  tty: boolean;
+  user: ResolvedUser;
+  args: string[];
+  env: string[];
+  cwd: string;
+  rlimits: SpecRlimit[];
+  consoleSize?: { rows: number; cols: number };
+}
+
+/** An OCI process with docker's default capabilities. */
+export function buildProcess(input: ProcessInput): Record<string, unknown> {
+  const process: Record<string, unknown> = {
+    terminal: input.tty,
+    user: {
+      uid: input.user.uid,
+      gid: input.user.gid,
+      ...(input.user.additionalGids.length ? { additionalGids: input.user.additionalGids } : {}),
+    },
+    args: input.args,
+    env: input.env,
+    cwd: input.cwd,
+    capabilities: {
+      bounding: DEFAULT_CAPABILITIES,
+      effective: DEFAULT_CAPABILITIES,
+      permitted: DEFAULT_CAPABILITIES,
+    },
+    rlimits: input.rlimits,
+    noNewPrivileges: false,
+  };
+  const size = input.consoleSize;
+  if (input.tty && size && size.rows > 0 && size.cols > 0) {
+    process.consoleSize = { height: size.rows, width: size.cols };
+  }
+  return process;
 }
 
 /** Build the spec object. */
@@ -77,25 +119,20 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   const resources: Record<string, unknown> = { devices: DEVICE_RULES };
   if (hostConfig.Memory > 0) resources.memory = { limit: hostConfig.Memory };
   const [height, width] = hostConfig.ConsoleSize ?? [0, 0];
-  const process: Record<string, unknown> = {
-    terminal: config.Tty,
-    user: {
-      uid: input.user.uid,
-      gid: input.user.gid,
-      ...(input.user.additionalGids.length ? { additionalGids: input.user.additionalGids } : {}),
-    },
+  const process = buildProcess({
+    tty: config.Tty,
+    user: input.user,
     args: containerCommand(record),
-    env: processEnv(input),
+    env: processEnv({
+      env: config.Env,
+      hostname: input.hostname,
+      tty: config.Tty,
+      home: input.user.home,
+    }),
     cwd: config.WorkingDir || "/",
-    capabilities: {
-      bounding: DEFAULT_CAPABILITIES,
-      effective: DEFAULT_CAPABILITIES,
-      permitted: DEFAULT_CAPABILITIES,
-    },
     rlimits: input.rlimits,
-    noNewPrivileges: false,
-  };
-  if (config.Tty && height > 0 && width > 0) process.consoleSize = { height, width };
+    consoleSize: { rows: height, cols: width },
+  });
   return {
     ociVersion: "1.0.2",
     process,

@@ -52,7 +52,16 @@ export class ShimConnection {
 
   /** A container's status in this shim. */
   async status(id: string): Promise<ShimStatus> {
-    const reply = await this.#request({ op: "status", id });
+    return await this.#statusRequest({ op: "status", id });
+  }
+
+  /** Have a standby shim create its container; resolves to the status (with the init pid). */
+  async create(config: ShimConfig): Promise<ShimStatus> {
+    return await this.#statusRequest({ op: "create", config });
+  }
+
+  async #statusRequest(body: Record<string, unknown>): Promise<ShimStatus> {
+    const reply = await this.#request(body);
     if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
     if (!reply.ok) throw new Error(reply.error);
     if (!reply.status) throw new Error("shim sent no status");
@@ -60,13 +69,10 @@ export class ShimConnection {
     return reply.status;
   }
 
-  /** Have a standby shim create its container; resolves to the status (with the init pid). */
-  async create(config: ShimConfig): Promise<ShimStatus> {
-    const reply = await this.#request({ op: "create", config });
-    if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
-    if (!reply.ok) throw new Error(reply.error);
-    if (!reply.status) throw new Error("shim sent no status");
-    return reply.status;
+  /** Resize the pty of a container or exec. */
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const reply = await this.#request({ op: "resize", id, rows, cols });
+    if ("ok" in reply && !reply.ok) throw new Error(reply.error);
   }
 
   /** Tell a standby shim to quit. */
@@ -76,10 +82,8 @@ export class ShimConnection {
   }
 
   /** Ask the shim to start its created container; throws with the runtime's message. */
-  async start(id: string): Promise<void> {
-    const reply = await this.#request({ op: "start", id });
-    if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
-    if (!reply.ok) throw new Error(reply.error);
+  async start(id: string): Promise<ShimStatus> {
+    return await this.#statusRequest({ op: "start", id });
   }
 
   /** The exit record, once the shim has sent it (event or status). */

@@ -24,8 +24,8 @@ export interface ShimProgram {
 export interface ShimGrant {
   stateDir: string;
   libcPath: string;
-  /** The container's json-file log. */
-  logPath: string;
+  /** The container's json-file log (none for an exec). */
+  logPath?: string;
   /** How many log files (the current one and rotated ones) it may write. */
   logFiles: number;
   /** The runtime binaries it may run. */
@@ -37,7 +37,7 @@ export class ShimStartError extends Error {}
 
 /** The Deno permission flags of one shim: its own files and nothing else. */
 export function shimPermissions(grant: ShimGrant): string[] {
-  const logs = logFileNames(grant.logPath, Math.max(grant.logFiles, 1));
+  const logs = grant.logPath ? logFileNames(grant.logPath, Math.max(grant.logFiles, 1)) : [];
   const files = [grant.stateDir, ...logs].join(",");
   return [
     `--allow-read=${files}`,

@@ -7,12 +7,13 @@
 
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { detachKeysParameter } from "../../attach/detach_keys.ts";
 import { checkAttachable, runAttachSession } from "../../containers/attach.ts";
 import { readLog } from "../../logs/json_log_reader.ts";
 import type { DaemonContext } from "../../daemon_context.ts";
 import { BadRequest } from "../../errors.ts";
 import { queryBool } from "../http.ts";
-import { frame, MULTIPLEXED, RAW_STREAM } from "../stream_framing.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
 
 /** A hijacked request: the raw connection after the request head. */
 export interface HijackRequest {
@@ -23,6 +24,10 @@ export interface HijackRequest {
   query: URLSearchParams;
   /** Send the success head (101, or 200 without an upgrade); the stream follows. */
   respond(contentType: string): void;
+  /** The request body (JSON), read before the stream starts. */
+  body(): Promise<unknown>;
+  /** Answer with an empty 200 instead of a stream (exec start with Detach). */
+  respondEmpty(): void;
 }
 
 /** Send the container's log so far (the `logs=1` parameter). */
@@ -57,6 +62,7 @@ export async function attach(
     stdin: queryBool(query, "stdin"),
     stdout: queryBool(query, "stdout"),
     stderr: queryBool(query, "stderr"),
+    detachKeys: detachKeysParameter(query.get("detachKeys") ?? context.flags.detachKeys),
   };
   const stream = queryBool(query, "stream");
   const logs = queryBool(query, "logs");

@@ -16,7 +16,10 @@ import { restartContainer } from "../../containers/restart.ts";
 import { startContainer } from "../../containers/start.ts";
 import { stopContainer } from "../../containers/stop.ts";
 import { parseWaitCondition, prepareWait } from "../../containers/wait.ts";
-import { BadRequest } from "../../errors.ts";
+import { resizePty, windowSize } from "../../containers/resize.ts";
+import { topContainer } from "../../containers/top.ts";
+import { shimStateDir } from "../../daemon_context.ts";
+import { BadRequest, Conflict } from "../../errors.ts";
 import { readLog } from "../../logs/json_log_reader.ts";
 import {
   type ApiRequest,
@@ -26,7 +29,7 @@ import {
   readJson,
   writeChunk,
 } from "../http.ts";
-import { frame, MULTIPLEXED, RAW_STREAM } from "../stream_framing.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
 
 const NO_CONTENT = { status: 204 };
 
@@ -127,6 +130,23 @@ export async function wait({ context, params, query, res, signal }: ApiRequest) 
   waiter.cancel();
   if (result) res.end(JSON.stringify(result) + "\n");
   else res.destroy();
+}
+
+/** POST /containers/{id}/resize?h=&w= */
+export async function resize({ context, params, query }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const size = windowSize(query.get("h"), query.get("w"));
+  if (!container.isRunning) throw new Conflict(`Container ${container.id} is not running`);
+  if (container.record.config.Tty) {
+    await resizePty(shimStateDir(context, container.id), container.id, size);
+  }
+  return { status: 200 };
+}
+
+/** GET /containers/{id}/top?ps_args= */
+export async function top({ context, params, query }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  return { status: 200, body: await topContainer(context, container, query.get("ps_args") ?? "") };
 }
 
 /** A since/until parameter: unix seconds (fractional) or RFC 3339; epoch ms. */

@@ -1,0 +1,51 @@
+/**
+ * POST /containers/{id}/exec: register an exec instance in a running
+ * container; it runs at POST /exec/{id}/start.
+ * @module
+ */
+
+import type { Container } from "../containers/container.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { BadRequest, Conflict } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { detachKeysParameter } from "../attach/detach_keys.ts";
+import { type Exec, type ExecRequest, newExec } from "./exec.ts";
+
+/** Refuse an exec in a container that does not run (or is frozen). */
+export function checkExecutable(container: Container): void {
+  if (container.state.Status === "paused") {
+    throw new Conflict(`Container ${container.id} is paused, unpause the container before exec`);
+  }
+  if (!container.isRunning) throw new Conflict(`Container ${container.id} is not running`);
+}
+
+/** Validate and register an exec. */
+export function createExec(
+  context: DaemonContext,
+  container: Container,
+  request: ExecRequest,
+): Exec {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    throw new BadRequest("the request body must be a JSON object");
+  }
+  checkExecutable(container);
+  const cmd = request.Cmd;
+  if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((arg) => typeof arg === "string")) {
+    throw new BadRequest("No exec command specified");
+  }
+  if (request.Privileged) throw new BadRequest("privileged exec is not supported");
+  if (
+    request.Env && !request.Env.every((entry) => typeof entry === "string" && /^[^=]+/.test(entry))
+  ) {
+    throw new BadRequest("Env must be a list of KEY=value strings");
+  }
+  if (request.WorkingDir && !request.WorkingDir.startsWith("/")) {
+    throw new BadRequest(
+      `the working directory '${request.WorkingDir}' is invalid, it needs to be an absolute path`,
+    );
+  }
+  if (request.DetachKeys) detachKeysParameter(request.DetachKeys);
+  const exec = newExec(newId(), container.id, request);
+  context.execs.add(exec);
+  return exec;
+}

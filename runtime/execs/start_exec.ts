@@ -1,0 +1,189 @@
+/**
+ * POST /exec/{id}/start: a shim of its own runs `<runtime> exec`. An
+ * attached client is connected to the shim before the process starts, so
+ * it misses nothing, and its stream ends only once the exit code is known
+ * (the docker CLI asks for it right after).
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+import {
+  DEFAULT_ATTACH_LIMITS,
+  PROTOCOL_VERSION,
+  type ShimConfig,
+} from "../../protocol/shim_protocol.ts";
+import { frame } from "../attach/stream_framing.ts";
+import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
+import { detachKeysParameter } from "../attach/detach_keys.ts";
+import { containerHostname } from "../containers/etc_files.ts";
+import { readExitRecord } from "../containers/monitor.ts";
+import { startFailureExitCode } from "../containers/start.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { ApiError, Conflict } from "../errors.ts";
+import { errorMessage, log } from "../logger.ts";
+import { containerRlimits } from "../oci/rlimits.ts";
+import { buildProcess, processEnv } from "../oci/spec.ts";
+import { resolveUser } from "../oci/user.ts";
+import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
+import type { ShimConnection } from "../shims/shim_client.ts";
+import { standbyShim } from "../shims/shim_launcher.ts";
+import { checkExecutable } from "./create_exec.ts";
+import { type Exec, execStateDir } from "./exec.ts";
+
+/** How long an attached stream waits for the exit code after the output ends. */
+const EXIT_CODE_WAIT_MS = 5_000;
+
+/** `KEY=value` entries of `overrides` replace those of `base` with the same key. */
+function mergeEnv(base: string[], overrides: string[]): string[] {
+  const keys = new Set(overrides.map((entry) => entry.split("=")[0]));
+  return [...base.filter((entry) => !keys.has(entry.split("=")[0])), ...overrides];
+}
+
+/** The OCI process of an exec, resolved in the container's root filesystem. */
+async function execProcess(
+  context: DaemonContext,
+  exec: Exec,
+  consoleSize: [number, number] | undefined,
+): Promise<Record<string, unknown>> {
+  const container = context.containers.get(exec.containerId);
+  const { config, hostConfig } = container.record;
+  const request = exec.request;
+  const user = await resolveUser(container.paths.rootfs, request.User || config.User);
+  const [rows, cols] = consoleSize ?? request.ConsoleSize ?? [0, 0];
+  return buildProcess({
+    tty: Boolean(request.Tty),
+    user,
+    args: request.Cmd!,
+    env: processEnv({
+      env: mergeEnv(config.Env, request.Env ?? []),
+      hostname: containerHostname(context, container),
+      tty: Boolean(request.Tty),
+      home: user.home,
+    }),
+    cwd: request.WorkingDir || config.WorkingDir || "/",
+    rlimits: containerRlimits(hostConfig.Ulimits ?? [], context.hardLimits),
+    consoleSize: { rows, cols },
+  });
+}
+
+/** Follow an exec's shim: its exit code, then its state dir goes. */
+export function followExec(
+  exec: Exec,
+  connection: ShimConnection,
+  stateDir: string,
+): void {
+  (async () => {
+    let exit = await connection.waitForExit();
+    exit ??= await readExitRecord(stateDir);
+    exec.markExited(exit?.exitCode ?? 255);
+    await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    connection.close();
+    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  })().catch((error) =>
+    log.warn("following an exec failed", { id: exec.id, error: errorMessage(error) })
+  );
+}
+
+/** Start options from the API. */
+export interface ExecStartOptions {
+  detach: boolean;
+  consoleSize?: [number, number];
+}
+
+/**
+ * Start an exec. With `client` (a hijacked connection), `respond` is called
+ * once the process runs, then the session is proxied until the output ends
+ * and the exit code is known.
+ */
+export async function startExec(
+  context: DaemonContext,
+  exec: Exec,
+  options: ExecStartOptions,
+  client?: { socket: Duplex; respond: () => void },
+): Promise<SessionEnd | undefined> {
+  if (exec.started) throw new Conflict(`exec ${exec.id} has already been started`);
+  const container = context.containers.get(exec.containerId);
+  checkExecutable(container);
+  exec.started = true;
+  const runtime = context.runtimes.get(container.record.runtime);
+  if (!runtime) throw new ApiError(500, `runtime "${container.record.runtime}" is not registered`);
+  const request = exec.request;
+  const tty = Boolean(request.Tty);
+  const stateDir = execStateDir(context, exec.id);
+  const [rows, cols] = options.consoleSize ?? request.ConsoleSize ?? [0, 0];
+  const config: ShimConfig = {
+    protocol: PROTOCOL_VERSION,
+    id: exec.id,
+    bundle: container.paths.bundle,
+    stateDir,
+    runtime,
+    tty,
+    openStdin: Boolean(request.AttachStdin),
+    // An exec's stdin ends with its client's.
+    stdinOnce: Boolean(request.AttachStdin),
+    consoleSize: tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
+    exec: {
+      containerId: container.id,
+      process: await execProcess(context, exec, options.consoleSize),
+    },
+    libcPath: context.libcPath,
+    attach: {
+      maxAttachers: context.flags.maxAttachers,
+      queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
+    },
+  };
+  // An attached client gets its stream now: a failure to start is then
+  // written into it, as docker does, and the exit code tells the rest.
+  client?.respond();
+  let connection: ShimConnection | undefined;
+  let attachment: ShimAttachment | undefined;
+  try {
+    connection = await standbyShim(context.shim, {
+      stateDir,
+      libcPath: context.libcPath,
+      logFiles: 0,
+      runtimePaths: [runtime.path],
+    }, false);
+    await connection.create(config);
+    if (client) {
+      attachment = await attachToShim(stateDir, {
+        stdin: Boolean(request.AttachStdin),
+        stdout: Boolean(request.AttachStdout),
+        stderr: Boolean(request.AttachStderr),
+      });
+    }
+    exec.pid = (await connection.start(exec.id)).pid ?? 0;
+  } catch (error) {
+    attachment?.conn.close();
+    connection?.close();
+    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    const message = `OCI runtime exec failed: ${
+      errorMessage(error).replace(
+        /executable file `(.*)` not found in \$PATH/,
+        (found, name) => `${found}: exec: "${name}": executable file not found in $PATH`,
+      )
+    }`;
+    exec.markExited(startFailureExitCode(message));
+    if (!client) throw new ApiError(exec.exitCode === 128 ? 500 : 400, message);
+    const text = new TextEncoder().encode(`${message}\r\n`);
+    client.socket.end(tty ? text : frame("stderr", text));
+    return "ended";
+  }
+  exec.running = true;
+  followExec(exec, connection, stateDir);
+  if (!client || !attachment) return undefined;
+  const end = await proxyAttach(client.socket, attachment, {
+    tty,
+    stdin: Boolean(request.AttachStdin),
+    detachKeys: detachKeysParameter(request.DetachKeys ?? context.flags.detachKeys),
+    id: exec.id,
+  });
+  if (end === "ended") {
+    await Promise.race([
+      exec.exited,
+      new Promise((resolve) => setTimeout(resolve, EXIT_CODE_WAIT_MS)),
+    ]);
+  }
+  if (!client.socket.destroyed) client.socket.end();
+  return end;
+}
