@@ -1,19 +1,24 @@
 /**
- * The CLI's end of an attach: the upgraded connection, output demultiplexed
- * onto our stdout and stderr, our stdin sent to the container (its EOF
- * becomes a half-close).
+ * The CLI's end of an attach or exec stream: the upgraded connection,
+ * output demultiplexed onto our stdout and stderr, our stdin sent to the
+ * process (its EOF becomes a half-close). Our stdin is also watched for the
+ * detach sequence, so that we know we detached.
  * @module
  */
 
-import type { ApiClient } from "./api_client.ts";
-import { errOut, out } from "./output.ts";
+import { DetachKeyScanner, parseDetachKeys } from "../lib/detach_keys.ts";
+import type { ApiClient, Query } from "./api_client.ts";
+import { errLine, errOut, out } from "./output.ts";
+import { followTerminalSize, proxySignals, rawTerminal } from "./terminal.ts";
 import { demultiplex } from "./stream_demux.ts";
 
 /** An open attach. */
 export interface AttachSession {
-  /** Resolves when the container's output has ended (or the stream broke). */
+  /** Resolves when the output has ended (or the stream broke). */
   readonly done: Promise<void>;
-  /** Start sending our stdin (once the container is starting). */
+  /** True once our stdin held the detach sequence. */
+  readonly detached: boolean;
+  /** Start sending our stdin (once the process is starting). */
   startStdin(): void;
   close(): void;
 }
@@ -24,24 +29,33 @@ export interface AttachStreams {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** The detach sequence the daemon was given (our default otherwise). */
+  detachKeys?: string;
 }
 
-/** Attach to a container; resolves once the daemon has accepted (101). */
-export async function openAttach(
+/** Open a hijacked stream (attach or exec start); resolves once the daemon has accepted. */
+export async function openStream(
   client: ApiClient,
-  id: string,
+  request: { path: string; query?: Query; body?: unknown },
   streams: AttachStreams,
 ): Promise<AttachSession> {
-  const response = await client.request("POST", `/containers/${encodeURIComponent(id)}/attach`, {
-    query: { stream: true, stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr },
+  const response = await client.request("POST", request.path, {
+    query: request.query,
+    body: request.body,
     upgrade: true,
   });
   const conn = response.conn;
   const raw = streams.tty || !response.headers.get("content-type")?.includes("multiplexed");
   const done = demultiplex(response.body, { stdout: out, stderr: errOut }, raw).catch(() => {});
   let stdinStarted = false;
+  let detached = false;
+  const keys = parseDetachKeys(streams.detachKeys ?? "ctrl-p,ctrl-q");
+  const scanner = keys ? new DetachKeyScanner(keys) : undefined;
   return {
     done,
+    get detached() {
+      return detached;
+    },
     startStdin() {
       if (!streams.stdin || stdinStarted) return;
       stdinStarted = true;
@@ -50,6 +64,11 @@ export async function openAttach(
           for await (const chunk of Deno.stdin.readable) {
             let written = 0;
             while (written < chunk.length) written += await conn.write(chunk.subarray(written));
+            // The daemon detaches; we only note that it will.
+            if (scanner?.push(chunk).detach) {
+              detached = true;
+              return;
+            }
           }
           await conn.closeWrite();
         } catch {
@@ -65,4 +84,76 @@ export async function openAttach(
       }
     },
   };
+}
+
+/** Attach to a container; resolves once the daemon has accepted (101). */
+export function openAttach(
+  client: ApiClient,
+  id: string,
+  streams: AttachStreams,
+): Promise<AttachSession> {
+  return openStream(client, {
+    path: `/containers/${encodeURIComponent(id)}/attach`,
+    query: {
+      stream: true,
+      stdin: streams.stdin,
+      stdout: streams.stdout,
+      stderr: streams.stderr,
+      detachKeys: streams.detachKeys,
+    },
+  }, streams);
+}
+
+/** How long the exit status may lag behind the end of the output. */
+const EXIT_GRACE_MS = 2_000;
+
+/**
+ * Carry a container session to its end: raw terminal, window size, signal
+ * proxy; then the exit status from `wait` — or 0 when we detached (the
+ * container runs on).
+ */
+export async function runContainerSession(
+  client: ApiClient,
+  id: string,
+  session: AttachSession,
+  wait: { json<T>(): Promise<T>; body: ReadableStream<Uint8Array> },
+  options: { tty: boolean; interactive: boolean; sigProxy: boolean },
+): Promise<number> {
+  const restore = rawTerminal(options.tty && options.interactive);
+  const stopResize = options.tty
+    ? followTerminalSize(client, `/containers/${encodeURIComponent(id)}/resize`)
+    : () => {};
+  const stopSignals = !options.tty && options.sigProxy ? proxySignals(client, id) : () => {};
+  try {
+    session.startStdin();
+    await session.done;
+  } finally {
+    restore();
+    stopResize();
+    stopSignals();
+  }
+  const status = wait.json<{ StatusCode: number; Error?: { Message: string } | null }>();
+  status.catch(() => {});
+  if (session.detached) {
+    await wait.body.cancel().catch(() => {});
+    return 0;
+  }
+  const quick = await Promise.race([
+    status,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_GRACE_MS)),
+  ]);
+  if (!quick) {
+    // No exit yet: detached by a sequence we did not know, if it still runs.
+    const state = await client.json<{ State: { Running: boolean } }>(
+      "GET",
+      `/containers/${encodeURIComponent(id)}/json`,
+    ).catch(() => undefined);
+    if (state?.State.Running) {
+      await wait.body.cancel().catch(() => {});
+      return 0;
+    }
+  }
+  const result = quick ?? await status;
+  if (result.Error?.Message) errLine(`berth: ${result.Error.Message}`);
+  return result.StatusCode;
 }

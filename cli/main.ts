@@ -17,6 +17,9 @@ type Loader = () => Promise<{ command: Command }>;
 
 const COMMANDS: Record<string, Loader> = {
   run: () => import("./commands/run.ts"),
+  attach: () => import("./commands/attach.ts"),
+  exec: () => import("./commands/exec.ts"),
+  top: () => import("./commands/top.ts"),
   create: () => import("./commands/create.ts"),
   start: () => import("./commands/start.ts"),
   stop: () => import("./commands/stop.ts"),
@@ -47,12 +50,18 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     rm: "rm",
     remove: "rm",
     inspect: "inspect",
+    attach: "attach",
+    exec: "exec",
+    top: "top",
   },
   image: { ls: "images", list: "images", rm: "rmi", remove: "rmi", import: "import", tag: "tag" },
 };
 
 const DESCRIPTIONS: [string, string][] = [
   ["run", "Create and run a new container from an image"],
+  ["attach", "Attach local standard input, output, and error streams to a running container"],
+  ["exec", "Execute a command in a running container"],
+  ["top", "Display the running processes of a container"],
   ["create", "Create a new container"],
   ["start", "Start one or more stopped containers"],
   ["stop", "Stop one or more running containers"],

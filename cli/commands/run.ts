@@ -8,8 +8,8 @@ import type { Command } from "../command.ts";
 import { CONTAINER_FLAGS } from "../container_options.ts";
 import { describeError, runExitCode } from "../errors.ts";
 import { errLine, outLine } from "../output.ts";
-import { openAttach } from "../attach_session.ts";
-import { checkInteractiveTty, rawTerminal } from "../terminal.ts";
+import { openAttach, runContainerSession } from "../attach_session.ts";
+import { checkInteractiveTty } from "../terminal.ts";
 import { createFromFlags } from "./create.ts";
 
 export const command: Command = {
@@ -21,6 +21,12 @@ export const command: Command = {
       short: "d",
       type: "bool",
       description: "Run container in background and print container ID",
+    },
+    {
+      name: "sig-proxy",
+      type: "bool",
+      default: true,
+      description: "Proxy received signals to the process",
     },
     ...CONTAINER_FLAGS,
   ],
@@ -36,33 +42,37 @@ export const command: Command = {
       errLine(notTty);
       return 1;
     }
+    const fail = (error: unknown, code: number) => {
+      errLine(`berth: ${describeError(error)}\n\nRun 'berth run --help' for more information`);
+      return code;
+    };
     let created;
     try {
       created = await createFromFlags(context, flags, { detached });
     } catch (error) {
-      errLine(`berth: ${describeError(error)}\n\nRun 'berth run --help' for more information`);
-      return 125;
+      return fail(error, 125);
     }
     const { id, body } = created;
     if (detached) {
       try {
         await client.call("POST", `/containers/${id}/start`);
       } catch (error) {
-        errLine(`berth: ${describeError(error)}\n\nRun 'berth run --help' for more information`);
-        return runExitCode(error);
+        return fail(error, runExitCode(error));
       }
       outLine(id);
       return 0;
     }
 
     const autoRemove = Boolean((body.HostConfig as { AutoRemove?: boolean }).AutoRemove);
+    const tty = Boolean(body.Tty);
     // Both are in place before the start, so no output and no exit is missed.
     const [session, wait] = await Promise.all([
       openAttach(client, id, {
         stdin: Boolean(body.AttachStdin),
         stdout: Boolean(body.AttachStdout),
         stderr: Boolean(body.AttachStderr),
-        tty: Boolean(body.Tty),
+        tty,
+        detachKeys: flags.string("detach-keys"),
       }),
       client.request("POST", `/containers/${id}/wait`, {
         query: { condition: autoRemove ? "removed" : "next-exit" },
@@ -73,18 +83,12 @@ export const command: Command = {
     } catch (error) {
       session.close();
       await wait.body.cancel().catch(() => {});
-      errLine(`berth: ${describeError(error)}\n\nRun 'berth run --help' for more information`);
-      return runExitCode(error);
+      return fail(error, runExitCode(error));
     }
-    const restore = rawTerminal(Boolean(body.Tty) && Boolean(body.AttachStdin));
-    try {
-      session.startStdin();
-      await session.done;
-    } finally {
-      restore();
-    }
-    const result = await wait.json<{ StatusCode: number; Error?: { Message: string } | null }>();
-    if (result.Error?.Message) errLine(`berth: ${result.Error.Message}`);
-    return result.StatusCode;
+    return await runContainerSession(client, id, session, wait, {
+      tty,
+      interactive: Boolean(body.AttachStdin),
+      sigProxy: flags.bool("sig-proxy"),
+    });
   },
 };

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { type Command, forEachArgument } from "../command.ts";
-import { describeError, reportError, runExitCode } from "../errors.ts";
-import { errLine, outLine } from "../output.ts";
-import { openAttach } from "../attach_session.ts";
-import { rawTerminal } from "../terminal.ts";
+import type { Command } from "../command.ts";
+import { describeError, runExitCode } from "../errors.ts";
+import { errLine } from "../output.ts";
+import { openAttach, runContainerSession } from "../attach_session.ts";
+import { postToEach } from "./container_action.ts";
 
 interface Inspected {
   Id: string;
@@ -36,12 +36,7 @@ export const command: Command = {
   minArgs: 1,
   async run({ client }, flags) {
     const attach = flags.bool("attach") || flags.bool("interactive");
-    if (!attach) {
-      return forEachArgument(flags.positionals, async (container) => {
-        await client.call("POST", `/containers/${encodeURIComponent(container)}/start`);
-        outLine(container);
-      }, reportError);
-    }
+    if (!attach) return postToEach(client, flags.positionals, "start");
     if (flags.positionals.length > 1) {
       errLine("you cannot start and attach multiple containers at once");
       return 1;
@@ -52,15 +47,19 @@ export const command: Command = {
       `/containers/${encodeURIComponent(name)}/json`,
     );
     const interactive = flags.bool("interactive") && container.Config.OpenStdin;
-    const session = await openAttach(client, container.Id, {
-      stdin: interactive,
-      stdout: true,
-      stderr: true,
-      tty: container.Config.Tty,
-    });
-    const wait = await client.request("POST", `/containers/${container.Id}/wait`, {
-      query: { condition: "next-exit" },
-    });
+    const tty = container.Config.Tty;
+    const [session, wait] = await Promise.all([
+      openAttach(client, container.Id, {
+        stdin: interactive,
+        stdout: true,
+        stderr: true,
+        tty,
+        detachKeys: flags.string("detach-keys"),
+      }),
+      client.request("POST", `/containers/${container.Id}/wait`, {
+        query: { condition: "next-exit" },
+      }),
+    ]);
     try {
       await client.call("POST", `/containers/${container.Id}/start`);
     } catch (error) {
@@ -69,14 +68,10 @@ export const command: Command = {
       errLine(describeError(error));
       return runExitCode(error);
     }
-    const restore = rawTerminal(container.Config.Tty && interactive);
-    try {
-      session.startStdin();
-      await session.done;
-    } finally {
-      restore();
-    }
-    const result = await wait.json<{ StatusCode: number }>();
-    return result.StatusCode;
+    return await runContainerSession(client, container.Id, session, wait, {
+      tty,
+      interactive,
+      sigProxy: true,
+    });
   },
 };
