@@ -203,13 +203,13 @@ export function normalizeHostConfig(
   if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
 
   const logType = requested.LogConfig?.Type || "json-file";
-  if (logType !== "json-file") {
-    throw new BadRequest(`logging driver "${logType}" is not supported: use json-file`);
+  if (logType !== "json-file" && logType !== "none") {
+    throw new BadRequest(`logging driver "${logType}" is not supported: use json-file or none`);
   }
   const logOptions = requested.LogConfig?.Config ?? {};
   for (const key of Object.keys(logOptions)) {
-    if (!LOG_OPTIONS.has(key)) {
-      throw new BadRequest(`unknown log opt '${key}' for json-file log driver`);
+    if (!LOG_OPTIONS.has(key) || logType === "none") {
+      throw new BadRequest(`unknown log opt '${key}' for ${logType} log driver`);
     }
   }
   if (logOptions["max-size"] !== undefined) {

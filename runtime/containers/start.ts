@@ -97,7 +97,8 @@ export async function startLocked(context: DaemonContext, container: Container):
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);
     const logOptions = record.hostConfig.LogConfig.Config;
-    const log = {
+    // --log-driver none: the output is only streamed to attachers.
+    const log = record.hostConfig.LogConfig.Type === "none" ? undefined : {
       path: paths.log,
       maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
       maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
@@ -122,11 +123,12 @@ export async function startLocked(context: DaemonContext, container: Container):
       },
     };
     // The pool's standby shim, when it can serve this container.
-    const pooled = log.maxFiles <= POOL_LOG_FILES;
+    const logFiles = log?.maxFiles ?? 0;
+    const pooled = logFiles <= POOL_LOG_FILES;
     connection = await standbyShim(
       context.shim,
       shimGrant(context, container.id, {
-        logFiles: pooled ? POOL_LOG_FILES : log.maxFiles,
+        logFiles: pooled ? POOL_LOG_FILES : logFiles,
         runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
       }),
       pooled,

@@ -180,6 +180,11 @@ export async function logs({ context, params, query, res, signal }: ApiRequest) 
     since: timeParameter(query.get("since"), "since"),
     until: timeParameter(query.get("until"), "until"),
   };
+  if (container.record.hostConfig.LogConfig.Type === "none") {
+    throw new BadRequest(
+      'configured logging driver does not support reading: the container uses the "none" log driver',
+    );
+  }
   const tty = container.record.config.Tty;
   const stopped = container.isRunning
     ? container.once((event) => event === "exit" || event === "removed").promise.then(() => {})
