@@ -205,10 +205,10 @@ export class AttachServer {
         const count = await conn.read(buffer);
         chunk = count === null ? null : buffer.subarray(0, count);
       }
-      if (this.#closeStdinOnEof) {
-        await this.#stdinQueue;
-        await this.#io()?.closeStdin();
-      }
+      await this.#stdinQueue;
+      if (this.#closeStdinOnEof) await this.#io()?.closeStdin();
+      // As docker: otherwise the attacher's stdin EOF ends its session.
+      else await attacher.finish();
     } catch {
       // the attacher went away
     }

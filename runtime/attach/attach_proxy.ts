@@ -16,6 +16,8 @@ import { frame } from "./stream_framing.ts";
 
 /** Bytes a client may lag behind before it is dropped. */
 export const CLIENT_BUFFER_LIMIT = 16 * 1024 * 1024;
+/** How long a dropped client has to read what was sent to it. */
+const DROPPED_CLIENT_GRACE_MS = 10_000;
 
 /** How an attach session ended. */
 export type SessionEnd = "ended" | "detached" | "dropped" | "gone";
@@ -97,7 +99,8 @@ function sendToClient(client: Duplex, data: Uint8Array, tty: boolean, id: string
     const text = new TextEncoder().encode(tty ? `\r\n${note}\r\n` : `${note}\n`);
     client.write(tty ? text : frame("stderr", text));
     client.end();
-    setTimeout(() => client.destroy(), 1000);
+    // A while to read the note; then its buffer is freed.
+    setTimeout(() => client.destroy(), DROPPED_CLIENT_GRACE_MS);
     return false;
   }
   client.write(data);
@@ -134,9 +137,9 @@ function pumpStdin(
     if (scanner) {
       const { forward, detach: detached } = scanner.push(chunk);
       if (detached) {
+        send(forward);
         closed = true;
         chain.then(detach, detach);
-        send(forward);
         return;
       }
       data = forward;

@@ -10,7 +10,7 @@ import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { Conflict } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
-import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
+import { AttachRefused, attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
 import type { Container } from "./container.ts";
 
 /** What the client attached to. */
@@ -31,6 +31,27 @@ export function checkAttachable(container: Container): void {
     throw new Conflict(
       `container ${container.name} is paused, unpause the container before attach`,
     );
+  }
+}
+
+/**
+ * Connect to a running container's shim before the upgrade is answered, so
+ * that a refusal (too many attachers) is an HTTP error the client shows.
+ * Undefined when the container is not running (or just stopped): the
+ * session then waits for its next start.
+ */
+export async function attachIfRunning(
+  context: DaemonContext,
+  container: Container,
+  options: AttachOptions,
+): Promise<ShimAttachment | undefined> {
+  if (!container.isRunning) return undefined;
+  const request = { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr };
+  try {
+    return await attachToShim(shimStateDir(context, container.id), request);
+  } catch (error) {
+    if (error instanceof AttachRefused) throw new Conflict(error.message);
+    return undefined;
   }
 }
 
@@ -75,21 +96,26 @@ export async function runAttachSession(
   container: Container,
   client: Duplex,
   options: AttachOptions,
+  early?: ShimAttachment,
 ): Promise<SessionEnd> {
   const clientGone = new Promise<void>((resolve) => {
     client.once("close", () => resolve());
     client.once("error", () => resolve());
   });
-  let attachment: ShimAttachment | undefined;
-  try {
-    attachment = await shimAttachment(context, container, options, clientGone);
-  } catch (error) {
-    log.warn("attach to the shim failed", { id: container.id, error: errorMessage(error) });
-  }
+  let attachment = early;
   if (!attachment) {
+    try {
+      attachment = await shimAttachment(context, container, options, clientGone);
+    } catch (error) {
+      log.warn("attach to the shim failed", { id: container.id, error: errorMessage(error) });
+    }
+  }
+  if (!attachment || client.destroyed) {
+    attachment?.conn.close();
     client.end();
     return "ended";
   }
+  log.debug("attach session started", { id: container.id, stdin: options.stdin });
   const end = await proxyAttach(client, attachment, {
     tty: container.record.config.Tty,
     stdin: options.stdin,
@@ -97,5 +123,6 @@ export async function runAttachSession(
     id: container.id,
   });
   if (!client.destroyed) client.end();
+  log.debug("attach session ended", { id: container.id, end });
   return end;
 }

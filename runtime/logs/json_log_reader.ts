@@ -202,13 +202,15 @@ async function* follow(
     for (;;) {
       if (options.signal.aborted) return;
       const wasStopped = stopped;
-      if (reader) {
-        for (const line of await reader.readAvailable()) {
+      // Everything written so far, in batches.
+      for (let lines = await reader?.readAvailable() ?? []; lines.length > 0;) {
+        for (const line of lines) {
           const record = parseLine(line);
           if (!keep(record)) continue;
           if (pastUntil(record)) return;
           yield record;
         }
+        lines = await reader!.readAvailable();
       }
       // Rotated or truncated (or created): switch to the file now at `path`.
       const switched = await currentFileChanged(path, file);

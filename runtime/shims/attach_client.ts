@@ -19,6 +19,9 @@ export interface ShimAttachment {
   initial: Uint8Array;
 }
 
+/** The shim answered, and said no (e.g. too many attachers). */
+export class AttachRefused extends Error {}
+
 /** Connect to the attach socket in `stateDir`; throws with the shim's refusal. */
 export async function attachToShim(
   stateDir: string,
@@ -34,7 +37,7 @@ export async function attachToShim(
         const reply: AttachReply = JSON.parse(
           new TextDecoder().decode(buffer.subarray(0, newline)),
         );
-        if (!reply.ok) throw new Error(reply.error);
+        if (!reply.ok) throw new AttachRefused(reply.error);
         return { conn, initial: buffer.slice(newline + 1) };
       }
       const chunk = new Uint8Array(4096);

@@ -236,6 +236,15 @@ export class TestDaemon {
     );
   }
 
+  /** Wait until the daemon has wired `count` attach sessions to shims, in all. */
+  async waitForAttachSessions(count: number): Promise<void> {
+    await eventually(
+      async () => (await this.log()).split('msg="attach session started"').length - 1 >= count,
+      10_000,
+      `${count} attach sessions`,
+    );
+  }
+
   /** A raw API request over the socket (the CLI's own HTTP client). */
   async api(method: string, path: string, body?: string | Uint8Array | null): Promise<Response> {
     const response = await httpRequest(this.socket, {

@@ -35,6 +35,20 @@ Deno.test("reads rotated files oldest first; tail spans files; since and until f
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("reads a log far longer than one read batch to its end", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/x-json.log`;
+  const count = 20_000;
+  await Deno.writeTextFile(
+    path,
+    Array.from({ length: count }, (_, i) => line(`${i}\n`, 1)).join(""),
+  );
+  const text = await collect(path, 1);
+  deepStrictEqual(text.split("\n").length - 1, count);
+  deepStrictEqual(text.endsWith(`${count - 1}\n`), true);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("follow reads new lines across a rotation and stops when told", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/x-json.log`;

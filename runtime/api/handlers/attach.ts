@@ -8,7 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { detachKeysParameter } from "../../attach/detach_keys.ts";
-import { checkAttachable, runAttachSession } from "../../containers/attach.ts";
+import { attachIfRunning, checkAttachable, runAttachSession } from "../../containers/attach.ts";
 import { readLog } from "../../logs/json_log_reader.ts";
 import type { DaemonContext } from "../../daemon_context.ts";
 import { BadRequest } from "../../errors.ts";
@@ -68,6 +68,7 @@ export async function attach(
   const logs = queryBool(query, "logs");
   if (!stream && !logs) throw new BadRequest("attach needs stream=1 or logs=1");
   const tty = container.record.config.Tty;
+  const early = stream ? await attachIfRunning(context, container, options) : undefined;
   respond(tty ? RAW_STREAM : MULTIPLEXED);
   if (logs) {
     const maxFiles = Number(container.record.hostConfig.LogConfig.Config["max-file"] ?? 1);
@@ -77,5 +78,5 @@ export async function attach(
     socket.end();
     return;
   }
-  await runAttachSession(context, container, socket, options);
+  await runAttachSession(context, container, socket, options, early);
 }
