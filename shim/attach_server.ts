@@ -34,6 +34,7 @@ class Attacher {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #wake: (() => void) | undefined;
+  #drained: (() => void) | undefined;
   #closed = false;
   readonly done: Promise<void>;
 
@@ -47,9 +48,9 @@ class Attacher {
   }
 
   /** Queue a frame; false when the attacher overflowed and was dropped. */
-  push(frame: Uint8Array): boolean {
+  push(frame: Uint8Array, wait: boolean): boolean {
     if (this.#closed) return false;
-    if (this.#queued + frame.length > this.limit) {
+    if (!wait && this.#queued + frame.length > this.limit) {
       this.onDrop(
         this,
         `it fell ${this.#queued + frame.length} bytes behind (limit ${this.limit})`,
@@ -63,6 +64,13 @@ class Attacher {
     return true;
   }
 
+  /** Resolves once the queue is under the limit again (or the attacher is gone). */
+  async belowLimit(): Promise<void> {
+    while (!this.#closed && this.#queued > this.limit) {
+      await new Promise<void>((resolve) => this.#drained = resolve);
+    }
+  }
+
   /** Send what is queued, then close the connection. */
   async finish(): Promise<void> {
     this.#closed = true;
@@ -74,6 +82,7 @@ class Attacher {
     this.#closed = true;
     this.#queue = [];
     this.#wake?.();
+    this.#drained?.();
     try {
       this.conn.close();
     } catch {
@@ -91,9 +100,10 @@ class Attacher {
           this.#wake = undefined;
           continue;
         }
-        this.#queued -= frame.length;
         let written = 0;
         while (written < frame.length) written += await this.conn.write(frame.subarray(written));
+        this.#queued -= frame.length;
+        if (this.#queued <= this.limit) this.#drained?.();
       }
     } catch {
       // the attacher went away
@@ -110,6 +120,7 @@ export class AttachServer {
   #io: () => ContainerIo | undefined;
   #limits: AttachLimits;
   #closeStdinOnEof: boolean;
+  #backpressure: boolean;
   #log: (message: string) => void;
   #ended = false;
   /** Stdin writes, in arrival order across attachers. */
@@ -122,6 +133,8 @@ export class AttachServer {
       limits: AttachLimits;
       /** StdinOnce without a tty: an attacher's stdin EOF closes the container's. */
       closeStdinOnEof: boolean;
+      /** Slow attachers hold the output back instead of being dropped. */
+      backpressure: boolean;
       log: (message: string) => void;
     },
   ) {
@@ -130,20 +143,27 @@ export class AttachServer {
     this.#io = options.io;
     this.#limits = options.limits;
     this.#closeStdinOnEof = options.closeStdinOnEof;
+    this.#backpressure = options.backpressure;
     this.#log = options.log;
     this.#accept();
   }
 
-  /** Hand a chunk of output to every attacher that wants its stream. */
-  broadcast(stream: OutputStream, chunk: Uint8Array): void {
+  /**
+   * Hand a chunk of output to every attacher that wants its stream. With
+   * backpressure (an exec: no log, its client owns it, as in docker) this
+   * waits for slow attachers instead of dropping them.
+   */
+  async broadcast(stream: OutputStream, chunk: Uint8Array): Promise<void> {
     if (this.#attachers.size === 0) return;
     const frame = new Uint8Array(8 + chunk.length);
     frame[0] = ATTACH_STREAM_IDS[stream];
     new DataView(frame.buffer).setUint32(4, chunk.length);
     frame.set(chunk, 8);
+    const wait = this.#backpressure;
     for (const attacher of this.#attachers) {
-      if (attacher.request[stream]) attacher.push(frame);
+      if (attacher.request[stream]) attacher.push(frame, wait);
     }
+    if (wait) await Promise.all([...this.#attachers].map((attacher) => attacher.belowLimit()));
   }
 
   /** The container's output has ended: flush every attacher and close. */

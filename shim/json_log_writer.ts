@@ -115,8 +115,10 @@ export class JsonLogWriter {
   #enqueue(stream: OutputStream, lines: string[]): Promise<void> {
     const tail = this.#entryTail(stream);
     const entries = lines.map((line) => `{"log":${JSON.stringify(line).slice(0, -1)}${tail}`);
-    return this.#schedule(entries.reduce((sum, entry) => sum + entry.length, 0), () =>
-      this.#append(entries));
+    return this.#schedule(
+      entries.reduce((sum, entry) => sum + entry.length, 0),
+      () => this.#append(entries),
+    );
   }
 
   /**

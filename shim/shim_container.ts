@@ -97,6 +97,7 @@ export class ShimContainer {
       io: () => this.#io,
       limits: config.attach ?? DEFAULT_ATTACH_LIMITS,
       closeStdinOnEof: config.stdinOnce && !config.tty,
+      backpressure: config.exec !== undefined,
       log: this.#diagnostics,
     });
     if (config.exec) {
@@ -257,9 +258,10 @@ export class ShimContainer {
     const log = this.#log;
     const attach = this.#attach!;
     return {
-      write: (stream: OutputStream, chunk: Uint8Array) => {
-        attach.broadcast(stream, chunk);
-        return log?.write(stream, chunk);
+      write: async (stream: OutputStream, chunk: Uint8Array) => {
+        const sent = attach.broadcast(stream, chunk);
+        await log?.write(stream, chunk);
+        await sent;
       },
       end: (stream: OutputStream) => log?.flush(stream),
     };

@@ -32,6 +32,8 @@ export interface ProxyOptions {
   detachKeys: number[] | null;
   /** For the log. */
   id: string;
+  /** Wait for a slow client instead of dropping it (an exec's own client). */
+  backpressure?: boolean;
 }
 
 /**
@@ -65,21 +67,22 @@ export function proxyAttach(
 
   // Shim → client.
   const unframe = options.tty ? new FrameReader() : undefined;
-  const forward = (bytes: Uint8Array) => {
+  const forward = async (bytes: Uint8Array) => {
     const data = unframe ? unframe.payloads(bytes) : bytes;
     if (data.length === 0) return true;
+    if (options.backpressure) return await writeWaiting(client, data);
     if (sendToClient(client, data, options.tty, options.id)) return true;
     finish("dropped");
     return false;
   };
   (async () => {
     try {
-      let ok = attachment.initial.length === 0 || forward(attachment.initial);
+      let ok = attachment.initial.length === 0 || await forward(attachment.initial);
       const buffer = new Uint8Array(64 * 1024);
       while (ok && end === undefined) {
         const count = await shim.read(buffer);
         if (count === null) break;
-        ok = forward(buffer.slice(0, count));
+        ok = await forward(buffer.slice(0, count));
       }
     } catch {
       // the shim or the client went away
@@ -87,6 +90,23 @@ export function proxyAttach(
     finish("ended");
   })();
   return finished;
+}
+
+/** Write to the client, waiting while it is slow; false once it is gone. */
+function writeWaiting(client: Duplex, data: Uint8Array): Promise<boolean> {
+  if (client.destroyed) return Promise.resolve(false);
+  if (client.write(data)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => {
+      client.off("drain", onDrain);
+      client.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = () => settle(true);
+    const onClose = () => settle(false);
+    client.on("drain", onDrain);
+    client.on("close", onClose);
+  });
 }
 
 /** Write to the client unless it lags too far behind; false once dropped. */

@@ -177,6 +177,7 @@ export async function startExec(
     stdin: Boolean(request.AttachStdin),
     detachKeys: detachKeysParameter(request.DetachKeys ?? context.flags.detachKeys),
     id: exec.id,
+    backpressure: true,
   });
   if (end === "ended") {
     await Promise.race([
