@@ -7,62 +7,15 @@
  */
 
 import { parseArgs } from "node:util";
-import { busyboxRootfs, REPO, runCommand, TestDaemon } from "../tests/helpers/harness.ts";
-import {
-  alternate,
-  formatMs,
-  markdownTable,
-  ratio,
-  smapsField,
-  summarize,
-  type Summary,
-} from "./stats.ts";
+import { REPO, runCommand, TestDaemon } from "../tests/helpers/harness.ts";
+import { bareBundle, timed, writeResults } from "./bench_support.ts";
+import { alternate, formatMs, ratio, smapsField, summarize, type Summary } from "./stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: { runs: { type: "string", default: "10" } },
 });
 const RUNS = Math.max(3, Number(values.runs));
-
-/** Idle time before each measurement, so every system starts from the same quiet machine. */
-const SETTLE_MS = 250;
-
-async function timed(command: string, args: string[]): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const started = performance.now();
-  const result = await runCommand(command, args);
-  const elapsed = performance.now() - started;
-  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
-  return elapsed;
-}
-
-/** A bundle equivalent to berth's: its own spec, with the rootfs as a plain directory. */
-async function bareBundle(daemon: TestDaemon, dir: string): Promise<string> {
-  const id = (await daemon.ok(["create", "busybox", "true"])).trim();
-  await daemon.ok(["start", "-a", id]);
-  const containerDir = `${daemon.root}/containers/${id}`;
-  const spec = JSON.parse(await Deno.readTextFile(`${containerDir}/bundle/config.json`));
-  const bundle = `${dir}/bare`;
-  await Deno.mkdir(`${bundle}/rootfs`, { recursive: true });
-  const extracted = await runCommand("tar", [
-    "-xf",
-    await busyboxRootfs(),
-    "-C",
-    `${bundle}/rootfs`,
-  ]);
-  if (extracted.code !== 0) throw new Error(`extracting the rootfs failed: ${extracted.stderr}`);
-  for (const file of ["hostname", "hosts", "resolv.conf"]) {
-    await Deno.copyFile(`${containerDir}/${file}`, `${bundle}/${file}`);
-  }
-  spec.root.path = `${bundle}/rootfs`;
-  for (const mount of spec.mounts) {
-    if (mount.type === "bind") mount.source = `${bundle}/${mount.source.split("/").at(-1)}`;
-  }
-  spec.linux.cgroupsPath = `${daemon.cgroupParent}/bare`;
-  await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify(spec));
-  await daemon.ok(["rm", id]);
-  return bundle;
-}
 
 async function memoryOf(pid: number): Promise<{ rss: number; pss: number }> {
   const text = (await runCommand("cat", [`/proc/${pid}/smaps_rollup`])).stdout;
@@ -94,7 +47,7 @@ const raw: Record<string, unknown> = {};
 const daemon = await TestDaemon.start("runc");
 try {
   await daemon.importBusybox();
-  const bundle = await bareBundle(daemon, daemon.dir);
+  const bundle = await bareBundle(daemon, daemon.dir, ["true"]);
   let bareCount = 0;
   console.error(`run --rm busybox true: ${RUNS} rounds`);
   const runs = await alternate(
@@ -208,16 +161,4 @@ try {
   await daemon.cleanup();
 }
 
-const host = Deno.hostname();
-const stamp = new Date().toISOString().slice(0, 16).replace(":", "");
-const table = markdownTable(["case", "berth", "baseline", "ratio", "added"], rows);
-const header = `# berth benchmark, ${
-  new Date().toISOString()
-} on ${host} (${navigator.hardwareConcurrency} cpus), ${RUNS} runs\n\n`;
-console.log(header + table);
-await Deno.mkdir(`${REPO}/bench/results`, { recursive: true });
-await Deno.writeTextFile(`${REPO}/bench/results/${stamp}-${host}.md`, header + table);
-await Deno.writeTextFile(
-  `${REPO}/bench/results/${stamp}-${host}.json`,
-  JSON.stringify({ host, runs: RUNS, ...raw }, null, 2) + "\n",
-);
+await writeResults("startup", RUNS, rows, raw);

@@ -132,8 +132,9 @@ export async function runContainerSession(
     stopResize();
     stopSignals();
   }
-  const status = wait.json<{ StatusCode: number; Error?: { Message: string } | null }>();
-  status.catch(() => {});
+  // null: the daemon went away (the container is not affected).
+  const status = wait.json<{ StatusCode: number; Error?: { Message: string } | null }>()
+    .catch(() => null);
   if (session.detached) {
     await wait.body.cancel().catch(() => {});
     return 0;
@@ -154,6 +155,10 @@ export async function runContainerSession(
     }
   }
   const result = quick ?? await status;
+  if (!result) {
+    errLine("berth: lost the connection to the daemon; the container was not affected");
+    return 1;
+  }
   if (result.Error?.Message) errLine(`berth: ${result.Error.Message}`);
   return result.StatusCode;
 }

@@ -9,12 +9,16 @@ if ! "$repo/scripts/setup.sh" >/tmp/berth-test-setup.log 2>&1; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# Test-only tools: tmux is the real terminal of the tty tests.
+if ! command -v tmux >/dev/null; then
+  apt-get install -y -qq tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
+fi
 output="$(mktemp)"
 # Scoped permissions: the tests run the launcher, the runtimes and a few
 # tools, read the repo and temp dirs, write under /tmp and talk to the
 # daemons' sockets (named at run time).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3" \
+  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum" \
   --allow-read --allow-write=/tmp --allow-net --allow-env \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}

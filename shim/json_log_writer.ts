@@ -18,6 +18,7 @@ const encoder = new TextEncoder();
 /** Characters of log entries queued before a writer has to wait. */
 const IN_FLIGHT_LIMIT = 4 * 1024 * 1024;
 /** Characters JSON needs escaped, the newline aside. */
+// deno-lint-ignore no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u0009\u000b-\u001f]/;
 
 /** True when every line of `text` fits one entry. */

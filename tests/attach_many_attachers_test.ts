@@ -1,12 +1,6 @@
 import { deepStrictEqual, match } from "node:assert/strict";
 import { BackgroundCommand } from "./helpers/background.ts";
-import {
-  assertNoLeaks,
-  BERTH,
-  eventually,
-  integrationTest,
-  type TestDaemon,
-} from "./helpers/harness.ts";
+import { assertNoLeaks, BERTH, integrationTest } from "./helpers/harness.ts";
 
 integrationTest(
   "three concurrent attachers see the same output, stdout and stderr apart",

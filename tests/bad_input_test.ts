@@ -150,3 +150,37 @@ integrationTest("an import body that is not a tar leaves nothing behind", async 
   deepStrictEqual(await daemon.ok(["images", "--format", "{{.Repository}}"]), "busybox\n");
   await assertNothingMade(daemon);
 });
+
+integrationTest(
+  "attach and exec refuse stopped and paused containers with docker's messages",
+  async (daemon) => {
+    await daemon.ok(["run", "-d", "--name", "done", "busybox", "true"]);
+    await daemon.ok(["wait", "done"]);
+    await daemon.ok(["run", "-d", "--name", "held", "busybox", "sleep", "100"]);
+    await daemon.ok(["pause", "held"]);
+    const cases: [string[], RegExp][] = [
+      [["attach", "done"], /You cannot attach to a stopped container, start it first/],
+      [["attach", "held"], /You cannot attach to a paused container, unpause it first/],
+      [["exec", "done", "true"], /Container [0-9a-f]{64} is not running/],
+      [["exec", "held", "true"], /is paused, unpause the container before exec/],
+      [["exec", "nosuch", "true"], /No such container: nosuch/],
+      [["top", "done"], /is not running/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await daemon.berth(args);
+      deepStrictEqual(result.code, 1, `berth ${args.join(" ")}`);
+      match(result.stderr, message);
+    }
+    // The API answers 409 before any upgrade.
+    const paused = await daemon.api("POST", "/containers/held/attach?stream=1&stdout=1");
+    deepStrictEqual(paused.status, 409);
+    const exec = await daemon.api(
+      "POST",
+      "/containers/done/exec",
+      JSON.stringify({ Cmd: ["true"] }),
+    );
+    deepStrictEqual(exec.status, 409);
+    await daemon.ok(["rm", "-f", "done", "held"]);
+    await assertNoLeaks(daemon);
+  },
+);

@@ -1,7 +1,9 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { parseRfc3339 } from "../protocol/timestamp.ts";
+import { BackgroundCommand } from "./helpers/background.ts";
 import {
   assertNoLeaks,
+  BERTH,
   eventually,
   integrationTest,
   runCommand,
@@ -174,6 +176,53 @@ integrationTest(
     deepStrictEqual(await standby(), "");
     await daemon.startProcess();
     await daemon.ok(["rm", created]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "an attacher connected when the daemon is killed can attach again; the container never noticed",
+  async (daemon) => {
+    const id = (await daemon.ok(["run", "-d", "--name", "watched", "busybox", "sh", "-c", COUNTER]))
+      .trim();
+    const pid = await daemon.ok(["inspect", "-f", "{{.State.Pid}} {{.State.StartedAt}}", id]);
+    const first = new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", id]);
+    try {
+      await daemon.waitForAttachSessions(1);
+      await first.waitForStdout("tick");
+      await daemon.kill9();
+      // The attacher loses its connection and says so.
+      deepStrictEqual(
+        await first.exited(),
+        1,
+        "the attach ends with an error when the daemon dies",
+      );
+      match(first.stderr, /lost the connection to the daemon/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await daemon.startProcess();
+    } finally {
+      await first.dispose();
+    }
+    const second = new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", id]);
+    try {
+      await daemon.waitForAttachSessions(2);
+      await second.waitForStdout("tick");
+      const seen = ticks(second.stdout.slice(0, second.stdout.lastIndexOf("\n") + 1));
+      // Consecutive ticks: the live stream is the container's, uninterrupted.
+      deepStrictEqual(seen, seen.map((_, i) => seen[0] + i));
+    } finally {
+      await second.dispose();
+    }
+    deepStrictEqual(
+      await daemon.ok(["inspect", "-f", "{{.State.Pid}} {{.State.StartedAt}}", id]),
+      pid,
+      "same process, same start",
+    );
+    // The log has every tick from 0 on: nothing lost while the daemon was down.
+    await daemon.ok(["stop", id]);
+    const all = ticks(await daemon.ok(["logs", id]));
+    deepStrictEqual(all, all.map((_, i) => i));
+    await daemon.ok(["rm", id]);
     await assertNoLeaks(daemon);
   },
 );

@@ -6,6 +6,7 @@ import {
   runCommand,
   type TestDaemon,
 } from "./helpers/harness.ts";
+import { TmuxSession } from "./helpers/tmux.ts";
 
 /** The real docker CLI, pointed at our daemon. */
 function docker(daemon: TestDaemon, args: string[], options: { stdin?: string } = {}) {
@@ -104,6 +105,86 @@ integrationTest(
     const notFound = await docker(daemon, ["run", "--rm", "dbox:1", "nosuchcommand"]);
     deepStrictEqual(notFound.code, 127, notFound.stderr);
     deepStrictEqual(await dockerOk(daemon, ["ps", "-aq"]), "");
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "the docker CLI in a terminal: run -it, attach, exec -it, top, logs -f",
+  async (daemon) => {
+    const env = { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
+    const terminal = (command: string) =>
+      TmuxSession.start(`${daemon.dir}/tmux`, command, { env, cols: 100, rows: 30 });
+    const prompt = /^\/ #( |$)/m;
+
+    // docker run -it: prompt, tty size, exit code.
+    let screen = await terminal("docker run -it --name dt busybox sh");
+    try {
+      await screen.waitFor(prompt);
+      await screen.type("echo size=$(stty size)");
+      await screen.press("Enter");
+      deepStrictEqual((await screen.waitFor(/size=(\d+ \d+)/))[1], await screen.paneSize());
+      await screen.type("exit 2");
+      await screen.press("Enter");
+      deepStrictEqual(await screen.exitCode(), 2);
+    } finally {
+      await screen.kill();
+    }
+
+    // docker attach to a running tty container, then detach.
+    await dockerOk(daemon, ["run", "-dit", "--name", "da", "busybox", "sh"]);
+    screen = await terminal("docker attach da");
+    try {
+      await screen.press("Enter");
+      await screen.waitFor(prompt);
+      await screen.type("echo attached-$((40 + 2))");
+      await screen.press("Enter");
+      await screen.waitFor(/^attached-42$/m);
+      await screen.press("C-p", "C-q");
+      await screen.waitFor(/EXIT=\d+/);
+    } finally {
+      await screen.kill();
+    }
+    deepStrictEqual(
+      await dockerOk(daemon, ["inspect", "-f", "{{.State.Running}}", "da"]),
+      "true\n",
+    );
+
+    // docker exec -it: a shell in the running container.
+    screen = await terminal("docker exec -it da sh");
+    try {
+      await screen.waitFor(prompt);
+      await screen.resize(80, 20);
+      await screen.type("echo size=$(stty size)");
+      await screen.press("Enter");
+      deepStrictEqual((await screen.waitFor(/size=(\d+ \d+)/))[1], await screen.paneSize());
+      await screen.type("exit 6");
+      await screen.press("Enter");
+      deepStrictEqual(await screen.exitCode(), 6);
+    } finally {
+      await screen.kill();
+    }
+
+    // docker top.
+    const top = await dockerOk(daemon, ["top", "da"]);
+    match(top, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD\n/);
+    match(top, /\ssh\n/);
+
+    // docker logs -f follows until the container stops.
+    await dockerOk(daemon, [
+      "run",
+      "-d",
+      "--name",
+      "dl",
+      "busybox",
+      "sh",
+      "-c",
+      "for i in 1 2 3; do echo line$i; sleep 0.3; done",
+    ]);
+    const followed = await docker(daemon, ["logs", "-f", "dl"]);
+    deepStrictEqual([followed.code, followed.stdout], [0, "line1\nline2\nline3\n"]);
+
+    await dockerOk(daemon, ["rm", "-f", "dt", "da", "dl"]);
     await assertNoLeaks(daemon);
   },
 );
