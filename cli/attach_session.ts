@@ -104,6 +104,27 @@ export function openAttach(
   }, streams);
 }
 
+/**
+ * Carry a session until its output ends, in this terminal: raw mode for an
+ * interactive tty, our window size sent to `resizePath` at once and on
+ * every change, our stdin sent; the terminal is restored on every way out.
+ */
+export async function driveSession(
+  client: ApiClient,
+  session: AttachSession,
+  options: { tty: boolean; interactive: boolean; resizePath: string },
+): Promise<void> {
+  const restore = rawTerminal(options.tty && options.interactive);
+  const stopResize = options.tty ? followTerminalSize(client, options.resizePath) : () => {};
+  try {
+    session.startStdin();
+    await session.done;
+  } finally {
+    restore();
+    stopResize();
+  }
+}
+
 /** How long the exit status may lag behind the end of the output. */
 const EXIT_GRACE_MS = 2_000;
 
@@ -119,17 +140,13 @@ export async function runContainerSession(
   wait: { json<T>(): Promise<T>; body: ReadableStream<Uint8Array> },
   options: { tty: boolean; interactive: boolean; sigProxy: boolean },
 ): Promise<number> {
-  const restore = rawTerminal(options.tty && options.interactive);
-  const stopResize = options.tty
-    ? followTerminalSize(client, `/containers/${encodeURIComponent(id)}/resize`)
-    : () => {};
   const stopSignals = !options.tty && options.sigProxy ? proxySignals(client, id) : () => {};
   try {
-    session.startStdin();
-    await session.done;
+    await driveSession(client, session, {
+      ...options,
+      resizePath: `/containers/${encodeURIComponent(id)}/resize`,
+    });
   } finally {
-    restore();
-    stopResize();
     stopSignals();
   }
   // null: the daemon went away (the container is not affected).

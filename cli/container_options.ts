@@ -7,6 +7,15 @@ import { parseSize } from "../lib/units.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 import { UsageError } from "./flags.ts";
 
+/** Flags of `create` and `run` by name, for commands that take the same ones (`exec`). */
+export function containerFlags(...names: string[]): FlagSpec[] {
+  return names.map((name) => {
+    const spec = CONTAINER_FLAGS.find((flag) => flag.name === name);
+    if (!spec) throw new Error(`no container flag ${name}`);
+    return spec;
+  });
+}
+
 /** Flags of `create` (and `run`). */
 export const CONTAINER_FLAGS: FlagSpec[] = [
   {
@@ -175,6 +184,17 @@ export async function readEnvFile(path: string): Promise<string[]> {
 }
 
 /** `KEY=value` stays; `KEY` becomes `KEY=<our value>`, or nothing when unset. */
+/** The `--env-file` entries, then the `-e` ones (a bare name takes our value). */
+export async function environment(flags: Flags): Promise<string[]> {
+  const env: string[] = [];
+  for (const file of flags.list("env-file")) env.push(...await readEnvFile(file));
+  for (const entry of flags.list("env")) {
+    const resolved = resolveEnv(entry);
+    if (resolved !== undefined) env.push(resolved);
+  }
+  return env;
+}
+
 function resolveEnv(entry: string): string | undefined {
   if (entry.includes("=")) return entry;
   const value = Deno.env.get(entry);
@@ -243,12 +263,7 @@ export async function createRequest(
   const tty = flags.bool("tty");
   const attachAll = !options.detached && attach.length === 0;
   const attachStdin = attach.includes("stdin") || (attachAll && interactive);
-  const env: string[] = [];
-  for (const file of flags.list("env-file")) env.push(...await readEnvFile(file));
-  for (const entry of flags.list("env")) {
-    const resolved = resolveEnv(entry);
-    if (resolved !== undefined) env.push(resolved);
-  }
+  const env = await environment(flags);
   const memoryText = flags.string("memory");
   let memory = 0;
   if (memoryText !== undefined) {

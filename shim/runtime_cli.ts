@@ -40,12 +40,7 @@ export function spawnCreate(config: ShimConfig): Deno.ChildProcess {
   ];
   if (config.tty) args.push("--console-socket", statePath(config, "console"));
   args.push(config.id);
-  return new Deno.Command(config.runtime.path, {
-    args,
-    stdin: config.openStdin && !config.tty ? "piped" : "null",
-    stdout: config.tty ? "null" : "piped",
-    stderr: "piped",
-  }).spawn();
+  return spawnWithProcessStdio(config, args);
 }
 
 /**
@@ -65,6 +60,14 @@ export function spawnExec(config: ShimConfig, detach: boolean): Deno.ChildProces
     statePath(config, "initPid"),
     config.exec.containerId,
   );
+  return spawnWithProcessStdio(config, args);
+}
+
+/**
+ * Spawn the runtime with the stdio the process will inherit: pipes (stdin
+ * only when kept open), or nothing but stderr when a tty is handed over.
+ */
+function spawnWithProcessStdio(config: ShimConfig, args: string[]): Deno.ChildProcess {
   return new Deno.Command(config.runtime.path, {
     args,
     stdin: config.openStdin && !config.tty ? "piped" : "null",

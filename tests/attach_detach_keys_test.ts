@@ -1,6 +1,6 @@
 import { deepStrictEqual, match } from "node:assert/strict";
-import { BackgroundCommand } from "./helpers/background.ts";
-import { assertNoLeaks, BERTH, integrationTest, type TestDaemon } from "./helpers/harness.ts";
+import { berthInBackground } from "./helpers/background.ts";
+import { assertNoLeaks, integrationTest, type TestDaemon } from "./helpers/harness.ts";
 
 /** A container that echoes every line it reads on stdin. */
 async function startEchoContainer(daemon: TestDaemon): Promise<void> {
@@ -28,14 +28,8 @@ async function detachWhileAnotherWatches(
   echoedBeforeDetach = "",
 ): Promise<void> {
   await startEchoContainer(daemon);
-  const watcher = new BackgroundCommand(BERTH, [
-    "-H",
-    daemon.host,
-    "attach",
-    "--no-stdin",
-    "echo",
-  ]);
-  const typist = new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", ...detachArgs, "echo"]);
+  const watcher = berthInBackground(daemon, ["attach", "--no-stdin", "echo"]);
+  const typist = berthInBackground(daemon, ["attach", ...detachArgs, "echo"]);
   try {
     await daemon.waitForAttachSessions(2);
     await typist.write("hello\n");
@@ -52,7 +46,7 @@ async function detachWhileAnotherWatches(
     await watcher.waitForStdout("got:again\n");
     deepStrictEqual(watcher.stdout, `got:hello\n${echoedBeforeDetach}got:again\n`);
     // The detach bytes never reached the container.
-    deepStrictEqual(await Promise.race([watcher.code, delay(200, "attached")]), "attached");
+    deepStrictEqual(await watcher.runsFor(200), true);
   } finally {
     await Promise.all([watcher.dispose(), typist.dispose()]);
   }
@@ -80,13 +74,7 @@ integrationTest(
   "the daemon's --detach-keys is the default; an empty value disables detaching",
   async (daemon) => {
     await startEchoContainer(daemon);
-    const watcher = new BackgroundCommand(BERTH, [
-      "-H",
-      daemon.host,
-      "attach",
-      "--no-stdin",
-      "echo",
-    ]);
+    const watcher = berthInBackground(daemon, ["attach", "--no-stdin", "echo"]);
     try {
       await daemon.waitForAttachSessions(1);
       const detached = await daemon.berth(["attach", "echo"], { stdin: "one\n\x02d" });
@@ -107,7 +95,3 @@ integrationTest(
   },
   { daemonFlags: ["--detach-keys", "ctrl-b,d"] },
 );
-
-function delay<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
-}

@@ -1,6 +1,6 @@
 import { deepStrictEqual, match } from "node:assert/strict";
-import { BackgroundCommand } from "./helpers/background.ts";
-import { assertNoLeaks, BERTH, integrationTest } from "./helpers/harness.ts";
+import { berthInBackground } from "./helpers/background.ts";
+import { assertNoLeaks, integrationTest } from "./helpers/harness.ts";
 
 integrationTest(
   "three concurrent attachers see the same output, stdout and stderr apart",
@@ -17,7 +17,7 @@ integrationTest(
       "for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; exit 6",
     ]);
     const attachers = [0, 1, 2].map(() =>
-      new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", "box"])
+      berthInBackground(daemon, ["attach", "--no-stdin", "box"])
     );
     try {
       await daemon.waitForAttachSessions(3);
@@ -41,16 +41,14 @@ integrationTest(
   "past the attacher limit an attach is refused with a clear error",
   async (daemon) => {
     await daemon.ok(["run", "-d", "--name", "box", "busybox", "sleep", "100"]);
-    const attachers = [0, 1].map(() =>
-      new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", "box"])
-    );
+    const attachers = [0, 1].map(() => berthInBackground(daemon, ["attach", "--no-stdin", "box"]));
     try {
       await daemon.waitForAttachSessions(2);
       const third = await daemon.berth(["attach", "--no-stdin", "box"], { timeoutMs: 10_000 });
       deepStrictEqual(third.code !== 0, true, "the third attach must fail");
       match(third.stderr, /too many attachers|limit/i);
       // The first two are untouched.
-      deepStrictEqual(await Promise.race([attachers[0].code, delay(300, "running")]), "running");
+      deepStrictEqual(await attachers[0].runsFor(300), true);
     } finally {
       await Promise.all(attachers.map((attacher) => attacher.dispose()));
     }
@@ -59,7 +57,3 @@ integrationTest(
   },
   { daemonFlags: ["--max-attachers", "2"] },
 );
-
-function delay<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
-}

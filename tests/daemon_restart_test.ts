@@ -1,9 +1,8 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { parseRfc3339 } from "../protocol/timestamp.ts";
-import { BackgroundCommand } from "./helpers/background.ts";
+import { berthInBackground } from "./helpers/background.ts";
 import {
   assertNoLeaks,
-  BERTH,
   eventually,
   integrationTest,
   runCommand,
@@ -186,7 +185,7 @@ integrationTest(
     const id = (await daemon.ok(["run", "-d", "--name", "watched", "busybox", "sh", "-c", COUNTER]))
       .trim();
     const pid = await daemon.ok(["inspect", "-f", "{{.State.Pid}} {{.State.StartedAt}}", id]);
-    const first = new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", id]);
+    const first = berthInBackground(daemon, ["attach", "--no-stdin", id]);
     try {
       await daemon.waitForAttachSessions(1);
       await first.waitForStdout("tick");
@@ -203,7 +202,7 @@ integrationTest(
     } finally {
       await first.dispose();
     }
-    const second = new BackgroundCommand(BERTH, ["-H", daemon.host, "attach", "--no-stdin", id]);
+    const second = berthInBackground(daemon, ["attach", "--no-stdin", id]);
     try {
       await daemon.waitForAttachSessions(2);
       await second.waitForStdout("tick");

@@ -1,43 +1,23 @@
 import { deepStrictEqual } from "node:assert/strict";
-import {
-  assertNoLeaks,
-  BERTH,
-  integrationTest,
-  runCommand,
-  type TestDaemon,
-} from "./helpers/harness.ts";
+import { assertNoLeaks, byteCountAndMd5, integrationTest, runCommand } from "./helpers/harness.ts";
 
 const BYTES = 500_000_000;
 const PRODUCE = `yes 'exec stream 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c ${BYTES}`;
 
-/** Byte count and md5 of what `command` prints (its exit code must be 0). */
-async function countAndSum(command: string): Promise<string> {
-  const result = await runCommand("bash", [
-    "-c",
-    `set -o pipefail; { ${command}; } | tee >(wc -c >&2) | md5sum`,
-  ], { timeoutMs: 300_000 });
-  deepStrictEqual(result.code, 0, result.stderr);
-  return `${result.stderr.trim()} ${result.stdout.split(" ")[0]}`;
-}
-
-function berthCommand(daemon: TestDaemon, args: string): string {
-  return `'${BERTH}' -H '${daemon.host}' ${args}`;
-}
-
 integrationTest(
   "500 MB through exec, with and without a tty, arrive exact",
   async (daemon) => {
-    const expected = await countAndSum(`${PRODUCE} || true`);
+    const expected = await byteCountAndMd5(`${PRODUCE} || true`);
     await daemon.ok(["run", "-d", "--name", "box", "busybox", "sleep", "1000"]);
 
     deepStrictEqual(
-      await countAndSum(berthCommand(daemon, `exec box sh -c "${PRODUCE}"`)),
+      await byteCountAndMd5(daemon.commandLine(`exec box sh -c "${PRODUCE}"`)),
       expected,
       "without a tty",
     );
     // A tty turns \n into \r\n unless told not to.
     deepStrictEqual(
-      await countAndSum(berthCommand(daemon, `exec -t box sh -c "stty -onlcr; ${PRODUCE}"`)),
+      await byteCountAndMd5(daemon.commandLine(`exec -t box sh -c "stty -onlcr; ${PRODUCE}"`)),
       expected,
       "with a tty",
     );
@@ -55,7 +35,7 @@ integrationTest(
   async (daemon) => {
     const piped = await runCommand("bash", [
       "-c",
-      `echo data | ${berthCommand(daemon, "run -i --rm busybox md5sum")}`,
+      `echo data | ${daemon.commandLine("run -i --rm busybox md5sum")}`,
     ]);
     deepStrictEqual([piped.code, piped.stdout], [0, "6137cde4893c59f76f005a8123d8e8e6  -\n"]);
 

@@ -5,11 +5,11 @@
  */
 
 import type { Command } from "../command.ts";
-import { readEnvFile } from "../container_options.ts";
+import { containerFlags, environment } from "../container_options.ts";
 import { describeError, runExitCode } from "../errors.ts";
 import { errLine } from "../output.ts";
-import { openStream } from "../attach_session.ts";
-import { checkInteractiveTty, followTerminalSize, rawTerminal } from "../terminal.ts";
+import { driveSession, openStream } from "../attach_session.ts";
+import { checkInteractiveTty } from "../terminal.ts";
 
 export const command: Command = {
   usage: "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -21,47 +21,9 @@ export const command: Command = {
       type: "bool",
       description: "Detached mode: run command in the background",
     },
-    {
-      name: "detach-keys",
-      type: "string",
-      value: "string",
-      description: "Override the key sequence for detaching a container",
-    },
-    {
-      name: "env",
-      short: "e",
-      type: "list",
-      value: "list",
-      description: "Set environment variables",
-    },
-    {
-      name: "env-file",
-      type: "list",
-      value: "list",
-      description: "Read in a file of environment variables",
-    },
-    {
-      name: "interactive",
-      short: "i",
-      type: "bool",
-      description: "Keep STDIN open even if not attached",
-    },
+    ...containerFlags("detach-keys", "env", "env-file", "interactive"),
     { name: "privileged", type: "bool", description: "Give extended privileges to the command" },
-    { name: "tty", short: "t", type: "bool", description: "Allocate a pseudo-TTY" },
-    {
-      name: "user",
-      short: "u",
-      type: "string",
-      value: "string",
-      description: "Username or UID (format: <name|uid>[:<group|gid>])",
-    },
-    {
-      name: "workdir",
-      short: "w",
-      type: "string",
-      value: "string",
-      description: "Working directory inside the container",
-    },
+    ...containerFlags("tty", "user", "workdir"),
   ],
   stopAtPositional: true,
   minArgs: 2,
@@ -75,12 +37,7 @@ export const command: Command = {
       errLine(notTty);
       return 1;
     }
-    const env: string[] = [];
-    for (const file of flags.list("env-file")) env.push(...await readEnvFile(file));
-    for (const entry of flags.list("env")) {
-      if (entry.includes("=")) env.push(entry);
-      else if (Deno.env.get(entry) !== undefined) env.push(`${entry}=${Deno.env.get(entry)}`);
-    }
+    const env = await environment(flags);
     let size: [number, number] | null = null;
     try {
       if (tty) size = [Deno.consoleSize().rows, Deno.consoleSize().columns];
@@ -121,15 +78,11 @@ export const command: Command = {
       path: startPath,
       body: { Detach: false, Tty: tty, ConsoleSize: size },
     }, { stdin: interactive, stdout: true, stderr: true, tty, detachKeys });
-    const restore = rawTerminal(tty && interactive);
-    const stopResize = tty ? followTerminalSize(client, `/exec/${created.Id}/resize`) : () => {};
-    try {
-      session.startStdin();
-      await session.done;
-    } finally {
-      restore();
-      stopResize();
-    }
+    await driveSession(client, session, {
+      tty,
+      interactive,
+      resizePath: `/exec/${created.Id}/resize`,
+    });
     if (session.detached) return 0;
     const exec = await client.json<{ ExitCode: number | null; Running: boolean }>(
       "GET",

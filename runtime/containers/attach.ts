@@ -11,6 +11,7 @@ import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { Conflict } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { AttachRefused, attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
+import type { AttachRequest } from "../../protocol/shim_protocol.ts";
 import type { Container } from "./container.ts";
 
 /** What the client attached to. */
@@ -20,6 +21,11 @@ export interface AttachOptions {
   stderr: boolean;
   /** Detach sequence; null disables it. */
   detachKeys: number[] | null;
+}
+
+/** The streams asked of the shim. */
+function shimRequest({ stdin, stdout, stderr }: AttachOptions): AttachRequest {
+  return { stdin, stdout, stderr };
 }
 
 /** Refuse attaching where docker refuses it. */
@@ -46,9 +52,8 @@ export async function attachIfRunning(
   options: AttachOptions,
 ): Promise<ShimAttachment | undefined> {
   if (!container.isRunning) return undefined;
-  const request = { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr };
   try {
-    return await attachToShim(shimStateDir(context, container.id), request);
+    return await attachToShim(shimStateDir(context, container.id), shimRequest(options));
   } catch (error) {
     if (error instanceof AttachRefused) throw new Conflict(error.message);
     return undefined;
@@ -62,7 +67,7 @@ function shimAttachment(
   options: AttachOptions,
   clientGone: Promise<void>,
 ): Promise<ShimAttachment | undefined> {
-  const request = { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr };
+  const request = shimRequest(options);
   if (container.isRunning) return attachToShim(shimStateDir(context, container.id), request);
   return new Promise((resolve, reject) => {
     const removed = container.once((event) => event === "removed");

@@ -76,6 +76,14 @@ class LineReader {
     }
     return lines;
   }
+
+  /** Every complete line available now, read in batches. */
+  async *all(): AsyncGenerator<string> {
+    for (let lines = await this.readAvailable(); lines.length > 0;) {
+      yield* lines;
+      lines = await this.readAvailable();
+    }
+  }
 }
 
 async function openIfExists(path: string): Promise<Deno.FsFile | undefined> {
@@ -163,16 +171,11 @@ export async function* readLog(
     const file = await openIfExists(name);
     if (!file) continue;
     try {
-      const reader = new LineReader(file);
-      for (;;) {
-        const lines = await reader.readAvailable();
-        if (lines.length === 0) break;
-        for (const line of lines) {
-          const record = parseLine(line);
-          if (!keep(record)) continue;
-          if (pastUntil(record)) return;
-          yield record;
-        }
+      for await (const line of new LineReader(file).all()) {
+        const record = parseLine(line);
+        if (!keep(record)) continue;
+        if (pastUntil(record)) return;
+        yield record;
       }
     } finally {
       file.close();
@@ -202,22 +205,20 @@ async function* follow(
     for (;;) {
       if (options.signal.aborted) return;
       const wasStopped = stopped;
-      // Everything written so far, in batches.
-      for (let lines = await reader?.readAvailable() ?? []; lines.length > 0;) {
-        for (const line of lines) {
+      if (reader) {
+        for await (const line of reader.all()) {
           const record = parseLine(line);
           if (!keep(record)) continue;
           if (pastUntil(record)) return;
           yield record;
         }
-        lines = await reader!.readAvailable();
       }
       // Rotated or truncated (or created): switch to the file now at `path`.
       const switched = await currentFileChanged(path, file);
       if (switched) {
         if (reader) {
           // Drain what was written to the old file before the rotation.
-          for (const line of await reader.readAvailable()) {
+          for await (const line of reader.all()) {
             const record = parseLine(line);
             if (keep(record) && !pastUntil(record)) yield record;
           }

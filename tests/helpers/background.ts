@@ -5,7 +5,7 @@
  */
 
 import { concatBytes } from "../../lib/bytes.ts";
-import { eventually } from "./harness.ts";
+import { BERTH, eventually, type TestDaemon } from "./harness.ts";
 
 const decoder = new TextDecoder();
 
@@ -63,6 +63,17 @@ export class BackgroundCommand {
     await eventually(() => this.stdout.includes(text), ms, `"${text}" on stdout`);
   }
 
+  /** True when it is still running `ms` from now. */
+  async runsFor(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const running = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), ms));
+    try {
+      return await Promise.race([this.code.then(() => false), running]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Wait for it to exit (killing it after `ms`); returns the exit code. */
   async exited(ms = 15_000): Promise<number> {
     const timer = setTimeout(() => this.kill(), ms);
@@ -92,4 +103,9 @@ export class BackgroundCommand {
 
 async function collect(stream: ReadableStream<Uint8Array>, into: Uint8Array[]): Promise<void> {
   for await (const chunk of stream) into.push(chunk);
+}
+
+/** The berth CLI against `daemon`, left running. */
+export function berthInBackground(daemon: TestDaemon, args: string[]): BackgroundCommand {
+  return new BackgroundCommand(BERTH, ["-H", daemon.host, ...args]);
 }

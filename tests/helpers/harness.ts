@@ -216,6 +216,11 @@ export class TestDaemon {
     return runCommand(BERTH, ["-H", this.host, ...args], options);
   }
 
+  /** The CLI against this daemon as a shell command line; `args` are taken as written. */
+  commandLine(args: string): string {
+    return `'${BERTH}' -H '${this.host}' ${args}`;
+  }
+
   /** Run the CLI and fail the test unless it exits 0; returns stdout. */
   async ok(args: string[], options: { stdin?: string | Uint8Array } = {}): Promise<string> {
     const result = await this.berth(args, options);
@@ -326,6 +331,16 @@ export function integrationTest(
       },
     });
   }
+}
+
+/** "COUNT MD5" of what a shell command prints; it must exit 0. */
+export async function byteCountAndMd5(command: string): Promise<string> {
+  const result = await runCommand("bash", [
+    "-c",
+    `set -o pipefail; { ${command}; } | tee >(wc -c >&2) | md5sum`,
+  ], { timeoutMs: 300_000 });
+  deepStrictEqual(result.code, 0, result.stderr);
+  return `${result.stderr.trim()} ${result.stdout.split(" ")[0]}`;
 }
 
 /** Wait until `check` is true (polling), or fail after `ms`. */
