@@ -1,22 +1,24 @@
 /**
- * What the benchmarks share: timing a command after an idle pause, a bare
- * OCI bundle equivalent to berth's for baseline runs, writing results.
+ * What the benchmark's cases share: timing a command after an idle pause,
+ * and a bare OCI bundle equivalent to berth's for the baseline runs.
  * @module
  */
 
-import { busyboxRootfs, REPO, runCommand, type TestDaemon } from "../tests/helpers/harness.ts";
-import { markdownTable } from "./stats.ts";
+import { busyboxRootfs, runCommand, type TestDaemon } from "../tests/helpers/harness.ts";
 
 /** Idle time before each measurement, so every system starts from the same quiet machine. */
 const SETTLE_MS = 250;
 
-/** Milliseconds `command` takes (it must succeed), after an idle pause. */
-export async function timed(command: string, args: string[]): Promise<number> {
+/** Milliseconds the shell command line `line` takes (it must succeed; stdout is discarded), after an idle pause. */
+export async function timedShell(line: string, env?: Record<string, string>): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const started = performance.now();
-  const result = await runCommand(command, args);
+  const result = await runCommand("bash", ["-c", `exec ${line} >/dev/null`], {
+    env,
+    timeoutMs: 300_000,
+  });
   const elapsed = performance.now() - started;
-  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
+  if (result.code !== 0) throw new Error(`${line} failed (${result.code}): ${result.stderr}`);
   return elapsed;
 }
 
@@ -54,26 +56,4 @@ export async function bareBundle(
   await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify(spec));
   await daemon.ok(["rm", id]);
   return bundle;
-}
-
-/** Print the table and keep it, with the raw figures, in bench/results/. */
-export async function writeResults(
-  name: string,
-  runs: number,
-  rows: string[][],
-  raw: Record<string, unknown>,
-): Promise<void> {
-  const host = Deno.hostname();
-  const stamp = new Date().toISOString().slice(0, 16).replace(":", "");
-  const table = markdownTable(["case", "berth", "baseline", "ratio", "added"], rows);
-  const header = `# berth ${name} benchmark, ${
-    new Date().toISOString()
-  } on ${host} (${navigator.hardwareConcurrency} cpus), ${runs} runs\n\n`;
-  console.log(header + table);
-  await Deno.mkdir(`${REPO}/bench/results`, { recursive: true });
-  await Deno.writeTextFile(`${REPO}/bench/results/${stamp}-${name}-${host}.md`, header + table);
-  await Deno.writeTextFile(
-    `${REPO}/bench/results/${stamp}-${name}-${host}.json`,
-    JSON.stringify({ host, runs, ...raw }, null, 2) + "\n",
-  );
 }

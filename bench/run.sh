@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# berth's benchmarks (deno task bench [--runs N]): start-up and memory, then
-# I/O; scoped permissions; results printed and written to bench/results/.
+# berth's benchmark (deno task bench [--runs N] [--with-peers]) with scoped
+# permissions; results printed and written to bench/results/.
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
+# resvg (the chart's PNG) is a Node-API addon in Deno's npm cache.
+deno cache --quiet bench/main.ts
+npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"
 permissions=(
-  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill"
+  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,apt-get,docker,podman"
   --allow-read --allow-write="/tmp,$repo/bench/results" --allow-net --allow-env
-  --allow-sys=hostname
+  --allow-sys=hostname,cpus,networkInterfaces,osRelease,uid,gid --allow-ffi="$npm_cache"
 )
-deno run --no-prompt "${permissions[@]}" bench/bench.ts "$@"
-deno run --no-prompt "${permissions[@]}" bench/io_bench.ts "$@"
+exec deno run --no-prompt "${permissions[@]}" bench/main.ts "$@"

@@ -33,6 +33,17 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
 }
 
+/** Times in milliseconds for moving `megabytes` → rates in MB/s (the slowest run is the min). */
+export function rateOf(times: Summary, megabytes: number): Summary {
+  const rate = (ms: number) => megabytes / (ms / 1000);
+  return {
+    runs: times.runs,
+    median: rate(times.median),
+    min: rate(times.max),
+    max: rate(times.min),
+  };
+}
+
 /** "12.3 ms (10.1–15.0)" */
 export function formatMs(summary: Summary): string {
   return `${summary.median.toFixed(1)} ms (${summary.min.toFixed(1)}–${summary.max.toFixed(1)})`;

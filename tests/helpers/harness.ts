@@ -133,6 +133,22 @@ export class TestDaemon {
 
   /** (Re)start the daemon process on the same root and wait until it answers. */
   async startProcess(): Promise<void> {
+    await this.spawnProcess();
+    const child = this.#child!;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (await this.ping()) return;
+      const exited = await Promise.race([
+        child.status.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10)),
+      ]);
+      if (exited) throw new Error(`the daemon exited at start:\n${await this.log()}`);
+    }
+    throw new Error(`the daemon did not answer within 20 s:\n${await this.log()}`);
+  }
+
+  /** Spawn the daemon process on the same root, without waiting for it. */
+  async spawnProcess(): Promise<void> {
     await Deno.remove(this.socket).catch(() => {});
     const flags = [
       "daemon",
@@ -157,16 +173,6 @@ export class TestDaemon {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (await this.ping()) return;
-      const exited = await Promise.race([
-        this.#child.status.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10)),
-      ]);
-      if (exited) throw new Error(`the daemon exited at start:\n${await this.log()}`);
-    }
-    throw new Error(`the daemon did not answer within 20 s:\n${await this.log()}`);
   }
 
   /** True when GET /_ping answers OK. */

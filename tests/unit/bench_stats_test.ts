@@ -1,5 +1,12 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { alternate, markdownTable, ratio, smapsField, summarize } from "../../bench/stats.ts";
+import {
+  alternate,
+  markdownTable,
+  rateOf,
+  ratio,
+  smapsField,
+  summarize,
+} from "../../bench/stats.ts";
 
 Deno.test("summaries: median of odd and even counts, min and max", () => {
   deepStrictEqual(summarize([5, 1, 3]), { runs: 3, median: 3, min: 1, max: 5 });
@@ -23,4 +30,13 @@ Deno.test("alternate rotates the order every round", async () => {
   });
   deepStrictEqual(order, ["a", "b", "c", "b", "c", "a", "c", "a", "b"]);
   deepStrictEqual(results, { a: [1, 6, 8], b: [2, 4, 9], c: [3, 5, 7] });
+});
+
+Deno.test("rates: 200 MB in 500 ms is 400 MB/s, and the slowest run is the minimum", () => {
+  deepStrictEqual(rateOf(summarize([400, 500, 1000]), 200), {
+    runs: 3,
+    median: 400,
+    min: 200,
+    max: 500,
+  });
 });

@@ -1,0 +1,105 @@
+/**
+ * berth's benchmark, side by side with docker, podman and the bare
+ * runtimes in one invocation on one machine:
+ *
+ *   deno task bench [--runs N] [--with-peers]
+ *
+ * Without `--with-peers` berth is compared with bare runc and crun only
+ * (quick enough to run after every change). Every figure is a median of
+ * runs alternated between the systems; the table gives berth ÷ peer for
+ * every row, and bench/results/ keeps it with the raw numbers and a chart.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
+import { barChartSvg, renderPng } from "./chart.ts";
+import { berthEngine, type Engine, engineOk } from "./engines.ts";
+import { DockerPeer, installPeers, PodmanPeer } from "./peers.ts";
+import { chartBars, type Comparison, comparisonTable, resultStem } from "./report.ts";
+import type { BenchContext } from "./cases/context.ts";
+import { runRmCase } from "./cases/run_rm.ts";
+import { scaleCase } from "./cases/scale.ts";
+import { throughputCase } from "./cases/throughput.ts";
+import { execAttachCase } from "./cases/exec_attach.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "10" },
+    "with-peers": { type: "boolean", default: false },
+  },
+});
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error("berth bench: --runs must be a whole number of at least 1");
+  Deno.exit(2);
+}
+const withPeers = values["with-peers"];
+
+async function importBusybox(engine: Engine): Promise<void> {
+  await engineOk(engine, ["import", "--change", 'CMD ["sh"]', await busyboxRootfs(), "busybox"]);
+}
+
+const workDir = await Deno.makeTempDir({ prefix: "bb", dir: "/tmp" });
+const daemon = await TestDaemon.start("runc", ["--log-level", "info"]);
+let docker: DockerPeer | undefined;
+let podman: PodmanPeer | undefined;
+const rows: Comparison[] = [];
+const context: BenchContext = {
+  runs,
+  daemon,
+  workDir,
+  berthRunc: berthEngine(daemon, "runc"),
+  berthCrun: berthEngine(daemon, "crun"),
+  raw: {},
+};
+try {
+  await importBusybox(context.berthRunc);
+  if (withPeers) {
+    await installPeers();
+    docker = await DockerPeer.start(`${workDir}/docker`);
+    podman = await PodmanPeer.start(`${workDir}/podman`);
+    context.docker = docker.engine;
+    context.podman = podman.engine;
+    await importBusybox(docker.engine);
+    await importBusybox(podman.engine);
+  }
+  rows.push(...await runRmCase(context));
+  rows.push(...await scaleCase(context, withPeers ? [20, 100] : [20]));
+  rows.push(...await throughputCase(context, withPeers ? ["dd", "head"] : ["dd"]));
+  rows.push(...await execAttachCase(context));
+} finally {
+  await docker?.stop().catch((error) => console.error(`stopping docker: ${error}`));
+  await podman?.stop().catch((error) => console.error(`stopping podman: ${error}`));
+  await daemon.cleanup();
+  await Deno.remove(workDir, { recursive: true }).catch(() => {});
+}
+
+const host = Deno.hostname();
+const now = new Date();
+const stem = resultStem(REPO, now, host);
+const name = stem.split("/").at(-1)!;
+const title = `berth ${
+  withPeers ? "vs docker, podman and the bare runtimes" : "vs the bare runtimes"
+}`;
+const header =
+  `# ${title}\n\n${now.toISOString()} on ${host} (${navigator.hardwareConcurrency} cpus), ` +
+  `medians of ${runs} alternated runs (min–max in brackets). Made by ` +
+  `\`deno task bench --runs ${runs}${withPeers ? " --with-peers" : ""}\`.\n\n`;
+const table = comparisonTable(rows);
+console.log(header + table);
+const svg = barChartSvg(`${title} (${host}, ${now.toISOString().slice(0, 10)})`, chartBars(rows));
+await Deno.mkdir(`${REPO}/bench/results`, { recursive: true });
+await Deno.writeTextFile(`${stem}.md`, `${header}${table}\n![chart](${name}.png)\n`);
+await Deno.writeTextFile(
+  `${stem}.json`,
+  JSON.stringify(
+    { host, date: now.toISOString(), runs, withPeers, rows, raw: context.raw },
+    null,
+    2,
+  ) + "\n",
+);
+await Deno.writeTextFile(`${stem}.svg`, svg);
+await Deno.writeFile(`${stem}.png`, await renderPng(svg));
+console.log(`written: ${stem}.{md,json,svg,png}`);
