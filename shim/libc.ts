@@ -24,6 +24,7 @@ const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
   readNow: { name: "read", parameters: ["i32", "buffer", "usize"], result: "isize" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
   close: { parameters: ["i32"], result: "i32" },
@@ -118,9 +119,43 @@ export async function waitForPid(pid: number): Promise<WaitResult> {
 const WNOHANG = 1;
 const ECHILD = 10;
 
-/** Back to normal priority (a pooled shim boots niced). */
+const O_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
+/** Where the name starts in a linux_dirent64 (after ino, off, reclen, type). */
+const DIRENT_NAME_OFFSET = 19;
+
+/** The ids of this process's threads, from /proc/self/task (read through libc). */
+function threadIds(): number[] {
+  const fd = lib().open(new TextEncoder().encode("/proc/self/task\0"), O_DIRECTORY_CLOEXEC);
+  if (fd < 0) return [];
+  const ids: number[] = [];
+  const buffer = new Uint8Array(8192);
+  const view = new DataView(buffer.buffer);
+  try {
+    for (;;) {
+      const filled = Number(lib().getdents64(fd, buffer, BigInt(buffer.length)));
+      if (filled <= 0) break;
+      for (let offset = 0; offset < filled; offset += view.getUint16(offset + 16, true)) {
+        const nameStart = offset + DIRENT_NAME_OFFSET;
+        const name = new TextDecoder().decode(
+          buffer.subarray(nameStart, buffer.indexOf(0, nameStart)),
+        );
+        if (/^\d+$/.test(name)) ids.push(Number(name));
+      }
+    }
+  } finally {
+    lib().close(fd);
+  }
+  return ids;
+}
+
+/**
+ * Back to normal priority (a pooled shim boots niced). The nice value is
+ * per thread on Linux, and Deno's I/O and V8 threads were started niced
+ * too, so every thread is reset, not only the calling one.
+ */
 export function resetPriority(): void {
   lib().setpriority(0, /* PRIO_PROCESS */ 0, 0);
+  for (const id of threadIds()) lib().setpriority(0, id, 0);
 }
 
 /** The parent's pid: it changes when the parent dies and we are re-parented. */

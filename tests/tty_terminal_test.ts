@@ -19,12 +19,22 @@ async function inTerminal(
   }
 }
 
-/** `stty size` in the shell on the screen prints the pane's size. */
+/**
+ * `stty size` in the shell on the screen prints the pane's size. A resize
+ * reaches the container asynchronously (SIGWINCH, the API, the shim), as in
+ * docker, so a stale answer right after one is asked again, a few times.
+ */
 async function checkSize(terminal: TmuxSession, marker: string): Promise<void> {
-  await terminal.type(`echo ${marker}=$(stty size)`);
-  await terminal.press("Enter");
-  const [, size] = await terminal.waitFor(new RegExp(`${marker}=(\\d+ \\d+)`));
-  deepStrictEqual(size, await terminal.paneSize());
+  const expected = await terminal.paneSize();
+  let size = "";
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await terminal.type(`echo ${marker}${attempt}=$(stty size)`);
+    await terminal.press("Enter");
+    [, size] = await terminal.waitFor(new RegExp(`${marker}${attempt}=(\\d+ \\d+)`));
+    if (size === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  deepStrictEqual(size, expected);
 }
 
 integrationTest(

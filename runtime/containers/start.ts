@@ -36,9 +36,14 @@ import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { mountRootfs } from "./rootfs.ts";
 
-/** Start a container (one operation at a time per container). */
+/**
+ * Start a container (one operation at a time per container). The shim
+ * pool waits for quiet again before it refills.
+ */
 export function startContainer(context: DaemonContext, container: Container): Promise<void> {
-  return container.lock.run(() => startLocked(context, container));
+  return container.lock.run(() => startLocked(context, container)).finally(() =>
+    context.shimPool.fillWhenQuiet()
+  );
 }
 
 /** Exit code docker records when a start fails, by the runtime's message. */

@@ -3,7 +3,8 @@
  * dir of a container id reserved for it, with permissions for that id's
  * files only. A new container takes a reserved id, so its start skips the
  * shim's boot (a Deno start-up, and the cold runtime `create` that follows
- * one). The pool refills one shim at a time in the background.
+ * one). The pool refills one shim at a time in the background, once the
+ * daemon is quiet.
  * @module
  */
 
@@ -26,10 +27,14 @@ export const POOL_LOG_FILES = 10;
  */
 const POOL_NICENESS = 10;
 
+/** How long the daemon must be quiet before the pool refills. */
+const REFILL_DELAY_MS = 300;
+
 /** A pool of standby shims. */
 export class ShimPool {
   #ready: string[] = [];
   #filling = false;
+  #refillTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(
@@ -39,11 +44,21 @@ export class ShimPool {
     readonly grantFor: (id: string) => ShimGrant,
   ) {}
 
-  /** Take a reserved id whose shim is ready, if any; the pool refills. */
+  /**
+   * Take a reserved id whose shim is ready, if any. The pool refills once
+   * the daemon has been quiet for REFILL_DELAY_MS (no take, no start), so a
+   * booting Deno never competes with the starts it is meant to speed up.
+   */
   take(): string | undefined {
     const id = this.#ready.shift();
-    this.fill();
+    this.fillWhenQuiet();
     return id;
+  }
+
+  /** (Re)arm the refill for REFILL_DELAY_MS from now. */
+  fillWhenQuiet(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = setTimeout(() => this.fill(), REFILL_DELAY_MS);
   }
 
   /** Start booting shims until the pool is full (one at a time). */
@@ -72,6 +87,7 @@ export class ShimPool {
   /** Shut every waiting shim down (daemon shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#refillTimer);
     const ids = this.#ready.splice(0);
     await Promise.all(ids.map((id) => this.#discard(id)));
   }
