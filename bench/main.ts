@@ -54,6 +54,25 @@ const context: BenchContext = {
   berthCrun: berthEngine(daemon, "crun"),
   raw: {},
 };
+let stopped: Promise<void> | undefined;
+/** Stop the peers and berth and remove their roots (once). */
+function stopAll(): Promise<void> {
+  stopped ??= (async () => {
+    await docker?.stop().catch((error) => console.error(`stopping docker: ${error}`));
+    await podman?.stop().catch((error) => console.error(`stopping podman: ${error}`));
+    await daemon.cleanup();
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  })();
+  return stopped;
+}
+// Interrupted: leave no daemons, containers or mounts behind.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    console.error(`${signal}: cleaning up`);
+    await stopAll();
+    Deno.exit(130);
+  });
+}
 try {
   await importBusybox(context.berthRunc);
   if (withPeers) {
@@ -70,10 +89,7 @@ try {
   rows.push(...await throughputCase(context, withPeers ? ["dd", "head"] : ["dd"]));
   rows.push(...await execAttachCase(context));
 } finally {
-  await docker?.stop().catch((error) => console.error(`stopping docker: ${error}`));
-  await podman?.stop().catch((error) => console.error(`stopping podman: ${error}`));
-  await daemon.cleanup();
-  await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  await stopAll();
 }
 
 const host = Deno.hostname();

@@ -34,6 +34,7 @@ const COMMANDS: Record<string, Loader> = {
   pause: () => import("./commands/pause.ts"),
   unpause: () => import("./commands/unpause.ts"),
   import: () => import("./commands/import.ts"),
+  load: () => import("./commands/load.ts"),
   images: () => import("./commands/images.ts"),
   tag: () => import("./commands/tag.ts"),
   rmi: () => import("./commands/rmi.ts"),
@@ -54,7 +55,15 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     exec: "exec",
     top: "top",
   },
-  image: { ls: "images", list: "images", rm: "rmi", remove: "rmi", import: "import", tag: "tag" },
+  image: {
+    ls: "images",
+    list: "images",
+    rm: "rmi",
+    remove: "rmi",
+    import: "import",
+    load: "load",
+    tag: "tag",
+  },
 };
 
 const DESCRIPTIONS: [string, string][] = [

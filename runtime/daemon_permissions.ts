@@ -40,7 +40,7 @@ export function daemonPermissions(
     ...customRuntimes,
   ];
   const write = [flags.root, flags.runRoot, flags.socketPath];
-  const run = [denoPath, "tar", "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
+  const run = [denoPath, "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
   return [
     `--allow-read=${unique(read).join(",")}`,
     `--allow-write=${unique(write).join(",")}`,

@@ -9,17 +9,23 @@ if ! "$repo/scripts/setup.sh" >/tmp/berth-test-setup.log 2>&1; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-# Test-only tools: tmux is the real terminal of the tty tests.
-if ! command -v tmux >/dev/null; then
-  apt-get install -y -qq tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
+# Test-only tools: tmux is the real terminal of the tty tests; skopeo, an
+# independent image tool, writes the docker-archive files the load tests read.
+if ! command -v tmux >/dev/null || ! command -v skopeo >/dev/null; then
+  apt-get install -y -qq tmux skopeo >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux skopeo >/dev/null; }
 fi
+libc=""
+for candidate in /lib/x86_64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libc.so.6 /lib64/libc.so.6; do
+  if [ -e "$candidate" ]; then libc="$candidate" && break; fi
+done
 output="$(mktemp)"
 # Scoped permissions: the tests run the launcher, the runtimes and a few
-# tools, read the repo and temp dirs, write under /tmp and talk to the
-# daemons' sockets (named at run time).
+# tools, read the repo and temp dirs, write under /tmp, talk to the
+# daemons' sockets (named at run time) and call libc (the layer extractor's
+# unit tests).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum" \
-  --allow-read --allow-write=/tmp --allow-net --allow-env \
+  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo" \
+  --allow-read --allow-write=/tmp --allow-net --allow-env --allow-ffi="$libc" \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
 summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)"

@@ -4,6 +4,7 @@
  */
 
 import type { Command } from "../command.ts";
+import { openInput, printJsonMessages } from "../input_file.ts";
 import { errLine, outLine } from "../output.ts";
 import { splitTag } from "./tag.ts";
 
@@ -40,20 +41,8 @@ export const command: Command = {
       errLine("importing from a URL is not supported: download the file and import it");
       return 1;
     }
-    let body: ReadableStream<Uint8Array>;
-    if (source === "-") body = Deno.stdin.readable;
-    else {
-      try {
-        body = (await Deno.open(source)).readable;
-      } catch (error) {
-        errLine(
-          `open ${source}: ${
-            error instanceof Deno.errors.NotFound ? "no such file or directory" : error
-          }`,
-        );
-        return 1;
-      }
-    }
+    const body = await openInput(source);
+    if (!body) return 1;
     const { repo, tag } = reference ? splitTag(reference) : { repo: undefined, tag: undefined };
     const response = await client.request("POST", "/images/create", {
       query: {
@@ -66,15 +55,6 @@ export const command: Command = {
       body,
       headers: { "Content-Type": "application/x-tar" },
     });
-    const text = await response.text();
-    for (const line of text.split(/\r?\n/).filter(Boolean)) {
-      const message = JSON.parse(line);
-      if (message.error) {
-        errLine(message.error);
-        return 1;
-      }
-      if (message.status) outLine(message.status);
-    }
-    return 0;
+    return printJsonMessages(await response.text(), outLine);
   },
 };

@@ -50,6 +50,7 @@ const ROUTES: Route[] = [
   route("DELETE", `/containers/${ID}`, containers.remove),
 
   route("POST", "/images/create", images.create),
+  route("POST", "/images/load", images.load),
   route("GET", "/images/json", images.list),
   route("GET", `/images/${NAME}/json`, images.inspect),
   route("POST", `/images/${NAME}/tag`, images.tag),

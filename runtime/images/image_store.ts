@@ -116,8 +116,15 @@ export class ImageStore {
   }
 
   /** Store an image config (idempotent); returns the image. */
-  async add(config: ImageConfig, size: number): Promise<Image> {
-    const bytes = new TextEncoder().encode(JSON.stringify(config));
+  add(config: ImageConfig, size: number): Promise<Image> {
+    return this.addBytes(new TextEncoder().encode(JSON.stringify(config)), config, size);
+  }
+
+  /**
+   * Store an image config exactly as `bytes` (a loaded or pulled image
+   * keeps the id it had: the sha256 of those bytes); idempotent.
+   */
+  async addBytes(bytes: Uint8Array, config: ImageConfig, size: number): Promise<Image> {
     const hex = createHash("sha256").update(bytes).digest("hex");
     const id = `sha256:${hex}`;
     const existing = this.#images.get(id);
@@ -132,10 +139,17 @@ export class ImageStore {
     return image;
   }
 
+  /** Throws unless `text` can name an image (a reference without a digest). */
+  validateTag(text: string): void {
+    if (parseReference(text).digest) {
+      throw new BadRequest("refusing to create a tag with a digest reference");
+    }
+  }
+
   /** Point a reference (tag defaults to latest) at an image. */
   async tag(image: Image, text: string): Promise<string> {
+    this.validateTag(text);
     const reference = withDefaultTag(parseReference(text));
-    if (reference.digest) throw new BadRequest("refusing to create a tag with a digest reference");
     const full = formatFull(reference);
     const previous = this.#tags.get(full);
     if (previous === image.id) return full;

@@ -6,12 +6,12 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { concatBytes } from "../../lib/bytes.ts";
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import { BadRequest } from "../errors.ts";
 import { log } from "../logger.ts";
-import { looksLikeTar, sniffCompression } from "./tar_sniff.ts";
+import { type ExtractedLayer, extractLayer, LayerError } from "./layer_extract.ts";
+import { decompressed } from "./tar_sniff.ts";
+import { NotATar, TarError } from "./tar_reader.ts";
 
 /** Metadata of a stored layer. */
 export interface LayerInfo {
@@ -53,25 +53,24 @@ export class LayerStore {
   }
 
   /**
-   * Extract a (possibly gzip-compressed) layer tar. The layer appears under
-   * its diff ID only once complete; a failure leaves nothing behind.
+   * Extract a layer tar (uncompressed, gzip or zstd). The layer appears
+   * under its diff ID only once complete (and, with `expected.diffId`, only
+   * if it matches); a failure leaves nothing behind.
    */
-  async addFromTar(body: ReadableStream<Uint8Array>): Promise<LayerInfo> {
-    const { compression, stream } = await sniffCompression(body);
-    if (compression === "unsupported") {
-      throw new BadRequest(
-        "unsupported compression: only uncompressed and gzip tars can be imported",
-      );
-    }
-    const tarStream = compression === "gzip"
-      ? stream.pipeThrough(
-        new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-      )
-      : stream;
+  async addFromTar(
+    body: ReadableStream<Uint8Array>,
+    expected: { diffId?: string } = {},
+  ): Promise<LayerInfo> {
+    const tarStream = await decompressed(body);
     const temp = await Deno.makeTempDir({ dir: `${this.#dir}/tmp` });
     try {
       await Deno.mkdir(`${temp}/diff`, { mode: 0o755 });
       const { diffId, size } = await extractTar(tarStream, `${temp}/diff`);
+      if (expected.diffId && expected.diffId !== diffId) {
+        throw new BadRequest(
+          `a layer does not match its diff ID ${expected.diffId} (its content is ${diffId})`,
+        );
+      }
       const final = `${this.#dir}/sha256/${hex(diffId)}`;
       const info: LayerInfo = { diffId, size };
       if (await this.info(diffId)) {
@@ -91,6 +90,11 @@ export class LayerStore {
       await Deno.remove(temp, { recursive: true }).catch(() => {});
       throw error;
     }
+  }
+
+  /** A new empty directory for scratch work, removed at the next start if left behind. */
+  scratchDir(): Promise<string> {
+    return Deno.makeTempDir({ dir: `${this.#dir}/tmp` });
   }
 
   /** Delete a layer (the caller checks that nothing uses it). */
@@ -116,83 +120,20 @@ function hex(digest: string): string {
   return value;
 }
 
-/**
- * Feed a tar stream to GNU tar, hashing it on the way. GNU tar refuses
- * members with `..` and strips leading `/`; ownership, modes and xattrs are
- * kept.
- */
+/** Extract, turning bad archive content into a 400 that says what was wrong. */
 async function extractTar(
   tar: ReadableStream<Uint8Array>,
   target: string,
-): Promise<{ diffId: string; size: number }> {
-  const reader = tar.getReader();
-  const first = await readAtLeast(reader, 512);
-  if (!looksLikeTar(first)) {
-    await reader.cancel().catch(() => {});
-    throw new BadRequest("the body is not a tar archive (no valid tar header)");
-  }
-  const child = new Deno.Command("tar", {
-    args: [
-      "--extract",
-      "--file=-",
-      `--directory=${target}`,
-      "--numeric-owner",
-      "--same-owner",
-      "--same-permissions",
-      "--xattrs",
-      "--xattrs-include=*",
-      "--no-overwrite-dir",
-    ],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderrText = new Response(child.stderr).text();
-  const hash = createHash("sha256");
-  const writer = child.stdin.getWriter();
-  let size = 0;
-  let writeFailed = false;
-  const feed = async (chunk: Uint8Array) => {
-    hash.update(chunk);
-    size += chunk.length;
-    if (!writeFailed) await writer.write(chunk).catch(() => writeFailed = true);
-  };
+): Promise<ExtractedLayer> {
   try {
-    await feed(first);
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      await feed(value);
-    }
+    return await extractLayer(tar, target);
   } catch (error) {
-    await writer.abort().catch(() => {});
-    await child.status;
-    throw new BadRequest(
-      `reading the tar failed: ${error instanceof Error ? error.message : error}`,
-    );
+    if (error instanceof NotATar) {
+      throw new BadRequest("the body is not a tar archive (no valid tar header)");
+    }
+    if (error instanceof TarError || error instanceof LayerError) {
+      throw new BadRequest(`invalid tar archive: ${error.message}`);
+    }
+    throw error;
   }
-  await writer.close().catch(() => {});
-  const status = await child.status;
-  if (!status.success) {
-    const message = (await stderrText).trim().split("\n").filter((line) =>
-      !line.includes("Exiting with failure status")
-    ).join("; ");
-    throw new BadRequest(`invalid tar archive: ${message || `tar exited with ${status.code}`}`);
-  }
-  return { diffId: `sha256:${hash.digest("hex")}`, size };
-}
-
-async function readAtLeast(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  count: number,
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  while (total < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    total += value.length;
-  }
-  return concatBytes(parts);
 }

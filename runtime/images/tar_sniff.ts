@@ -1,17 +1,20 @@
 /**
- * Recognising what an uploaded archive is before extracting it: its
- * compression (by magic bytes) and whether it starts with a tar header.
+ * Recognising an uploaded archive's compression (by magic bytes) and
+ * undoing it.
  * @module
  */
 
+import { Duplex } from "node:stream";
+import { createZstdDecompress } from "node:zlib";
 import { concatBytes } from "../../lib/bytes.ts";
+import { BadRequest } from "../errors.ts";
 
 /** Compression of a stream, from its first bytes. */
-export type Compression = "none" | "gzip" | "unsupported";
+export type Compression = "none" | "gzip" | "zstd" | "unsupported";
 
 const MAGIC: [Compression, number[]][] = [
   ["gzip", [0x1f, 0x8b]],
-  ["unsupported", [0x28, 0xb5, 0x2f, 0xfd]], // zstd
+  ["zstd", [0x28, 0xb5, 0x2f, 0xfd]],
   ["unsupported", [0x42, 0x5a, 0x68]], // bzip2
   ["unsupported", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]], // xz
 ];
@@ -55,22 +58,26 @@ export async function sniffCompression(
   return { compression, stream };
 }
 
-/**
- * True when `block` starts with a tar header whose checksum is right, or
- * with an all-zero block (an empty archive).
- */
-export function looksLikeTar(block: Uint8Array): boolean {
-  if (block.length < 512) return false;
-  const header = block.subarray(0, 512);
-  if (header.every((byte) => byte === 0)) return true;
-  const stored = parseInt(
-    new TextDecoder().decode(header.subarray(148, 156)).replace(/\0.*$/s, "").trim(),
-    8,
-  );
-  if (Number.isNaN(stored)) return false;
-  let sum = 0;
-  for (let index = 0; index < 512; index++) {
-    sum += index >= 148 && index < 156 ? 0x20 : header[index];
+/** The tar inside `body`: uncompressed, gzip or zstd (by its magic bytes). */
+export async function decompressed(
+  body: ReadableStream<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
+  const { compression, stream } = await sniffCompression(body);
+  switch (compression) {
+    case "none":
+      return stream;
+    case "gzip":
+      return stream.pipeThrough(
+        new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+      );
+    case "zstd":
+      return stream.pipeThrough(
+        Duplex.toWeb(createZstdDecompress()) as unknown as TransformStream<Uint8Array, Uint8Array>,
+      );
+    default:
+      await stream.cancel().catch(() => {});
+      throw new BadRequest(
+        "unsupported compression: layers must be uncompressed, gzip or zstd tars",
+      );
   }
-  return sum === stored;
 }

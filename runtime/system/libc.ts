@@ -1,7 +1,9 @@
 /**
  * The libc calls the daemon makes through FFI: mount(2) and umount2(2) for
- * container root filesystems, and getrlimit(2) (Deno refuses to read
- * /proc/self/limits without --allow-all). Opened with the path the daemon's
+ * container root filesystems, getrlimit(2) (Deno refuses to read
+ * /proc/self/limits without --allow-all), and lchown, mknod, lsetxattr and
+ * symlink for image layers (Deno has no API for the first three, and needs
+ * unscoped permissions for the last). Opened with the path the daemon's
  * `--allow-ffi` names.
  * @module
  */
@@ -17,6 +19,10 @@ const symbols = {
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
   strlen: { parameters: ["usize"], result: "usize" },
+  lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+  symlink: { parameters: ["buffer", "buffer"], result: "i32" },
+  mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
+  lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -128,4 +134,46 @@ const CLOSE_RANGE_CLOEXEC = 4;
  */
 export function closeOnExecAll(): void {
   lib().close_range(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
+}
+
+function check(result: number, call: string): void {
+  if (result !== 0) {
+    const { code, text } = lastError();
+    throw new SyscallError(call, code, text);
+  }
+}
+
+/** lchown(2): the owner of a path, not following a final symlink. */
+export function lchown(path: string, uid: number, gid: number): void {
+  check(lib().lchown(cString(path), uid, gid), `lchown ${path}`);
+}
+
+/**
+ * symlink(2). Deno.symlink needs unscoped read and write permissions; the
+ * daemon's are scoped to its root.
+ */
+export function symlink(target: string, path: string): void {
+  check(lib().symlink(cString(target), cString(path)), `symlink ${path}`);
+}
+
+/** File type bits for mknod(2). */
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** mknod(2) with glibc's makedev encoding of major and minor. */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  const dev = (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) |
+    (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
+  check(lib().mknod(cString(path), mode, dev), `mknod ${path}`);
+}
+
+/** lsetxattr(2). */
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  // A zero-length Uint8Array cannot be passed as a buffer; one spare byte, size 0.
+  const data = value.length ? value : new Uint8Array(1);
+  check(
+    lib().lsetxattr(cString(path), cString(name), data, BigInt(value.length), 0),
+    `setxattr ${name} on ${path}`,
+  );
 }

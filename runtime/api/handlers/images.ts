@@ -7,6 +7,7 @@ import { parseFilters } from "../../containers/list.ts";
 import { ApiError, BadRequest } from "../../errors.ts";
 import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";
+import { loadImages } from "../../images/load.ts";
 import { removeImage } from "../../images/remove.ts";
 import { type ApiRequest, bodyStream, commonHeaders, queryBool } from "../http.ts";
 
@@ -38,6 +39,19 @@ export async function create({ context, req, res, query }: ApiRequest) {
   });
   res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
   res.end(JSON.stringify({ status: image.id }) + "\r\n");
+}
+
+/**
+ * POST /images/load: a `docker save` or OCI layout archive as the body;
+ * answers with docker's JSON messages, one per image or tag loaded.
+ */
+export async function load({ context, req, res }: ApiRequest) {
+  const loaded = await loadImages(context.images, context.layers, bodyStream(req));
+  const lines = loaded.flatMap(({ image, tags }) =>
+    tags.length ? tags.map((tag) => `Loaded image: ${tag}\n`) : [`Loaded image ID: ${image.id}\n`]
+  );
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+  res.end(lines.map((line) => JSON.stringify({ stream: line }) + "\r\n").join(""));
 }
 
 /** GET /images/json */

@@ -1,0 +1,105 @@
+/**
+ * Builds OCI image layouts for tests (what skopeo and `docker save` read
+ * and write): layer blobs, optionally gzip-compressed, a config whose
+ * diff IDs are the uncompressed tars' digests, a manifest and index.json.
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { runCommand } from "./harness.ts";
+
+/** One layer: the uncompressed tar, stored gzip-compressed when asked. */
+export interface TestLayer {
+  tar: Uint8Array;
+  gzip?: boolean;
+}
+
+/** What the layout holds, for assertions. */
+export interface TestLayout {
+  dir: string;
+  configDigest: string;
+  diffIds: string[];
+  layerDigests: string[];
+}
+
+function sha256(data: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+}
+
+async function gzip(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function writeBlob(dir: string, data: Uint8Array): Promise<string> {
+  const digest = sha256(data);
+  await Deno.writeFile(`${dir}/blobs/sha256/${digest.slice(7)}`, data);
+  return digest;
+}
+
+/** Write an OCI layout of one linux image into `dir` (created), named `name` if given. */
+export async function writeOciLayout(
+  dir: string,
+  layers: TestLayer[],
+  options: { name?: string; cmd?: string[]; env?: string[]; configDiffIds?: string[] } = {},
+): Promise<TestLayout> {
+  await Deno.mkdir(`${dir}/blobs/sha256`, { recursive: true });
+  const diffIds: string[] = [];
+  const descriptors: unknown[] = [];
+  const layerDigests: string[] = [];
+  for (const layer of layers) {
+    diffIds.push(sha256(layer.tar));
+    const blob = layer.gzip ? await gzip(layer.tar) : layer.tar;
+    const digest = await writeBlob(dir, blob);
+    layerDigests.push(digest);
+    descriptors.push({
+      mediaType: layer.gzip
+        ? "application/vnd.oci.image.layer.v1.tar+gzip"
+        : "application/vnd.oci.image.layer.v1.tar",
+      digest,
+      size: blob.length,
+    });
+  }
+  const config = new TextEncoder().encode(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    created: "2026-11-27T00:00:00Z",
+    config: { Cmd: options.cmd ?? ["sh"], Env: options.env ?? ["PATH=/bin:/usr/bin"] },
+    // configDiffIds: a config that lies about its layers.
+    rootfs: { type: "layers", diff_ids: options.configDiffIds ?? diffIds },
+  }));
+  const configDigest = await writeBlob(dir, config);
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: configDigest,
+      size: config.length,
+    },
+    layers: descriptors,
+  }));
+  const manifestDigest = await writeBlob(dir, manifest);
+  await Deno.writeTextFile(
+    `${dir}/index.json`,
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: manifestDigest,
+        size: manifest.length,
+        ...(options.name ? { annotations: { "io.containerd.image.name": options.name } } : {}),
+      }],
+    }),
+  );
+  await Deno.writeTextFile(`${dir}/oci-layout`, '{"imageLayoutVersion":"1.0.0"}');
+  return { dir, configDigest, diffIds, layerDigests };
+}
+
+/** `dir` as a tar archive at `out` (GNU tar). */
+export async function tarDirectory(dir: string, out: string): Promise<void> {
+  const result = await runCommand("tar", ["-C", dir, "-cf", out, "."]);
+  if (result.code !== 0) throw new Error(`tar failed: ${result.stderr}`);
+}

@@ -1,0 +1,170 @@
+import { deepStrictEqual, match } from "node:assert/strict";
+import { busyboxRootfs, integrationTest, runCommand, type TestDaemon } from "./helpers/harness.ts";
+import { tarDirectory, type TestLayer, writeOciLayout } from "./helpers/oci_layout.ts";
+import { buildTar } from "./helpers/tar_writer.ts";
+
+/** busybox, a layer that adds files, a gzip layer that whites some out. */
+async function threeLayers(): Promise<TestLayer[]> {
+  return [
+    { tar: await Deno.readFile(await busyboxRootfs()) },
+    {
+      tar: buildTar([
+        { path: "etc/removed", content: "gone soon\n" },
+        { path: "data/dir/old", content: "old\n" },
+        { path: "data/keep", content: "keep\n", mode: 0o600, uid: 33, gid: 33 },
+      ]),
+    },
+    {
+      tar: buildTar([
+        { path: "etc/.wh.removed" },
+        { path: "data/dir/.wh..wh..opq" },
+        { path: "data/dir/new", content: "new\n" },
+      ]),
+      gzip: true,
+    },
+  ];
+}
+
+/** Names in the daemon's layer store and scratch space. */
+async function layerStore(daemon: TestDaemon): Promise<{ layers: string[]; scratch: string[] }> {
+  const names = async (dir: string) =>
+    (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name).sort();
+  return {
+    layers: await names(`${daemon.root}/layers/sha256`),
+    scratch: await names(`${daemon.root}/layers/tmp`),
+  };
+}
+
+integrationTest(
+  "load: an OCI layout's layers, whiteouts and opaque dirs make the container's rootfs",
+  async (daemon) => {
+    const layout = await writeOciLayout(`${daemon.dir}/layout`, await threeLayers(), {
+      name: "example.com/test/multi:v1",
+    });
+    const archive = `${daemon.dir}/layout.tar`;
+    await tarDirectory(layout.dir, archive);
+    deepStrictEqual(
+      await daemon.ok(["load", "-i", archive]),
+      "Loaded image: example.com/test/multi:v1\n",
+    );
+    const seen = await daemon.ok([
+      "run",
+      "--rm",
+      "example.com/test/multi:v1",
+      "sh",
+      "-c",
+      "ls -A /data/dir; stat -c '%a %u %g' /data/keep; cat /data/keep; " +
+      "test -e /etc/removed && echo still-there; echo done",
+    ]);
+    deepStrictEqual(seen, "new\n600 33 33\nkeep\ndone\n");
+    const [image] = JSON.parse(await daemon.ok(["image", "inspect", "example.com/test/multi:v1"]));
+    deepStrictEqual(image.Id, layout.configDigest);
+    deepStrictEqual(image.RootFS.Layers, layout.diffIds);
+
+    // A second load finds every layer stored and extracts none again.
+    const before = await layerStore(daemon);
+    const inodes = await Promise.all(
+      before.layers.map(async (name) =>
+        (await Deno.stat(`${daemon.root}/layers/sha256/${name}`)).ino
+      ),
+    );
+    await daemon.ok(["load", "-i", archive]);
+    deepStrictEqual(await layerStore(daemon), before);
+    deepStrictEqual(
+      await Promise.all(
+        before.layers.map(async (name) =>
+          (await Deno.stat(`${daemon.root}/layers/sha256/${name}`)).ino
+        ),
+      ),
+      inodes,
+    );
+    deepStrictEqual(before.scratch, []);
+  },
+);
+
+integrationTest(
+  "load: docker load and berth load read a docker-archive that skopeo wrote",
+  async (daemon) => {
+    const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+      { tar: await Deno.readFile(await busyboxRootfs()) },
+      { tar: buildTar([{ path: "srv/hello", content: "from skopeo\n" }]), gzip: true },
+    ]);
+    const archive = `${daemon.dir}/archive.tar`;
+    const copied = await runCommand("skopeo", [
+      "--insecure-policy",
+      "copy",
+      `oci:${layout.dir}`,
+      `docker-archive:${archive}:example.com/test/archived:v2`,
+    ]);
+    deepStrictEqual(copied.code, 0, copied.stderr);
+    const loaded = await runCommand("docker", ["load", "-i", archive], {
+      env: { DOCKER_HOST: daemon.host },
+    });
+    deepStrictEqual([loaded.code, loaded.stderr], [0, ""]);
+    match(loaded.stdout, /Loaded image: example\.com\/test\/archived:v2/);
+    deepStrictEqual(
+      await daemon.ok(["run", "--rm", "example.com/test/archived:v2", "cat", "/srv/hello"]),
+      "from skopeo\n",
+    );
+    await daemon.ok(["rmi", "example.com/test/archived:v2"]);
+    // The same archive through berth, from stdin.
+    const again = await daemon.berth(["load"], { stdin: await Deno.readFile(archive) });
+    deepStrictEqual([again.code, again.stdout], [
+      0,
+      "Loaded image: example.com/test/archived:v2\n",
+    ]);
+  },
+);
+
+integrationTest(
+  "load refuses bad archives with a clear message and leaves nothing behind",
+  async (daemon) => {
+    const before = await layerStore(daemon);
+    const images = await daemon.ok(["images", "-q"]);
+    const refuse = async (archive: Uint8Array, message: RegExp) => {
+      const result = await daemon.berth(["load"], { stdin: archive });
+      deepStrictEqual(result.code, 1, result.stdout);
+      match(result.stderr, message);
+      deepStrictEqual(await layerStore(daemon), before);
+      deepStrictEqual(await daemon.ok(["images", "-q"]), images);
+    };
+    await refuse(new TextEncoder().encode("not an archive\n".repeat(100)), /not a tar file/);
+    await refuse(buildTar([{ path: "hello", content: "x" }]), /neither manifest\.json/);
+
+    const layers = await threeLayers();
+    const packed = async (name: string, change: (dir: string) => Promise<void>) => {
+      const layout = await writeOciLayout(`${daemon.dir}/${name}`, layers, {
+        name: `example.com/bad/${name}`,
+      });
+      await change(layout.dir);
+      await tarDirectory(layout.dir, `${daemon.dir}/${name}.tar`);
+      return { layout, tar: await Deno.readFile(`${daemon.dir}/${name}.tar`) };
+    };
+    // A layer blob that is not what its digest says.
+    const tampered = await packed("tampered", async (dir) => {
+      const index = JSON.parse(await Deno.readTextFile(`${dir}/index.json`));
+      const manifestPath = `${dir}/blobs/sha256/${index.manifests[0].digest.slice(7)}`;
+      const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
+      const blob = `${dir}/blobs/sha256/${manifest.layers[1].digest.slice(7)}`;
+      const bytes = await Deno.readFile(blob);
+      bytes[600] ^= 0xff;
+      await Deno.writeFile(blob, bytes);
+    });
+    await refuse(tampered.tar, /does not match its digest/);
+
+    // A layer that writes outside itself, under a correct digest.
+    const hostile = await writeOciLayout(`${daemon.dir}/hostile`, [
+      { tar: buildTar([{ path: "../../../../tmp/berth-escaped", content: "x" }]) },
+    ], { name: "example.com/bad/hostile" });
+    await tarDirectory(hostile.dir, `${daemon.dir}/hostile.tar`);
+    await refuse(await Deno.readFile(`${daemon.dir}/hostile.tar`), /leaves the layer/);
+    deepStrictEqual(await Deno.stat("/tmp/berth-escaped").catch(() => "absent"), "absent");
+
+    // A config whose diff IDs do not match the layers (all digests right).
+    const lying = await writeOciLayout(`${daemon.dir}/lying`, [
+      { tar: buildTar([{ path: "a", content: "a" }]) },
+    ], { name: "example.com/bad/lying", configDiffIds: [`sha256:${"0".repeat(64)}`] });
+    await tarDirectory(lying.dir, `${daemon.dir}/lying.tar`);
+    await refuse(await Deno.readFile(`${daemon.dir}/lying.tar`), /does not match its diff ID/);
+  },
+);
