@@ -1,6 +1,7 @@
 /**
  * Exec instances: a process run in a running container, each with a shim of
- * its own (state in `<run-root>/x/<exec-id>`). Kept in memory, as docker
+ * its own: a standby one from the pool (state in `<run-root>/c/<its id>`),
+ * else one booted for it (`<run-root>/x/<exec-id>`). Kept in memory, as docker
  * keeps them; a daemon restart finds running ones again from their shims.
  * @module
  */
@@ -35,6 +36,8 @@ export interface Exec {
   /** Resolves once the exit code is known. */
   exited: Promise<void>;
   markExited(exitCode: number): void;
+  /** Its shim's state dir, once started (a pooled shim's, or `<run-root>/x/<id>`). */
+  stateDir?: string;
   /** Set after the first inspect of a finished exec: it is then forgotten soon. */
   forgetTimer?: ReturnType<typeof setTimeout>;
 }

@@ -109,7 +109,13 @@ export async function startExec(
   if (!runtime) throw new ApiError(500, `runtime "${container.record.runtime}" is not registered`);
   const request = exec.request;
   const tty = Boolean(request.Tty);
-  const stateDir = execStateDir(context, exec.id);
+  // A standby shim from the pool saves the exec a Deno boot; it keeps the
+  // state dir it was booted for.
+  const pooled = context.shimPool.take();
+  const stateDir = pooled
+    ? context.shimPool.grantFor(pooled).stateDir
+    : execStateDir(context, exec.id);
+  exec.stateDir = stateDir;
   const [rows, cols] = options.consoleSize ?? request.ConsoleSize ?? [0, 0];
   const config: ShimConfig = {
     protocol: PROTOCOL_VERSION,
@@ -138,12 +144,13 @@ export async function startExec(
   let connection: ShimConnection | undefined;
   let attachment: ShimAttachment | undefined;
   try {
-    connection = await standbyShim(context.shim, {
-      stateDir,
-      libcPath: context.libcPath,
-      logFiles: 0,
-      runtimePaths: [runtime.path],
-    }, false);
+    connection = await standbyShim(
+      context.shim,
+      pooled
+        ? context.shimPool.grantFor(pooled)
+        : { stateDir, libcPath: context.libcPath, logFiles: 0, runtimePaths: [runtime.path] },
+      pooled !== undefined,
+    );
     await connection.create(config);
     if (client) {
       attachment = await attachToShim(stateDir, {
@@ -153,7 +160,9 @@ export async function startExec(
       });
     }
     exec.pid = (await connection.start(exec.id)).pid ?? 0;
+    context.shimPool.fillWhenQuiet();
   } catch (error) {
+    context.shimPool.fillWhenQuiet();
     attachment?.conn.close();
     connection?.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});

@@ -50,7 +50,7 @@ export async function resize({ context, params, query }: ApiRequest) {
   if (!exec.running) throw new Conflict(`exec ${exec.id} is not running`);
   if (exec.request.Tty) {
     await resizePty(
-      execStateDir(context, exec.id),
+      exec.stateDir ?? execStateDir(context, exec.id),
       exec.id,
       windowSize(query.get("h"), query.get("w")),
     );
