@@ -31,6 +31,10 @@ export interface DaemonFlags {
   detachKeys: string;
   /** Attachers one container (or exec) serves at once. */
   maxAttachers: number;
+  /** Registries (host[:port]) reached over plain http when https fails. */
+  insecureRegistries: string[];
+  /** Per-registry CA certificates: `<certsDir>/<host[:port]>/ca.crt`, as docker's certs.d. */
+  certsDir: string;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -58,6 +62,8 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "shim-pool": { type: "string", default: "2" },
         "detach-keys": { type: "string", default: "ctrl-p,ctrl-q" },
         "max-attachers": { type: "string", default: "16" },
+        "insecure-registry": { type: "string", multiple: true, default: [] },
+        "certs-dir": { type: "string", default: "/etc/berth/certs.d" },
       },
     }).values;
   } catch (error) {
@@ -106,6 +112,8 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     shimPool,
     detachKeys: values["detach-keys"],
     maxAttachers,
+    insecureRegistries: values["insecure-registry"],
+    certsDir: trimSlash(values["certs-dir"]),
   };
 }
 

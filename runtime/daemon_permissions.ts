@@ -34,6 +34,7 @@ export function daemonPermissions(
     "/etc/resolv.conf",
     "/etc/os-release",
     "/etc/group",
+    flags.certsDir,
     shimEntry,
     denoPath,
     ...runtimeCandidates,

@@ -10,9 +10,14 @@ if ! "$repo/scripts/setup.sh" >/tmp/berth-test-setup.log 2>&1; then
   exit 1
 fi
 # Test-only tools: tmux is the real terminal of the tty tests; skopeo, an
-# independent image tool, writes the docker-archive files the load tests read.
-if ! command -v tmux >/dev/null || ! command -v skopeo >/dev/null; then
-  apt-get install -y -qq tmux skopeo >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux skopeo >/dev/null; }
+# independent image tool, writes the archives and registry images the image
+# tests read; docker-registry is the real registry they pull from (htpasswd
+# and openssl give it basic auth and TLS).
+test_tools=(tmux skopeo docker-registry apache2-utils openssl)
+if ! command -v tmux >/dev/null || ! command -v skopeo >/dev/null ||
+  ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+  apt-get install -y -qq --no-install-recommends "${test_tools[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${test_tools[@]}" >/dev/null; }
 fi
 libc=""
 for candidate in /lib/x86_64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libc.so.6 /lib64/libc.so.6; do
@@ -24,7 +29,7 @@ output="$(mktemp)"
 # daemons' sockets (named at run time) and call libc (the layer extractor's
 # unit tests).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo" \
+  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo,openssl,htpasswd,docker-registry" \
   --allow-read --allow-write=/tmp --allow-net --allow-env --allow-ffi="$libc" \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}

@@ -10,7 +10,7 @@ import { describeError, runExitCode } from "../errors.ts";
 import { errLine, outLine } from "../output.ts";
 import { openAttach, runContainerSession } from "../attach_session.ts";
 import { checkInteractiveTty } from "../terminal.ts";
-import { createFromFlags } from "./create.ts";
+import { createFromFlags, PullFailed } from "./create.ts";
 
 export const command: Command = {
   usage: "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -50,7 +50,7 @@ export const command: Command = {
     try {
       created = await createFromFlags(context, flags, { detached });
     } catch (error) {
-      return fail(error, 125);
+      return error instanceof PullFailed ? 125 : fail(error, 125);
     }
     const { id, body } = created;
     if (detached) {

@@ -5,6 +5,7 @@
  */
 
 import * as attach from "./handlers/attach.ts";
+import * as auth from "./handlers/auth.ts";
 import * as containers from "./handlers/containers.ts";
 import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
@@ -29,6 +30,7 @@ const ROUTES: Route[] = [
   route("HEAD", "/_ping", system.ping),
   route("GET", "/version", system.version),
   route("GET", "/info", system.info),
+  route("POST", "/auth", auth.login),
 
   route("POST", "/containers/create", containers.create),
   route("GET", "/containers/json", containers.list),

@@ -39,12 +39,81 @@ async function writeBlob(dir: string, data: Uint8Array): Promise<string> {
   return digest;
 }
 
+/** How one image in a layout is made. */
+export interface TestImageOptions {
+  cmd?: string[];
+  env?: string[];
+  /** A config that lies about its layers. */
+  configDiffIds?: string[];
+  architecture?: string;
+}
+
 /** Write an OCI layout of one linux image into `dir` (created), named `name` if given. */
 export async function writeOciLayout(
   dir: string,
   layers: TestLayer[],
-  options: { name?: string; cmd?: string[]; env?: string[]; configDiffIds?: string[] } = {},
+  options: TestImageOptions & { name?: string } = {},
 ): Promise<TestLayout> {
+  const image = await writeImage(dir, layers, options);
+  await writeIndex(dir, image.manifest, options.name);
+  return image.layout;
+}
+
+/**
+ * Write an OCI layout whose index.json holds one image index (a multi-arch
+ * image): one image per entry of `images`, for its architecture.
+ */
+export async function writeMultiArchLayout(
+  dir: string,
+  images: { architecture: string; layers: TestLayer[] }[],
+  name?: string,
+): Promise<TestLayout[]> {
+  const written = [];
+  for (const image of images) {
+    written.push(await writeImage(dir, image.layers, { architecture: image.architecture }));
+  }
+  const index = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: written.map((image, index) => ({
+      ...image.manifest,
+      platform: { os: "linux", architecture: images[index].architecture },
+    })),
+  }));
+  const digest = await writeBlob(dir, index);
+  await writeIndex(dir, {
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    digest,
+    size: index.length,
+  }, name);
+  return written.map((image) => image.layout);
+}
+
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+async function writeIndex(dir: string, manifest: Descriptor, name?: string): Promise<void> {
+  await Deno.writeTextFile(
+    `${dir}/index.json`,
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{
+        ...manifest,
+        ...(name ? { annotations: { "io.containerd.image.name": name } } : {}),
+      }],
+    }),
+  );
+  await Deno.writeTextFile(`${dir}/oci-layout`, '{"imageLayoutVersion":"1.0.0"}');
+}
+
+async function writeImage(
+  dir: string,
+  layers: TestLayer[],
+  options: TestImageOptions,
+): Promise<{ layout: TestLayout; manifest: Descriptor }> {
   await Deno.mkdir(`${dir}/blobs/sha256`, { recursive: true });
   const diffIds: string[] = [];
   const descriptors: unknown[] = [];
@@ -63,11 +132,10 @@ export async function writeOciLayout(
     });
   }
   const config = new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64",
+    architecture: options.architecture ?? "amd64",
     os: "linux",
     created: "2026-11-27T00:00:00Z",
     config: { Cmd: options.cmd ?? ["sh"], Env: options.env ?? ["PATH=/bin:/usr/bin"] },
-    // configDiffIds: a config that lies about its layers.
     rootfs: { type: "layers", diff_ids: options.configDiffIds ?? diffIds },
   }));
   const configDigest = await writeBlob(dir, config);
@@ -82,20 +150,14 @@ export async function writeOciLayout(
     layers: descriptors,
   }));
   const manifestDigest = await writeBlob(dir, manifest);
-  await Deno.writeTextFile(
-    `${dir}/index.json`,
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        digest: manifestDigest,
-        size: manifest.length,
-        ...(options.name ? { annotations: { "io.containerd.image.name": options.name } } : {}),
-      }],
-    }),
-  );
-  await Deno.writeTextFile(`${dir}/oci-layout`, '{"imageLayoutVersion":"1.0.0"}');
-  return { dir, configDigest, diffIds, layerDigests };
+  return {
+    layout: { dir, configDigest, diffIds, layerDigests },
+    manifest: {
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: manifestDigest,
+      size: manifest.length,
+    },
+  };
 }
 
 /** `dir` as a tar archive at `out` (GNU tar). */

@@ -4,26 +4,25 @@
  */
 
 import { parseFilters } from "../../containers/list.ts";
-import { ApiError, BadRequest } from "../../errors.ts";
+import { BadRequest } from "../../errors.ts";
 import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";
 import { loadImages } from "../../images/load.ts";
+import { parsePlatform, pullImage } from "../../images/pull.ts";
+import { parseReference } from "../../images/reference.ts";
+import { openRegistry, type RegistryCredentials } from "../../images/registry_client.ts";
+import { errorMessage } from "../../logger.ts";
 import { removeImage } from "../../images/remove.ts";
-import { type ApiRequest, bodyStream, commonHeaders, queryBool } from "../http.ts";
+import { type ApiRequest, bodyStream, commonHeaders, queryBool, writeChunk } from "../http.ts";
 
 /**
- * POST /images/create: `fromSrc=-` imports the body as a rootfs tar;
- * `fromImage` (a registry pull) is not supported yet.
+ * POST /images/create: `fromImage` pulls from a registry (progress as
+ * docker's JSON messages); `fromSrc=-` imports the body as a rootfs tar.
  */
-export async function create({ context, req, res, query }: ApiRequest) {
+export async function create(request: ApiRequest) {
+  const { context, req, res, query } = request;
   const fromSrc = query.get("fromSrc");
-  if (query.get("fromImage")) {
-    throw new ApiError(
-      501,
-      `pulling ${query.get("fromImage")} is not supported yet: berth cannot pull from ` +
-        "registries; import a rootfs with `berth import` or `docker import`",
-    );
-  }
+  if (query.get("fromImage")) return await pull(request);
   if (fromSrc !== "-") {
     throw new BadRequest(
       fromSrc
@@ -39,6 +38,55 @@ export async function create({ context, req, res, query }: ApiRequest) {
   });
   res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
   res.end(JSON.stringify({ status: image.id }) + "\r\n");
+}
+
+/** The credentials docker clients send in X-Registry-Auth (base64url JSON). */
+export function registryAuth(header: string | undefined): RegistryCredentials | undefined {
+  if (!header) return undefined;
+  try {
+    const json = JSON.parse(atob(header.replaceAll("-", "+").replaceAll("_", "/")));
+    if (typeof json.username === "string" && typeof json.password === "string" && json.username) {
+      return { username: json.username, password: json.password };
+    }
+  } catch {
+    // an unreadable header means no credentials, as docker treats it
+  }
+  return undefined;
+}
+
+/** The pull half of POST /images/create: errors before the first message are HTTP errors. */
+async function pull({ context, req, res, query }: ApiRequest) {
+  const name = query.get("fromImage")!;
+  const tag = query.get("tag");
+  const text = tag ? (tag.startsWith("sha256:") ? `${name}@${tag}` : `${name}:${tag}`) : name;
+  const reference = parseReference(text);
+  const client = await openRegistry(reference.domain, reference.path, {
+    insecure: context.flags.insecureRegistries,
+    certsDir: context.flags.certsDir,
+    credentials: registryAuth(req.headers["x-registry-auth"] as string | undefined),
+  });
+  let started = false;
+  const send = async (message: unknown) => {
+    if (!started) {
+      res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+      started = true;
+    }
+    await writeChunk(res, JSON.stringify(message) + "\r\n");
+  };
+  try {
+    await pullImage(context.images, context.layers, text, {
+      client,
+      platform: parsePlatform(query.get("platform") || undefined),
+      onProgress: send,
+    });
+  } catch (error) {
+    if (!started) throw error;
+    const message = errorMessage(error);
+    await send({ errorDetail: { message }, error: message });
+  } finally {
+    client.close();
+  }
+  res.end();
 }
 
 /**

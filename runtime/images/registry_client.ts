@@ -1,0 +1,247 @@
+/**
+ * A client of the OCI distribution API for one repository: manifests and
+ * blobs, with token (Bearer) and basic auth answered the way registries ask
+ * for it in WWW-Authenticate. https always; plain http only for registries
+ * on localhost or named insecure, and only after https failed.
+ * @module
+ */
+
+import { ApiError, NotFound } from "../errors.ts";
+
+/** Username and password for a registry. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** What the client may do. */
+export interface RegistryOptions {
+  /** Hosts (host[:port]) that may be reached over plain http. */
+  insecure: string[];
+  credentials?: RegistryCredentials;
+  /** Extra CA certificates (PEM) to trust for this registry. */
+  caCerts?: string[];
+}
+
+/** The CA certificates in `<certsDir>/<host>/*.crt`, if any (docker's certs.d layout). */
+export async function registryCaCerts(certsDir: string, host: string): Promise<string[]> {
+  const dir = `${certsDir}/${host}`;
+  const certs: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.name.endsWith(".crt")) certs.push(await Deno.readTextFile(`${dir}/${entry.name}`));
+    }
+  } catch {
+    // no directory for this registry: the system's roots only
+  }
+  return certs;
+}
+
+/** A manifest or index as the registry sent it. */
+export interface FetchedManifest {
+  bytes: Uint8Array;
+  mediaType: string;
+  /** `sha256:<hex>` of the bytes. */
+  digest: string;
+}
+
+/** Every manifest type berth can use, most specific first. */
+export const MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+/** docker.io's registry host. */
+const DOCKER_HUB = "registry-1.docker.io";
+
+function isLocal(host: string): boolean {
+  const name = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** `key="value"` pairs of a WWW-Authenticate challenge. */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const space = header.indexOf(" ");
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const params: Record<string, string> = {};
+  for (const match of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) {
+    params[match[1].toLowerCase()] = match[2];
+  }
+  return { scheme, params };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** A client for `repository` on `domain`, trusting the CA certificates in `certsDir` for it. */
+export async function openRegistry(
+  domain: string,
+  repository: string,
+  settings: { insecure: string[]; certsDir: string; credentials?: RegistryCredentials },
+): Promise<RegistryClient> {
+  const host = domain === "docker.io" ? DOCKER_HUB : domain;
+  return new RegistryClient(domain, repository, {
+    insecure: settings.insecure,
+    credentials: settings.credentials,
+    caCerts: await registryCaCerts(settings.certsDir, host),
+  });
+}
+
+/** The registry side of one repository. */
+export class RegistryClient {
+  readonly host: string;
+  readonly repository: string;
+  #options: RegistryOptions;
+  #scheme: "https" | "http" = "https";
+  #authorization: string | undefined;
+  #httpClient: Deno.HttpClient | undefined;
+
+  constructor(domain: string, repository: string, options: RegistryOptions) {
+    this.host = domain === "docker.io" ? DOCKER_HUB : domain;
+    this.repository = repository;
+    this.#options = options;
+    if (options.caCerts?.length) {
+      this.#httpClient = Deno.createHttpClient({ caCerts: options.caCerts });
+    }
+  }
+
+  /** Release the TLS client, if one was made. */
+  close(): void {
+    this.#httpClient?.close();
+  }
+
+  get #httpAllowed(): boolean {
+    return isLocal(this.host) || this.#options.insecure.includes(this.host);
+  }
+
+  async #send(path: string, headers: Record<string, string>): Promise<Response> {
+    const url = () => `${this.#scheme}://${this.host}/v2/${path}`;
+    const init = () => ({
+      headers: this.#authorization ? { ...headers, Authorization: this.#authorization } : headers,
+      client: this.#httpClient,
+    });
+    try {
+      return await fetch(url(), init());
+    } catch (error) {
+      if (this.#scheme === "http" || !this.#httpAllowed) {
+        throw new ApiError(
+          500,
+          `cannot reach the registry ${this.host}: ${
+            error instanceof Error ? error.message : error
+          }`,
+        );
+      }
+      this.#scheme = "http";
+      return await fetch(url(), init());
+    }
+  }
+
+  /** GET `/v2/<path>`, authenticating once when the registry asks. */
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    let response = await this.#send(path, headers);
+    if (response.status !== 401) return response;
+    const challenge = response.headers.get("www-authenticate") ?? "";
+    await response.body?.cancel();
+    if (!await this.#authenticate(challenge)) return await this.#send(path, headers);
+    response = await this.#send(path, headers);
+    return response;
+  }
+
+  /** Answer a challenge; false when there is nothing to answer it with. */
+  async #authenticate(header: string): Promise<boolean> {
+    const { scheme, params } = parseChallenge(header);
+    const credentials = this.#options.credentials;
+    const basic = credentials
+      ? `Basic ${btoa(`${credentials.username}:${credentials.password}`)}`
+      : undefined;
+    if (scheme === "basic") {
+      if (!basic) return false;
+      this.#authorization = basic;
+      return true;
+    }
+    if (scheme !== "bearer" || !params.realm) return false;
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set("service", params.service);
+    const scope = params.scope ?? (this.repository ? `repository:${this.repository}:pull` : "");
+    if (scope) url.searchParams.set("scope", scope);
+    const response = await fetch(url, {
+      headers: basic ? { Authorization: basic } : {},
+      client: this.#httpClient,
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new ApiError(
+        response.status === 401 ? 401 : 500,
+        `the registry ${this.host} refused the credentials (token server answered ${response.status})`,
+      );
+    }
+    const body = await response.json();
+    const token = body.token ?? body.access_token;
+    if (typeof token !== "string") throw new ApiError(500, "the token server sent no token");
+    this.#authorization = `Bearer ${token}`;
+    return true;
+  }
+
+  /** Whether the credentials are accepted: GET /v2/, answering the challenge. */
+  async checkLogin(): Promise<void> {
+    const response = await this.get("");
+    await response.body?.cancel();
+    if (response.status === 401) {
+      throw new ApiError(
+        401,
+        `login attempt to ${this.#scheme}://${this.host}/v2/ failed with status: 401 Unauthorized`,
+      );
+    }
+    if (!response.ok) {
+      throw new ApiError(500, `the registry ${this.host} answered ${response.status}`);
+    }
+  }
+
+  /** The manifest or index `reference` (a tag or a digest) names; checked against a digest. */
+  async manifest(reference: string): Promise<FetchedManifest> {
+    const response = await this.get(`${this.repository}/manifests/${reference}`, {
+      Accept: MANIFEST_TYPES.join(", "),
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new NotFound(`manifest for ${this.host}/${this.repository}:${reference} not found`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new ApiError(
+        response.status === 401 ? 401 : 403,
+        `pull access denied for ${this.repository}, repository does not exist or may require ` +
+          "'docker login'",
+      );
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      throw new ApiError(500, `the registry answered ${response.status}: ${text.slice(0, 200)}`);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const digest = `sha256:${await sha256Hex(bytes)}`;
+    if (reference.startsWith("sha256:") && reference !== digest) {
+      throw new ApiError(500, `manifest ${reference} does not match its digest (it is ${digest})`);
+    }
+    const mediaType = (response.headers.get("content-type") ?? "").split(";")[0].trim() ||
+      JSON.parse(new TextDecoder().decode(bytes)).mediaType;
+    return { bytes, mediaType, digest };
+  }
+
+  /** A blob's content stream and size. */
+  async blob(digest: string): Promise<{ body: ReadableStream<Uint8Array>; size: number }> {
+    const response = await this.get(`${this.repository}/blobs/${digest}`);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new ApiError(
+        500,
+        `fetching blob ${digest} failed: the registry answered ${response.status}`,
+      );
+    }
+    return { body: response.body, size: Number(response.headers.get("content-length") ?? 0) };
+  }
+}

@@ -1,0 +1,274 @@
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { berthInBackground } from "./helpers/background.ts";
+import {
+  BERTH,
+  busyboxRootfs,
+  eventually,
+  integrationTest,
+  runCommand,
+  type TestDaemon,
+} from "./helpers/harness.ts";
+import { type TestLayer, writeMultiArchLayout, writeOciLayout } from "./helpers/oci_layout.ts";
+import { TestRegistry } from "./helpers/registry.ts";
+import { buildTar } from "./helpers/tar_writer.ts";
+
+/** Run `scenario` with a registry of its own, stopped afterwards. */
+async function withRegistry(
+  daemon: TestDaemon,
+  scenario: (registry: TestRegistry) => Promise<void>,
+  options: { auth?: { username: string; password: string } } = {},
+): Promise<void> {
+  const registry = await TestRegistry.start(`${daemon.dir}/registry`, options);
+  try {
+    await scenario(registry);
+  } finally {
+    await registry.stop();
+  }
+}
+
+async function busyboxLayer(): Promise<TestLayer> {
+  return { tar: await Deno.readFile(await busyboxRootfs()), gzip: true };
+}
+
+/** A layer holding one file of `megabytes` random bytes; returns it and the file's md5. */
+function randomLayer(megabytes: number): { layer: TestLayer; md5: string } {
+  const content = new Uint8Array(megabytes * 1024 * 1024);
+  for (let offset = 0; offset < content.length; offset += 65536) {
+    crypto.getRandomValues(content.subarray(offset, offset + 65536));
+  }
+  return {
+    layer: { tar: buildTar([{ path: "data/random", content }]) },
+    md5: createHash("md5").update(content).digest("hex"),
+  };
+}
+
+integrationTest(
+  "pull: layers pushed by skopeo make the rootfs; again, everything already exists",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+        await busyboxLayer(),
+        {
+          tar: buildTar([{ path: "etc/gone", content: "x" }, {
+            path: "srv/dir/old",
+            content: "o",
+          }]),
+        },
+        {
+          tar: buildTar([
+            { path: "etc/.wh.gone" },
+            { path: "srv/dir/.wh..wh..opq" },
+            { path: "srv/dir/new", content: "pulled\n" },
+          ]),
+          gzip: true,
+        },
+      ]);
+      await registry.push(layout.dir, "test/multi:v1");
+      const name = `${registry.host}/test/multi:v1`;
+      const pulled = await daemon.berth(["pull", name]);
+      deepStrictEqual(pulled.code, 0, pulled.stderr);
+      deepStrictEqual(
+        pulled.stdout.split("\n").filter((line) => /Pull complete/.test(line)).length,
+        2,
+      );
+      match(pulled.stdout, /Already exists/); // busybox: imported by the harness already
+      match(pulled.stdout, new RegExp(`Status: Downloaded newer image for ${name}`));
+      deepStrictEqual(
+        await daemon.ok([
+          "run",
+          "--rm",
+          name,
+          "sh",
+          "-c",
+          "ls -A /srv/dir; test -e /etc/gone || echo gone",
+        ]),
+        "new\ngone\n",
+      );
+      const [image] = JSON.parse(await daemon.ok(["image", "inspect", name]));
+      deepStrictEqual(image.Id, layout.configDigest);
+
+      const again = await daemon.ok(["pull", name]);
+      deepStrictEqual(again.split("\n").filter((line) => /Already exists/.test(line)).length, 3);
+      match(again, new RegExp(`Status: Image is up to date for ${name}`));
+      // The docker CLI pulls through berth too.
+      const docker = await runCommand("docker", ["pull", name], {
+        env: { DOCKER_HOST: daemon.host },
+      });
+      deepStrictEqual(docker.code, 0, docker.stderr);
+      match(docker.stdout, /Image is up to date/);
+
+      const missing = await daemon.berth(["pull", `${registry.host}/test/multi:nope`]);
+      deepStrictEqual(missing.code, 1);
+      match(missing.stderr, /manifest for .*test\/multi:nope not found/);
+    });
+  },
+);
+
+integrationTest("pull: two pulls at once fetch each layer once", async (daemon) => {
+  await withRegistry(daemon, async (registry) => {
+    const { layer, md5 } = randomLayer(24);
+    const layout = await writeOciLayout(`${daemon.dir}/layout`, [await busyboxLayer(), layer]);
+    await registry.push(layout.dir, "test/big:v1");
+    const name = `${registry.host}/test/big:v1`;
+    const [first, second] = await Promise.all([
+      daemon.berth(["pull", name]),
+      daemon.berth(["pull", name]),
+    ]);
+    deepStrictEqual([first.code, second.code], [0, 0], first.stderr + second.stderr);
+    const [, big] = await registry.layerDigests("test/big", "v1");
+    deepStrictEqual(await registry.blobFetches(big), 1);
+    deepStrictEqual(
+      await daemon.ok(["run", "--rm", name, "md5sum", "/data/random"]),
+      `${md5}  /data/random\n`,
+    );
+  });
+});
+
+integrationTest(
+  "pull: a multi-arch index resolves to the host's platform, or to --platform",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const marker = (arch: string) => ({
+        tar: buildTar([{ path: "arch", content: `${arch}\n` }]),
+      });
+      await writeMultiArchLayout(`${daemon.dir}/layout`, [
+        { architecture: "arm64", layers: [marker("arm64")] },
+        { architecture: "amd64", layers: [await busyboxLayer(), marker("amd64")] },
+      ]);
+      await registry.push(`${daemon.dir}/layout`, "test/multiarch:v1", { all: true });
+      const name = `${registry.host}/test/multiarch:v1`;
+      await daemon.ok(["pull", name]);
+      deepStrictEqual(await daemon.ok(["run", "--rm", name, "cat", "/arch"]), "amd64\n");
+      await daemon.ok(["pull", "--platform", "linux/arm64", name]);
+      deepStrictEqual(
+        await daemon.ok(["image", "inspect", "-f", "{{.Architecture}}", name]),
+        "arm64\n",
+      );
+      const none = await daemon.berth(["pull", "--platform", "linux/s390x", name]);
+      deepStrictEqual(none.code, 1);
+      match(none.stderr, /no matching manifest for linux\/s390x/);
+    });
+  },
+);
+
+integrationTest(
+  "pull: a daemon killed mid-pull leaves no partial layer, and the next pull completes",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const { layer, md5 } = randomLayer(96);
+      const layout = await writeOciLayout(`${daemon.dir}/layout`, [await busyboxLayer(), layer]);
+      await registry.push(layout.dir, "test/cut:v1");
+      const name = `${registry.host}/test/cut:v1`;
+      const layersBefore = [...Deno.readDirSync(`${daemon.root}/layers/sha256`)].length;
+      const pull = berthInBackground(daemon, ["pull", name]);
+      try {
+        // Kill the daemon while the layer is on its way.
+        await eventually(
+          async () => {
+            for await (const entry of Deno.readDir(`${daemon.root}/layers/tmp`)) {
+              const blob = await Deno.stat(`${daemon.root}/layers/tmp/${entry.name}/blob`)
+                .catch(() => undefined);
+              if (blob && blob.size > 0) return true;
+            }
+            return false;
+          },
+          20_000,
+          "a download in progress",
+        );
+        await daemon.kill9();
+        ok(await pull.exited() !== 0);
+      } finally {
+        await pull.dispose();
+      }
+      await daemon.startProcess();
+      deepStrictEqual([...Deno.readDirSync(`${daemon.root}/layers/tmp`)], []);
+      deepStrictEqual([...Deno.readDirSync(`${daemon.root}/layers/sha256`)].length, layersBefore);
+      await daemon.ok(["pull", name]);
+      deepStrictEqual(
+        await daemon.ok(["run", "--rm", name, "md5sum", "/data/random"]),
+        `${md5}  /data/random\n`,
+      );
+    });
+  },
+);
+
+/** Where the daemons of these tests look for registry CA certificates. */
+const CERTS_DIR = `/tmp/berth-test-certs-${Deno.pid}`;
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(CERTS_DIR, { recursive: true });
+  } catch {
+    // never made
+  }
+});
+
+integrationTest(
+  "pull: over TLS from a private CA with basic auth, after login (berth and docker CLIs)",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const certs = `${CERTS_DIR}/${registry.host}`;
+      await Deno.mkdir(certs, { recursive: true });
+      await Deno.copyFile(registry.caPath!, `${certs}/ca.crt`);
+      try {
+        const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+          await busyboxLayer(),
+          { tar: buildTar([{ path: "srv/secret", content: "behind a login\n" }]) },
+        ]);
+        await registry.push(layout.dir, "test/private:v1", { credentials: "tester:s3cret" });
+        const name = `${registry.host}/test/private:v1`;
+        const config = `${daemon.dir}/client-config`;
+        const cli = (args: string[], stdin?: string) =>
+          runCommand(BERTH, ["-H", daemon.host, ...args], {
+            env: { BERTH_CONFIG: config },
+            stdin,
+          });
+        const denied = await cli(["pull", name]);
+        deepStrictEqual(denied.code, 1);
+        match(denied.stderr, /pull access denied/);
+        const wrong = await cli(
+          ["login", "-u", "tester", "--password-stdin", registry.host],
+          "no\n",
+        );
+        deepStrictEqual(wrong.code, 1);
+        match(wrong.stderr, /401 Unauthorized/);
+        const login = await cli(
+          ["login", "-u", "tester", "--password-stdin", registry.host],
+          "s3cret\n",
+        );
+        deepStrictEqual([login.code, login.stdout], [0, "Login Succeeded\n"], login.stderr);
+        deepStrictEqual((await Deno.stat(`${config}/config.json`)).mode! & 0o777, 0o600);
+        ok(JSON.parse(await Deno.readTextFile(`${config}/config.json`)).auths[registry.host]);
+        const pulled = await cli(["pull", name]);
+        deepStrictEqual(pulled.code, 0, pulled.stderr);
+        deepStrictEqual(
+          await daemon.ok(["run", "--rm", name, "cat", "/srv/secret"]),
+          "behind a login\n",
+        );
+        const logout = await cli(["logout", registry.host]);
+        deepStrictEqual(logout.stdout, `Removing login credentials for ${registry.host}\n`);
+        await daemon.ok(["rmi", name]);
+        deepStrictEqual((await cli(["pull", name])).code, 1);
+
+        // The docker CLI logs in through POST /auth and pulls with its own config.
+        const docker = (args: string[], stdin?: string) =>
+          runCommand("docker", ["--config", `${daemon.dir}/docker-config`, ...args], {
+            env: { DOCKER_HOST: daemon.host },
+            stdin,
+          });
+        const dockerLogin = await docker(
+          ["login", "-u", "tester", "--password-stdin", registry.host],
+          "s3cret\n",
+        );
+        deepStrictEqual(dockerLogin.code, 0, dockerLogin.stderr);
+        match(dockerLogin.stdout, /Login Succeeded/);
+        const dockerPull = await docker(["pull", name]);
+        deepStrictEqual(dockerPull.code, 0, dockerPull.stderr);
+        match(dockerPull.stdout, /Downloaded newer image/);
+      } finally {
+        await Deno.remove(certs, { recursive: true }).catch(() => {});
+      }
+    }, { auth: { username: "tester", password: "s3cret" } });
+  },
+  { daemonFlags: ["--certs-dir", CERTS_DIR] },
+);
