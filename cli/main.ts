@@ -35,6 +35,7 @@ const COMMANDS: Record<string, Loader> = {
   unpause: () => import("./commands/unpause.ts"),
   import: () => import("./commands/import.ts"),
   load: () => import("./commands/load.ts"),
+  save: () => import("./commands/save.ts"),
   pull: () => import("./commands/pull.ts"),
   login: () => import("./commands/login.ts"),
   logout: () => import("./commands/logout.ts"),

@@ -168,3 +168,49 @@ integrationTest(
     await refuse(await Deno.readFile(`${daemon.dir}/lying.tar`), /does not match its diff ID/);
   },
 );
+
+integrationTest(
+  "save: the archive holds the very layers loaded; skopeo, docker load and berth read it back",
+  async (daemon) => {
+    const layout = await writeOciLayout(`${daemon.dir}/layout`, await threeLayers(), {
+      name: "example.com/test/multi:v1",
+    });
+    await tarDirectory(layout.dir, `${daemon.dir}/layout.tar`);
+    await daemon.ok(["load", "-i", `${daemon.dir}/layout.tar`]);
+    const saved = `${daemon.dir}/saved.tar`;
+    deepStrictEqual(await daemon.ok(["save", "-o", saved, "example.com/test/multi:v1"]), "");
+    const inspected = await runCommand("skopeo", ["inspect", `docker-archive:${saved}`]);
+    deepStrictEqual(inspected.code, 0, inspected.stderr);
+    // docker-archive layers are the uncompressed tars: their digests are the diff IDs.
+    deepStrictEqual(JSON.parse(inspected.stdout).Layers, layout.diffIds);
+
+    // The real docker CLI saves through the API too, and loads it back.
+    const docker = (args: string[]) =>
+      runCommand("docker", args, { env: { DOCKER_HOST: daemon.host } });
+    const viaDocker = `${daemon.dir}/via-docker.tar`;
+    deepStrictEqual((await docker(["save", "-o", viaDocker, "example.com/test/multi:v1"])).code, 0);
+    deepStrictEqual(await Deno.readFile(viaDocker).then((bytes) => bytes.length > 0), true);
+    await daemon.ok(["rmi", "example.com/test/multi:v1"]);
+    deepStrictEqual((await layerStore(daemon)).layers.length, 1); // busybox, the harness's
+    const loaded = await docker(["load", "-i", saved]);
+    deepStrictEqual(loaded.code, 0, loaded.stderr);
+    match(loaded.stdout, /Loaded image: example\.com\/test\/multi:v1/);
+    const [image] = JSON.parse(await daemon.ok(["image", "inspect", "example.com/test/multi:v1"]));
+    deepStrictEqual(image.Id, layout.configDigest);
+    deepStrictEqual(
+      await daemon.ok([
+        "run",
+        "--rm",
+        "example.com/test/multi:v1",
+        "sh",
+        "-c",
+        "ls -A /data/dir; test -e /etc/removed || echo removed",
+      ]),
+      "new\nremoved\n",
+    );
+    const missing = await daemon.berth(["save", "-o", `${daemon.dir}/none.tar`, "no/such:image"]);
+    deepStrictEqual(missing.code, 1);
+    match(missing.stderr, /No such image: no\/such:image/);
+    deepStrictEqual(await Deno.stat(`${daemon.dir}/none.tar`).catch(() => "absent"), "absent");
+  },
+);

@@ -53,8 +53,10 @@ const ROUTES: Route[] = [
 
   route("POST", "/images/create", images.create),
   route("POST", "/images/load", images.load),
+  route("GET", "/images/get", images.save),
   route("GET", "/images/json", images.list),
   route("GET", `/images/${NAME}/json`, images.inspect),
+  route("GET", `/images/${NAME}/get`, images.save),
   route("POST", `/images/${NAME}/tag`, images.tag),
   route("DELETE", `/images/${NAME}`, images.remove),
 ];

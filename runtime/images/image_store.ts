@@ -139,6 +139,11 @@ export class ImageStore {
     return image;
   }
 
+  /** The config exactly as stored (its sha256 is the image id). */
+  configBytes(image: Image): Promise<Uint8Array> {
+    return Deno.readFile(`${this.#dir}/sha256/${image.id.replace(/^sha256:/, "")}/config.json`);
+  }
+
   /** Throws unless `text` can name an image (a reference without a digest). */
   validateTag(text: string): void {
     if (parseReference(text).digest) {

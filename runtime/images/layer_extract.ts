@@ -16,7 +16,7 @@
 
 import { createHash } from "node:crypto";
 import { lchown, lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO, symlink } from "../system/libc.ts";
-import { readTar, type TarHeader } from "./tar_reader.ts";
+import { readTar, type TarHeader, type TarSkeletonSink } from "./tar_reader.ts";
 
 /** The layer's content is unsafe or malformed; the message says which entry. */
 export class LayerError extends Error {}
@@ -42,10 +42,14 @@ export function layerPath(raw: string): string[] {
   return parts;
 }
 
-/** Extract the layer tar `stream` into the empty directory `target`. */
+/**
+ * Extract the layer tar `stream` into the empty directory `target`; with
+ * `skeleton`, also record what rebuilds the tar from the files.
+ */
 export async function extractLayer(
   stream: ReadableStream<Uint8Array>,
   target: string,
+  skeleton?: TarSkeletonSink,
 ): Promise<ExtractedLayer> {
   const hash = createHash("sha256");
   let size = 0;
@@ -59,7 +63,7 @@ export async function extractLayer(
     }),
   );
   const extractor = new Extractor(target);
-  await readTar(hashed, (header, body) => extractor.entry(header, body));
+  await readTar(hashed, (header, body) => extractor.entry(header, body), skeleton);
   await extractor.finish();
   return { diffId: `sha256:${hash.digest("hex")}`, size };
 }

@@ -7,11 +7,15 @@
  */
 
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
-import { BadRequest } from "../errors.ts";
+import { ApiError, BadRequest } from "../errors.ts";
 import { log } from "../logger.ts";
 import { type ExtractedLayer, extractLayer, LayerError } from "./layer_extract.ts";
+import { layerTar, SkeletonRecorder } from "./layer_tar.ts";
 import { decompressed } from "./tar_sniff.ts";
 import { NotATar, TarError } from "./tar_reader.ts";
+
+/** The file that rebuilds a layer's tar from its files (layer_tar.ts). */
+const SKELETON = "tar-skeleton.gz";
 
 /** Metadata of a stored layer. */
 export interface LayerInfo {
@@ -65,7 +69,8 @@ export class LayerStore {
     const temp = await Deno.makeTempDir({ dir: `${this.#dir}/tmp` });
     try {
       await Deno.mkdir(`${temp}/diff`, { mode: 0o755 });
-      const { diffId, size } = await extractTar(tarStream, `${temp}/diff`);
+      const skeleton = new SkeletonRecorder();
+      const { diffId, size } = await extractTar(tarStream, `${temp}/diff`, skeleton);
       if (expected.diffId && expected.diffId !== diffId) {
         throw new BadRequest(
           `a layer does not match its diff ID ${expected.diffId} (its content is ${diffId})`,
@@ -77,6 +82,7 @@ export class LayerStore {
         await Deno.remove(temp, { recursive: true });
         return info;
       }
+      await Deno.writeFile(`${temp}/${SKELETON}`, await skeleton.compressed());
       await writeJsonAtomic(`${temp}/layer.json`, info);
       try {
         await Deno.rename(temp, final);
@@ -90,6 +96,22 @@ export class LayerStore {
       await Deno.remove(temp, { recursive: true }).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * The layer's tar as it was received (rebuilt from its files and
+   * skeleton), for save and push.
+   */
+  async tar(diffId: string): Promise<{ size: number; stream: ReadableStream<Uint8Array> }> {
+    const dir = `${this.#dir}/sha256/${hex(diffId)}`;
+    if (!await Deno.stat(`${dir}/${SKELETON}`).then(() => true, () => false)) {
+      throw new ApiError(
+        500,
+        `layer ${diffId} was stored by an older berth without its tar layout: ` +
+          "remove the image and load or pull it again",
+      );
+    }
+    return await layerTar(`${dir}/diff`, `${dir}/${SKELETON}`, diffId);
   }
 
   /** A new empty directory for scratch work, removed at the next start if left behind. */
@@ -124,9 +146,10 @@ function hex(digest: string): string {
 async function extractTar(
   tar: ReadableStream<Uint8Array>,
   target: string,
+  skeleton: SkeletonRecorder,
 ): Promise<ExtractedLayer> {
   try {
-    return await extractLayer(tar, target);
+    return await extractLayer(tar, target, skeleton);
   } catch (error) {
     if (error instanceof NotATar) {
       throw new BadRequest("the body is not a tar archive (no valid tar header)");

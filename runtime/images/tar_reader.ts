@@ -84,12 +84,14 @@ class ByteSource {
     return out;
   }
 
-  /** Read and discard the rest of the stream. */
-  async drain(): Promise<void> {
+  /** Read the rest of the stream, handing each piece to `sink`. */
+  async drain(sink: (bytes: Uint8Array) => void): Promise<void> {
+    if (this.#offset < this.#buffer.length) sink(this.#buffer.subarray(this.#offset));
     this.#offset = this.#buffer.length;
     for (;;) {
-      const { done } = await this.#reader.read();
+      const { value, done } = await this.#reader.read();
       if (done) return;
+      sink(value);
     }
   }
 
@@ -169,6 +171,17 @@ export function parsePax(payload: Uint8Array): Map<string, Uint8Array> {
   return records;
 }
 
+/**
+ * Receives an archive's layout while it is read: every byte that is not a
+ * regular file's content (`raw`), and where each file's content goes
+ * (`content`). With the files themselves this rebuilds the archive byte
+ * for byte (see layer_tar.ts).
+ */
+export interface TarSkeletonSink {
+  raw(bytes: Uint8Array): void;
+  content(path: string, size: number): void;
+}
+
 /** Paths as tar writes them: no trailing slash. */
 function cleanPath(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
@@ -183,7 +196,9 @@ function cleanPath(path: string): string {
 export async function readTar(
   stream: ReadableStream<Uint8Array>,
   onEntry: (header: TarHeader, body: () => ReadableStream<Uint8Array>) => Promise<void>,
+  skeleton?: TarSkeletonSink,
 ): Promise<void> {
+  const raw = (bytes: Uint8Array) => skeleton?.raw(bytes);
   const source = new ByteSource(stream);
   let globalPax = new Map<string, Uint8Array>();
   let pax = new Map<string, Uint8Array>();
@@ -197,8 +212,9 @@ export async function readTar(
       if (block.length < BLOCK) {
         throw sawEntry ? new TarError("truncated tar header") : new NotATar("short archive");
       }
+      raw(block);
       if (block.every((byte) => byte === 0)) {
-        await source.drain();
+        await source.drain(raw);
         return;
       }
       if (!checksumOk(block)) {
@@ -217,6 +233,7 @@ export async function readTar(
         }
         const payload = await source.readExact(padded);
         if (payload.length < padded) throw new TarError("truncated tar extension header");
+        raw(payload);
         const data = payload.subarray(0, size);
         if (flag === "x") pax = parsePax(data);
         else if (flag === "g") globalPax = new Map([...globalPax, ...parsePax(data)]);
@@ -266,6 +283,7 @@ export async function readTar(
       const entrySize = header.type === "file" ? header.size : size;
       const entryPadded = Math.ceil(entrySize / BLOCK) * BLOCK;
       let remaining = entrySize;
+      if (header.type === "file") skeleton?.content(header.path, entrySize);
       const body = () =>
         new ReadableStream<Uint8Array>({
           async pull(controller) {
@@ -279,16 +297,23 @@ export async function readTar(
               return;
             }
             remaining -= part.length;
-            controller.enqueue(part.slice());
+            const copy = part.slice();
+            if (header.type !== "file") raw(copy);
+            controller.enqueue(copy);
           },
         }, { highWaterMark: 0 });
       await onEntry(header, body);
       // Skip whatever the callee left unread, then the padding.
+      let unread = remaining;
       let skip = remaining + (entryPadded - entrySize);
       remaining = 0;
       while (skip > 0) {
         const part = await source.read(skip);
         if (part.length === 0) throw new TarError(`archive truncated inside ${header.path}`);
+        // A file's unread content comes from the file; everything else is kept.
+        const content = header.type === "file" ? Math.min(unread, part.length) : 0;
+        unread -= content;
+        if (content < part.length) raw(part.subarray(content).slice());
         skip -= part.length;
       }
     }

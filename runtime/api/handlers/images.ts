@@ -11,7 +11,8 @@ import { loadImages } from "../../images/load.ts";
 import { parsePlatform, pullImage } from "../../images/pull.ts";
 import { parseReference } from "../../images/reference.ts";
 import { openRegistry, type RegistryCredentials } from "../../images/registry_client.ts";
-import { errorMessage } from "../../logger.ts";
+import { errorMessage, log } from "../../logger.ts";
+import { saveImages } from "../../images/save.ts";
 import { removeImage } from "../../images/remove.ts";
 import { type ApiRequest, bodyStream, commonHeaders, queryBool, writeChunk } from "../http.ts";
 
@@ -100,6 +101,22 @@ export async function load({ context, req, res }: ApiRequest) {
   );
   res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
   res.end(lines.map((line) => JSON.stringify({ stream: line }) + "\r\n").join(""));
+}
+
+/** GET /images/get?names=… and GET /images/{name}/get: a docker-archive tar. */
+export async function save({ context, res, query, params }: ApiRequest) {
+  const names = params[0] ? [params[0]] : query.getAll("names").filter(Boolean);
+  if (names.length === 0) throw new BadRequest("names is required");
+  const archive = saveImages(context.images, context.layers, names);
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/x-tar" });
+  try {
+    for await (const chunk of archive) await writeChunk(res, chunk);
+    res.end();
+  } catch (error) {
+    // Mid-stream: the client must see a broken archive, not a short one.
+    log.warn("saving images failed", { names: names.join(","), error: errorMessage(error) });
+    res.destroy();
+  }
 }
 
 /** GET /images/json */

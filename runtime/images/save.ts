@@ -1,0 +1,124 @@
+/**
+ * `docker save`: images as a docker-archive tar that `docker load` (and
+ * `berth load`, skopeo, podman) read: `<diff-id>/layer.tar` per layer (the
+ * exact tar that was loaded or pulled, rebuilt from its files), the config
+ * as `<image-id>.json`, and manifest.json with the tags. Streamed: nothing
+ * is staged on disk.
+ * @module
+ */
+
+import { NotFound } from "../errors.ts";
+import type { Image, ImageStore } from "./image_store.ts";
+import type { LayerStore } from "./layer_store.ts";
+import { familiarize } from "./reference.ts";
+
+const BLOCK = 512;
+const encoder = new TextEncoder();
+
+function octal(value: number, width: number): string {
+  return value.toString(8).padStart(width - 1, "0");
+}
+
+/** A ustar header for a regular file or directory (sizes past 8 GiB in base-256). */
+export function tarHeader(
+  name: string,
+  size: number,
+  type: "file" | "directory" = "file",
+): Uint8Array {
+  const header = new Uint8Array(BLOCK);
+  const put = (offset: number, text: string) => header.set(encoder.encode(text), offset);
+  if (encoder.encode(name).length > 100) throw new Error(`tar name too long: ${name}`);
+  put(0, name);
+  put(100, octal(type === "directory" ? 0o755 : 0o644, 8));
+  put(108, octal(0, 8));
+  put(116, octal(0, 8));
+  if (size < 0o77777777777) {
+    put(124, octal(size, 12));
+  } else {
+    header[124] = 0x80;
+    for (let index = 135, rest = size; index > 124; index--, rest = Math.floor(rest / 256)) {
+      header[index] = rest % 256;
+    }
+  }
+  put(136, octal(Math.floor(Date.now() / 1000), 12));
+  header[156] = type === "directory" ? 0x35 : 0x30;
+  put(257, "ustar\0");
+  put(263, "00");
+  header.fill(0x20, 148, 156);
+  const sum = header.reduce((total, byte) => total + byte, 0);
+  put(148, octal(sum, 7) + "\0");
+  return header;
+}
+
+function padding(size: number): Uint8Array {
+  return new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+/** The images `names` name, with the tags to record for each. */
+function resolveAll(images: ImageStore, names: string[]): { image: Image; tags: string[] }[] {
+  const chosen = new Map<string, { image: Image; tags: string[] }>();
+  for (const name of names) {
+    const image = images.find(name);
+    if (!image) throw new NotFound(`No such image: ${name}`);
+    const entry = chosen.get(image.id) ?? { image, tags: [] };
+    const tag = images.tagNamed(name);
+    if (tag && !entry.tags.includes(familiarize(tag))) entry.tags.push(familiarize(tag));
+    chosen.set(image.id, entry);
+  }
+  return [...chosen.values()];
+}
+
+/** The docker-archive of `names` as a stream; unknown names throw before any byte. */
+export function saveImages(
+  images: ImageStore,
+  layers: LayerStore,
+  names: string[],
+): ReadableStream<Uint8Array> {
+  const chosen = resolveAll(images, names);
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    const written = new Set<string>();
+    const manifest = [];
+    for (const { image, tags } of chosen) {
+      const layerPaths: string[] = [];
+      for (const diffId of image.config.rootfs.diff_ids) {
+        const hex = diffId.replace(/^sha256:/, "");
+        layerPaths.push(`${hex}/layer.tar`);
+        if (written.has(hex)) continue;
+        written.add(hex);
+        const tar = await layers.tar(diffId);
+        yield tarHeader(`${hex}/`, 0, "directory");
+        yield tarHeader(`${hex}/layer.tar`, tar.size);
+        yield* tar.stream;
+        yield padding(tar.size);
+      }
+      const config = await images.configBytes(image);
+      const configName = `${image.id.replace(/^sha256:/, "")}.json`;
+      yield tarHeader(configName, config.length);
+      yield config;
+      yield padding(config.length);
+      manifest.push({
+        Config: configName,
+        RepoTags: tags.length ? tags : null,
+        Layers: layerPaths,
+      });
+    }
+    const manifestBytes = encoder.encode(JSON.stringify(manifest));
+    yield tarHeader("manifest.json", manifestBytes.length);
+    yield manifestBytes;
+    yield padding(manifestBytes.length);
+    yield new Uint8Array(BLOCK * 2);
+  }
+  const iterator = pieces();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (done) return controller.close();
+        if (value.length) return controller.enqueue(value);
+      }
+    },
+    async cancel() {
+      await iterator.return(undefined);
+    },
+  }, { highWaterMark: 0 });
+}
