@@ -37,6 +37,7 @@ const COMMANDS: Record<string, Loader> = {
   load: () => import("./commands/load.ts"),
   save: () => import("./commands/save.ts"),
   pull: () => import("./commands/pull.ts"),
+  push: () => import("./commands/push.ts"),
   login: () => import("./commands/login.ts"),
   logout: () => import("./commands/logout.ts"),
   images: () => import("./commands/images.ts"),

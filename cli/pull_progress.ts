@@ -43,7 +43,8 @@ export class PullProgress {
   }
 
   show(message: ProgressMessage): void {
-    const status = message.status ?? "";
+    if (!message.status) return; // aux data (a push's digest) has no line
+    const status = message.status;
     const detail = message.progressDetail;
     const text = message.id ? `${message.id}: ${status}` : status;
     if (!this.#terminal) {
@@ -101,6 +102,17 @@ export async function pullWithProgress(
     query: { ...splitPullName(name), platform: options.platform },
     headers: auth ? { "X-Registry-Auth": auth } : {},
   });
+  return await showProgress(response, options);
+}
+
+/**
+ * Show the JSON progress messages of a pull or push as they come; returns
+ * the exit code (1 after an error message).
+ */
+export async function showProgress(
+  response: { body: ReadableStream<Uint8Array> },
+  options: { quiet?: boolean; toStderr?: boolean },
+): Promise<number> {
   const encoder = new TextEncoder();
   const stream = options.toStderr ? Deno.stderr : Deno.stdout;
   const write = (text: string) => options.toStderr ? errOut(encoder.encode(text)) : out(text);

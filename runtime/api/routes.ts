@@ -58,6 +58,7 @@ const ROUTES: Route[] = [
   route("GET", `/images/${NAME}/json`, images.inspect),
   route("GET", `/images/${NAME}/get`, images.save),
   route("POST", `/images/${NAME}/tag`, images.tag),
+  route("POST", `/images/${NAME}/push`, images.push),
   route("DELETE", `/images/${NAME}`, images.remove),
 ];
 

@@ -53,6 +53,13 @@ export const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",
 ];
 
+/** One request to a registry. */
+export interface RegistryRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+}
+
 /** docker.io's registry host. */
 const DOCKER_HUB = "registry-1.docker.io";
 
@@ -118,16 +125,25 @@ export class RegistryClient {
     return isLocal(this.host) || this.#options.insecure.includes(this.host);
   }
 
-  async #send(path: string, headers: Record<string, string>): Promise<Response> {
-    const url = () => `${this.#scheme}://${this.host}/v2/${path}`;
+  /** An absolute URL for `path` under /v2/, or `path` itself when it is absolute already. */
+  #url(path: string): string {
+    if (/^https?:\/\//.test(path)) return path;
+    return `${this.#scheme}://${this.host}${path.startsWith("/") ? path : `/v2/${path}`}`;
+  }
+
+  async #send(path: string, request: RegistryRequest): Promise<Response> {
     const init = () => ({
-      headers: this.#authorization ? { ...headers, Authorization: this.#authorization } : headers,
+      method: request.method ?? "GET",
+      headers: this.#authorization
+        ? { ...request.headers, Authorization: this.#authorization }
+        : request.headers,
+      body: request.body,
       client: this.#httpClient,
     });
     try {
-      return await fetch(url(), init());
+      return await fetch(this.#url(path), init());
     } catch (error) {
-      if (this.#scheme === "http" || !this.#httpAllowed) {
+      if (this.#scheme === "http" || !this.#httpAllowed || request.body) {
         throw new ApiError(
           500,
           `cannot reach the registry ${this.host}: ${
@@ -136,19 +152,27 @@ export class RegistryClient {
         );
       }
       this.#scheme = "http";
-      return await fetch(url(), init());
+      return await fetch(this.#url(path), init());
     }
   }
 
-  /** GET `/v2/<path>`, authenticating once when the registry asks. */
-  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    let response = await this.#send(path, headers);
-    if (response.status !== 401) return response;
+  /**
+   * A request to `/v2/<path>` (or an absolute upload URL), authenticating
+   * once when the registry asks. A request with a body is not sent twice:
+   * the caller authenticates first with one that has none.
+   */
+  async request(path: string, request: RegistryRequest = {}): Promise<Response> {
+    const response = await this.#send(path, request);
+    if (response.status !== 401 || request.body) return response;
     const challenge = response.headers.get("www-authenticate") ?? "";
     await response.body?.cancel();
-    if (!await this.#authenticate(challenge)) return await this.#send(path, headers);
-    response = await this.#send(path, headers);
-    return response;
+    await this.#authenticate(challenge);
+    return await this.#send(path, request);
+  }
+
+  /** GET `/v2/<path>`. */
+  get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request(path, { headers });
   }
 
   /** Answer a challenge; false when there is nothing to answer it with. */

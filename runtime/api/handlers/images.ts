@@ -9,6 +9,7 @@ import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";
 import { loadImages } from "../../images/load.ts";
 import { parsePlatform, pullImage } from "../../images/pull.ts";
+import { pushImage } from "../../images/push.ts";
 import { parseReference } from "../../images/reference.ts";
 import { openRegistry, type RegistryCredentials } from "../../images/registry_client.ts";
 import { errorMessage, log } from "../../logger.ts";
@@ -55,6 +56,50 @@ export function registryAuth(header: string | undefined): RegistryCredentials | 
   return undefined;
 }
 
+/** Docker's JSON message stream: headers with the first message, errors after it as messages. */
+function messageStream(res: ApiRequest["res"]) {
+  let started = false;
+  const send = async (message: unknown) => {
+    if (!started) {
+      res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+      started = true;
+    }
+    await writeChunk(res, JSON.stringify(message) + "\r\n");
+  };
+  return {
+    send,
+    /** Report `error`: as the HTTP status before any message, as a message after. */
+    async fail(error: unknown): Promise<void> {
+      if (!started) throw error;
+      const message = errorMessage(error);
+      await send({ errorDetail: { message }, error: message });
+    },
+  };
+}
+
+/** POST /images/{name}/push?tag= */
+export async function push({ context, req, res, params, query }: ApiRequest) {
+  const tag = query.get("tag") || "latest";
+  const reference = parseReference(`${params[0]}:${tag}`);
+  const image = context.images.resolve(`${params[0]}:${tag}`);
+  const client = await openRegistry(reference.domain, reference.path, {
+    insecure: context.flags.insecureRegistries,
+    certsDir: context.flags.certsDir,
+    credentials: registryAuth(req.headers["x-registry-auth"] as string | undefined),
+  });
+  const stream = messageStream(res);
+  try {
+    const digest = await pushImage(context.images, context.layers, image, tag, client, stream.send);
+    const size = (await client.manifest(digest)).bytes.length;
+    await stream.send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: size } });
+  } catch (error) {
+    await stream.fail(error);
+  } finally {
+    client.close();
+  }
+  res.end();
+}
+
 /** The pull half of POST /images/create: errors before the first message are HTTP errors. */
 async function pull({ context, req, res, query }: ApiRequest) {
   const name = query.get("fromImage")!;
@@ -66,24 +111,15 @@ async function pull({ context, req, res, query }: ApiRequest) {
     certsDir: context.flags.certsDir,
     credentials: registryAuth(req.headers["x-registry-auth"] as string | undefined),
   });
-  let started = false;
-  const send = async (message: unknown) => {
-    if (!started) {
-      res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
-      started = true;
-    }
-    await writeChunk(res, JSON.stringify(message) + "\r\n");
-  };
+  const stream = messageStream(res);
   try {
     await pullImage(context.images, context.layers, text, {
       client,
       platform: parsePlatform(query.get("platform") || undefined),
-      onProgress: send,
+      onProgress: stream.send,
     });
   } catch (error) {
-    if (!started) throw error;
-    const message = errorMessage(error);
-    await send({ errorDetail: { message }, error: message });
+    await stream.fail(error);
   } finally {
     client.close();
   }

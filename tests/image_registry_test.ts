@@ -9,7 +9,12 @@ import {
   runCommand,
   type TestDaemon,
 } from "./helpers/harness.ts";
-import { type TestLayer, writeMultiArchLayout, writeOciLayout } from "./helpers/oci_layout.ts";
+import {
+  tarDirectory,
+  type TestLayer,
+  writeMultiArchLayout,
+  writeOciLayout,
+} from "./helpers/oci_layout.ts";
 import { TestRegistry } from "./helpers/registry.ts";
 import { buildTar } from "./helpers/tar_writer.ts";
 
@@ -271,4 +276,46 @@ integrationTest(
     }, { auth: { username: "tester", password: "s3cret" } });
   },
   { daemonFlags: ["--certs-dir", CERTS_DIR] },
+);
+
+integrationTest(
+  "push: skopeo sees the pushed image, and a pull brings back the same image id",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+        await busyboxLayer(),
+        { tar: buildTar([{ path: "srv/pushed", content: "round trip\n" }]), gzip: true },
+      ], { name: "example.com/local/app:v1" });
+      await tarDirectory(layout.dir, `${daemon.dir}/layout.tar`);
+      await daemon.ok(["load", "-i", `${daemon.dir}/layout.tar`]);
+      const name = `${registry.host}/test/pushed:v1`;
+      await daemon.ok(["tag", "example.com/local/app:v1", name]);
+      const pushed = await daemon.berth(["push", name]);
+      deepStrictEqual(pushed.code, 0, pushed.stderr);
+      deepStrictEqual(pushed.stdout.split("\n").filter((line) => /: Pushed$/.test(line)).length, 2);
+      match(pushed.stdout, /v1: digest: sha256:[a-f0-9]{64} size: \d+/);
+      const raw = await runCommand("skopeo", [
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        `docker://${name}`,
+      ]);
+      deepStrictEqual(raw.code, 0, raw.stderr);
+      const manifest = JSON.parse(raw.stdout);
+      deepStrictEqual(manifest.config.digest, layout.configDigest);
+      deepStrictEqual(manifest.layers.length, 2);
+      // Again: every blob is there already.
+      const again = await daemon.ok(["push", name]);
+      deepStrictEqual(
+        again.split("\n").filter((line) => /Layer already exists/.test(line)).length,
+        2,
+      );
+
+      await daemon.ok(["rmi", name, "example.com/local/app:v1"]);
+      await daemon.ok(["pull", name]);
+      const [image] = JSON.parse(await daemon.ok(["image", "inspect", name]));
+      deepStrictEqual(image.Id, layout.configDigest);
+      deepStrictEqual(await daemon.ok(["run", "--rm", name, "cat", "/srv/pushed"]), "round trip\n");
+    });
+  },
 );
