@@ -2,7 +2,7 @@
  * berth's benchmark, side by side with docker, podman and the bare
  * runtimes in one invocation on one machine:
  *
- *   deno task bench [--runs N] [--with-peers]
+ *   deno task bench [--runs N] [--with-peers] [--cases run-rm,scale,stdout,exec,images]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
  * (quick enough to run after every change). Every figure is a median of
@@ -12,6 +12,9 @@
  */
 
 import { parseArgs } from "node:util";
+
+/** The cases, in the order they run; `--cases` picks some. */
+const CASES = ["run-rm", "scale", "stdout", "exec", "images"];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
 import { berthEngine, type Engine, engineOk } from "./engines.ts";
@@ -22,12 +25,14 @@ import { runRmCase } from "./cases/run_rm.ts";
 import { scaleCase } from "./cases/scale.ts";
 import { throughputCase } from "./cases/throughput.ts";
 import { execAttachCase } from "./cases/exec_attach.ts";
+import { imagesCase } from "./cases/images.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     runs: { type: "string", default: "10" },
     "with-peers": { type: "boolean", default: false },
+    cases: { type: "string", default: CASES.join(",") },
   },
 });
 const runs = Number(values.runs);
@@ -36,6 +41,12 @@ if (!Number.isInteger(runs) || runs < 1) {
   Deno.exit(2);
 }
 const withPeers = values["with-peers"];
+const cases = new Set(values.cases.split(","));
+const unknown = [...cases].filter((name) => !CASES.includes(name));
+if (unknown.length) {
+  console.error(`berth bench: unknown case ${unknown.join(", ")}; the cases: ${CASES.join(", ")}`);
+  Deno.exit(2);
+}
 
 async function importBusybox(engine: Engine): Promise<void> {
   await engineOk(engine, ["import", "--change", 'CMD ["sh"]', await busyboxRootfs(), "busybox"]);
@@ -84,10 +95,13 @@ try {
     await importBusybox(docker.engine);
     await importBusybox(podman.engine);
   }
-  rows.push(...await runRmCase(context));
-  rows.push(...await scaleCase(context, withPeers ? [20, 100] : [20]));
-  rows.push(...await throughputCase(context, withPeers ? ["dd", "head"] : ["dd"]));
-  rows.push(...await execAttachCase(context));
+  if (cases.has("run-rm")) rows.push(...await runRmCase(context));
+  if (cases.has("scale")) rows.push(...await scaleCase(context, withPeers ? [20, 100] : [20]));
+  if (cases.has("stdout")) {
+    rows.push(...await throughputCase(context, withPeers ? ["dd", "head"] : ["dd"]));
+  }
+  if (cases.has("exec")) rows.push(...await execAttachCase(context));
+  if (cases.has("images")) rows.push(...await imagesCase(context));
 } finally {
   await stopAll();
 }

@@ -4,11 +4,16 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
+# The image case needs a registry and skopeo (the baseline for pull and load).
+if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null; then
+  apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null; }
+fi
 # resvg (the chart's PNG) is a Node-API addon in Deno's npm cache.
 deno cache --quiet bench/main.ts
 npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"
 permissions=(
-  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,apt-get,docker,podman"
+  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,apt-get,docker,podman,skopeo,docker-registry,du"
   --allow-read --allow-write="/tmp,$repo/bench/results" --allow-net --allow-env
   --allow-sys=hostname,cpus,networkInterfaces,osRelease,uid,gid --allow-ffi="$npm_cache"
 )
