@@ -116,7 +116,7 @@ const title = `berth ${
 const header =
   `# ${title}\n\n${now.toISOString()} on ${host} (${navigator.hardwareConcurrency} cpus), ` +
   `medians of ${runs} alternated runs (min–max in brackets). Made by ` +
-  `\`deno task bench --runs ${runs}${withPeers ? " --with-peers" : ""}\`.\n\n`;
+  `\`deno task bench ${Deno.args.join(" ")}\`.\n\n`;
 const table = comparisonTable(rows);
 console.log(header + table);
 const svg = barChartSvg(`${title} (${host}, ${now.toISOString().slice(0, 10)})`, chartBars(rows));
