@@ -214,3 +214,33 @@ integrationTest(
     deepStrictEqual(await Deno.stat(`${daemon.dir}/none.tar`).catch(() => "absent"), "absent");
   },
 );
+
+integrationTest(
+  "history shows each entry and its layer; image prune takes dangling, then unused images",
+  async (daemon) => {
+    const [row] = (await daemon.ok(["history", "--format", "{{.CreatedBy}}|{{.Size}}", "busybox"]))
+      .trim().split("\n");
+    match(row, /^berth import\|\d/);
+    const docker = (args: string[]) =>
+      runCommand("docker", args, { env: { DOCKER_HOST: daemon.host } });
+    const viaDocker = await docker(["history", "busybox"]);
+    deepStrictEqual(viaDocker.code, 0, viaDocker.stderr);
+    match(viaDocker.stdout, /berth import/);
+
+    const dangling = (await daemon.ok(["import", await busyboxRootfs()])).trim();
+    const pruned = await daemon.ok(["image", "prune", "-f"]);
+    match(pruned, new RegExp(`deleted: ${dangling}`));
+    match(pruned, /Total reclaimed space: 0B/); // its layer is busybox's, still used
+    deepStrictEqual(await daemon.ok(["images", "--format", "{{.Repository}}"]), "busybox\n");
+
+    const user = (await daemon.ok(["create", "busybox", "true"])).trim();
+    await daemon.ok(["image", "prune", "-a", "-f"]);
+    deepStrictEqual(await daemon.ok(["images", "-q"]) !== "", true, "an image in use stays");
+    await daemon.ok(["rm", user]);
+    const all = await docker(["image", "prune", "-a", "-f"]);
+    deepStrictEqual(all.code, 0, all.stderr);
+    match(all.stdout, /untagged: busybox:latest/);
+    deepStrictEqual(await daemon.ok(["images", "-q"]), "");
+    deepStrictEqual((await layerStore(daemon)).layers, []);
+  },
+);

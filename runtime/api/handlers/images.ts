@@ -7,7 +7,9 @@ import { parseFilters } from "../../containers/list.ts";
 import { BadRequest } from "../../errors.ts";
 import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";
+import { imageHistory } from "../../images/history.ts";
 import { loadImages } from "../../images/load.ts";
+import { pruneImages } from "../../images/prune.ts";
 import { parsePlatform, pullImage } from "../../images/pull.ts";
 import { pushImage } from "../../images/push.ts";
 import { parseReference } from "../../images/reference.ts";
@@ -153,6 +155,19 @@ export async function save({ context, res, query, params }: ApiRequest) {
     log.warn("saving images failed", { names: names.join(","), error: errorMessage(error) });
     res.destroy();
   }
+}
+
+/** GET /images/{name}/history */
+export async function history({ context, params }: ApiRequest) {
+  return {
+    status: 200,
+    body: await imageHistory(context.images.resolve(params[0]), context.layers),
+  };
+}
+
+/** POST /images/prune?filters= */
+export async function prune({ context, query }: ApiRequest) {
+  return { status: 200, body: await pruneImages(context, parseFilters(query.get("filters"))) };
 }
 
 /** GET /images/json */

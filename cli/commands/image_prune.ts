@@ -1,0 +1,59 @@
+/**
+ * `berth image prune [-a] [-f]`: remove dangling images (with -a, every
+ * image no container uses), after a confirmation unless -f.
+ * @module
+ */
+
+import { humanSize } from "../../lib/units.ts";
+import type { Command } from "../command.ts";
+import { out, outLine } from "../output.ts";
+
+/** Ask on the terminal; anything but y/yes is no. */
+async function confirm(question: string): Promise<boolean> {
+  out(`${question} [y/N] `);
+  const buffer = new Uint8Array(256);
+  const read = await Deno.stdin.read(buffer);
+  const answer = new TextDecoder().decode(buffer.subarray(0, read ?? 0)).trim().toLowerCase();
+  return answer === "y" || answer === "yes";
+}
+
+export const command: Command = {
+  usage: "image prune [OPTIONS]",
+  description: "Remove unused images",
+  flags: [
+    {
+      name: "all",
+      short: "a",
+      type: "bool",
+      description: "Remove all unused images, not just dangling ones",
+    },
+    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+  ],
+  maxArgs: 0,
+  async run({ client }, flags) {
+    const all = flags.bool("all");
+    if (!flags.bool("force")) {
+      const warning = all
+        ? "WARNING! This will remove all images without at least one container associated to them."
+        : "WARNING! This will remove all dangling images.";
+      outLine(warning);
+      if (!await confirm("Are you sure you want to continue?")) return 0;
+    }
+    const report = await client.json<{
+      ImagesDeleted: Record<string, string>[] | null;
+      SpaceReclaimed: number;
+    }>("POST", "/images/prune", {
+      query: { filters: JSON.stringify({ dangling: [all ? "false" : "true"] }) },
+    });
+    if (report.ImagesDeleted?.length) {
+      outLine("Deleted Images:");
+      for (const item of report.ImagesDeleted) {
+        if (item.Untagged) outLine(`untagged: ${item.Untagged}`);
+        if (item.Deleted) outLine(`deleted: ${item.Deleted}`);
+      }
+      outLine();
+    }
+    outLine(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+    return 0;
+  },
+};
