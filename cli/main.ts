@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Loader> = {
   attach: () => import("./commands/attach.ts"),
   exec: () => import("./commands/exec.ts"),
   top: () => import("./commands/top.ts"),
+  diff: () => import("./commands/diff.ts"),
   create: () => import("./commands/create.ts"),
   start: () => import("./commands/start.ts"),
   stop: () => import("./commands/stop.ts"),
@@ -62,6 +63,7 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     attach: "attach",
     exec: "exec",
     top: "top",
+    diff: "diff",
   },
   image: {
     ls: "images",
@@ -85,6 +87,7 @@ const DESCRIPTIONS: [string, string][] = [
   ["attach", "Attach local standard input, output, and error streams to a running container"],
   ["exec", "Execute a command in a running container"],
   ["top", "Display the running processes of a container"],
+  ["diff", "Inspect changes to files or directories on a container's filesystem"],
   ["create", "Create a new container"],
   ["start", "Start one or more stopped containers"],
   ["stop", "Stop one or more running containers"],

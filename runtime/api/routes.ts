@@ -46,6 +46,7 @@ const ROUTES: Route[] = [
   route("GET", `/containers/${ID}/logs`, containers.logs),
   route("POST", `/containers/${ID}/resize`, containers.resize),
   route("GET", `/containers/${ID}/top`, containers.top),
+  route("GET", `/containers/${ID}/changes`, containers.changes),
   route("POST", `/containers/${ID}/exec`, execs.create),
   route("POST", `/exec/${ID}/resize`, execs.resize),
   route("GET", `/exec/${ID}/json`, execs.inspect),

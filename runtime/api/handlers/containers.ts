@@ -4,6 +4,7 @@
  * @module
  */
 
+import { containerChanges } from "../../containers/changes.ts";
 import { parseRfc3339 } from "../../../protocol/timestamp.ts";
 import { createContainer, type CreateRequest } from "../../containers/create.ts";
 import { inspectContainer } from "../../containers/inspect.ts";
@@ -147,6 +148,12 @@ export async function resize({ context, params, query }: ApiRequest) {
 export async function top({ context, params, query }: ApiRequest) {
   const container = context.containers.get(params[0]);
   return { status: 200, body: await topContainer(context, container, query.get("ps_args") ?? "") };
+}
+
+/** GET /containers/{id}/changes */
+export async function changes({ context, params }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  return { status: 200, body: await containerChanges(context, container) };
 }
 
 /** A since/until parameter: unix seconds (fractional) or RFC 3339; epoch ms. */
