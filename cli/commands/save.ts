@@ -6,6 +6,7 @@
 
 import type { Command } from "../command.ts";
 import { errLine } from "../output.ts";
+import { writeArchive } from "../archive_output.ts";
 
 export const command: Command = {
   usage: "save [OPTIONS] IMAGE [IMAGE...]",
@@ -29,33 +30,6 @@ export const command: Command = {
     const response = await client.request("GET", "/images/get", {
       query: { names: flags.positionals },
     });
-    // A file appears only once complete: a failed save leaves nothing half-written.
-    const temp = output ? `${output}.berth-save-${Deno.pid}` : undefined;
-    const target = temp
-      ? await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o644 })
-      : Deno.stdout;
-    try {
-      for await (const chunk of response.body) {
-        for (let offset = 0; offset < chunk.length;) {
-          offset += await target.write(chunk.subarray(offset));
-        }
-      }
-      if (temp) {
-        target.close();
-        await Deno.rename(temp, output!);
-      }
-    } catch (error) {
-      if (temp) {
-        try {
-          target.close();
-        } catch {
-          // closed already
-        }
-        await Deno.remove(temp).catch(() => {});
-      }
-      errLine(`saving failed: ${error instanceof Error ? error.message : error}`);
-      return 1;
-    }
-    return 0;
+    return await writeArchive(response.body, output);
   },
 };

@@ -47,6 +47,8 @@ const ROUTES: Route[] = [
   route("POST", `/containers/${ID}/resize`, containers.resize),
   route("GET", `/containers/${ID}/top`, containers.top),
   route("GET", `/containers/${ID}/changes`, containers.changes),
+  route("GET", `/containers/${ID}/export`, containers.exportFilesystem),
+  route("POST", "/commit", containers.commit),
   route("POST", `/containers/${ID}/exec`, execs.create),
   route("POST", `/exec/${ID}/resize`, execs.resize),
   route("GET", `/exec/${ID}/json`, execs.inspect),

@@ -13,7 +13,7 @@ import type { Container } from "./container.ts";
  * Mount points the runtime creates in the upper dir (docker keeps them in
  * its init layer): not the container's changes while they are empty.
  */
-const INIT_PATHS = new Set([
+export const INIT_PATHS = new Set([
   "/etc/hostname",
   "/etc/hosts",
   "/etc/resolv.conf",
@@ -25,6 +25,11 @@ const INIT_PATHS = new Set([
   "/proc",
   "/sys",
 ]);
+
+/** True for a mount point the runtime made (`path` from the rootfs, "/etc/hosts"). */
+export function isRuntimeMountPoint(path: string, info: Deno.FileInfo): boolean {
+  return INIT_PATHS.has(path) && (info.isDirectory || info.size === 0);
+}
 
 /** docker's kinds: 0 changed, 1 added, 2 deleted. */
 export interface Change {
@@ -71,8 +76,7 @@ export async function containerChanges(
         continue;
       }
       const existed = !added && await inLowerLayers(lowers, path);
-      const mountPoint = INIT_PATHS.has(path) && (info.isDirectory || info.size === 0);
-      if (!mountPoint) changes.push({ Path: path, Kind: existed ? 0 : 1 });
+      if (!isRuntimeMountPoint(path, info)) changes.push({ Path: path, Kind: existed ? 0 : 1 });
       if (info.isDirectory) await walk(path, !existed);
     }
   };

@@ -23,6 +23,7 @@ const symbols = {
   symlink: { parameters: ["buffer", "buffer"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
+  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -176,4 +177,13 @@ export function lsetxattr(path: string, name: string, value: Uint8Array): void {
     lib().lsetxattr(cString(path), cString(name), data, BigInt(value.length), 0),
     `setxattr ${name} on ${path}`,
   );
+}
+
+/** lgetxattr(2): the attribute's value, or undefined when the path has none by that name. */
+export function lgetxattr(path: string, name: string): Uint8Array | undefined {
+  const buffer = new Uint8Array(4096);
+  const length = Number(
+    lib().lgetxattr(cString(path), cString(name), buffer, BigInt(buffer.length)),
+  );
+  return length < 0 ? undefined : buffer.slice(0, length);
 }

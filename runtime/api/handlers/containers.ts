@@ -4,6 +4,8 @@
  * @module
  */
 
+import { exportContainer } from "../../containers/export.ts";
+import { commitContainer } from "../../images/commit.ts";
 import { containerChanges } from "../../containers/changes.ts";
 import { parseRfc3339 } from "../../../protocol/timestamp.ts";
 import { createContainer, type CreateRequest } from "../../containers/create.ts";
@@ -148,6 +150,42 @@ export async function resize({ context, params, query }: ApiRequest) {
 export async function top({ context, params, query }: ApiRequest) {
   const container = context.containers.get(params[0]);
   return { status: 200, body: await topContainer(context, container, query.get("ps_args") ?? "") };
+}
+
+/** GET /containers/{id}/export: the container's filesystem as a tar. */
+export async function exportFilesystem({ context, params, res }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  let started = false;
+  try {
+    await exportContainer(context, container, async (chunk) => {
+      if (!started) {
+        res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/x-tar" });
+        started = true;
+      }
+      await writeChunk(res, chunk);
+    });
+  } catch (error) {
+    if (!started) throw error;
+    // Mid-stream: the client must see a broken archive, not a short one.
+    res.destroy();
+    return;
+  }
+  res.end();
+}
+
+/** POST /commit?container=&repo=&tag=&comment=&author=&changes=&pause= */
+export async function commit({ context, query }: ApiRequest) {
+  const container = context.containers.get(query.get("container") ?? "");
+  const repo = query.get("repo");
+  const tag = query.get("tag");
+  const image = await commitContainer(context, container, {
+    reference: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
+    comment: query.get("comment") ?? undefined,
+    author: query.get("author") ?? undefined,
+    changes: query.getAll("changes").filter(Boolean),
+    pause: query.get("pause") === null || queryBool(query, "pause"),
+  });
+  return { status: 201, body: { Id: image.id } };
 }
 
 /** GET /containers/{id}/changes */
