@@ -11,47 +11,18 @@ import { NotFound } from "../errors.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
 import { familiarize } from "./reference.ts";
+import { BLOCK, header, padding } from "./tar_writer.ts";
 
-const BLOCK = 512;
 const encoder = new TextEncoder();
 
-function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, "0");
-}
-
-/** A ustar header for a regular file or directory (sizes past 8 GiB in base-256). */
-export function tarHeader(
-  name: string,
-  size: number,
-  type: "file" | "directory" = "file",
-): Uint8Array {
-  const header = new Uint8Array(BLOCK);
-  const put = (offset: number, text: string) => header.set(encoder.encode(text), offset);
-  if (encoder.encode(name).length > 100) throw new Error(`tar name too long: ${name}`);
-  put(0, name);
-  put(100, octal(type === "directory" ? 0o755 : 0o644, 8));
-  put(108, octal(0, 8));
-  put(116, octal(0, 8));
-  if (size < 0o77777777777) {
-    put(124, octal(size, 12));
-  } else {
-    header[124] = 0x80;
-    for (let index = 135, rest = size; index > 124; index--, rest = Math.floor(rest / 256)) {
-      header[index] = rest % 256;
-    }
-  }
-  put(136, octal(Math.floor(Date.now() / 1000), 12));
-  header[156] = type === "directory" ? 0x35 : 0x30;
-  put(257, "ustar\0");
-  put(263, "00");
-  header.fill(0x20, 148, 156);
-  const sum = header.reduce((total, byte) => total + byte, 0);
-  put(148, octal(sum, 7) + "\0");
-  return header;
-}
-
-function padding(size: number): Uint8Array {
-  return new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
+/** A header for a regular file or directory of the archive. */
+function tarHeader(name: string, size: number, type: "file" | "directory" = "file"): Uint8Array {
+  return header(name, {
+    type: type === "directory" ? "5" : "0",
+    size,
+    mode: type === "directory" ? 0o755 : 0o644,
+    mtime: Math.floor(Date.now() / 1000),
+  });
 }
 
 /** The images `names` name, with the tags to record for each. */
