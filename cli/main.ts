@@ -42,6 +42,7 @@ const COMMANDS: Record<string, Loader> = {
   history: () => import("./commands/history.ts"),
   // Reached as `berth image prune` (docker has no top-level prune).
   "image-prune": () => import("./commands/image_prune.ts"),
+  "system-df": () => import("./commands/system_df.ts"),
   pull: () => import("./commands/pull.ts"),
   push: () => import("./commands/push.ts"),
   login: () => import("./commands/login.ts"),
@@ -84,6 +85,7 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     prune: "image-prune",
     tag: "tag",
   },
+  system: { df: "system-df", info: "info" },
 };
 
 const DESCRIPTIONS: [string, string][] = [

@@ -30,6 +30,7 @@ const ROUTES: Route[] = [
   route("HEAD", "/_ping", system.ping),
   route("GET", "/version", system.version),
   route("GET", "/info", system.info),
+  route("GET", "/system/df", system.df),
   route("POST", "/auth", auth.login),
 
   route("POST", "/containers/create", containers.create),

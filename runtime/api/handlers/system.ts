@@ -1,10 +1,11 @@
 /**
- * GET|HEAD /_ping, GET /version, GET /info.
+ * GET|HEAD /_ping, GET /version, GET /info, GET /system/df.
  * @module
  */
 
 import { BERTH_VERSION } from "../../../protocol/version.ts";
 import { hostArchitecture } from "../../images/image_config.ts";
+import { diskUsage } from "../../system/disk_usage.ts";
 import { API_VERSION, type ApiRequest, commonHeaders, MIN_API_VERSION } from "../http.ts";
 
 /** HEAD/GET /_ping: "OK" and the API version in a header. */
@@ -145,4 +146,9 @@ export async function info({ context }: ApiRequest) {
       Warnings: [],
     },
   };
+}
+
+/** GET /system/df */
+export async function df({ context }: ApiRequest) {
+  return { status: 200, body: await diskUsage(context) };
 }
