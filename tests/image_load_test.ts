@@ -244,3 +244,44 @@ integrationTest(
     deepStrictEqual((await layerStore(daemon)).layers, []);
   },
 );
+
+integrationTest(
+  "an image's config reaches its containers: env, entrypoint, cmd, user, dir, labels, ports",
+  async (daemon) => {
+    const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+      { tar: await Deno.readFile(await busyboxRootfs()) },
+    ], {
+      name: "example.com/test/configured:v1",
+      cmd: ["-c", "echo $GREETING from $(pwd) as $(id -u)"],
+      env: ["PATH=/bin", "GREETING=hello"],
+      runConfig: {
+        Entrypoint: ["sh"],
+        User: "33",
+        WorkingDir: "/srv/app",
+        Labels: { "org.example.team": "core" },
+        ExposedPorts: { "8080/tcp": {} },
+        StopSignal: "SIGINT",
+        Volumes: { "/data": {} },
+        Healthcheck: { Test: ["CMD", "true"], Interval: 30000000000 },
+      },
+    });
+    await tarDirectory(layout.dir, `${daemon.dir}/layout.tar`);
+    await daemon.ok(["load", "-i", `${daemon.dir}/layout.tar`]);
+    deepStrictEqual(
+      await daemon.ok(["run", "--rm", "example.com/test/configured:v1"]),
+      "hello from /srv/app as 33\n",
+    );
+    const id = (await daemon.ok(["create", "example.com/test/configured:v1"])).trim();
+    const [container] = JSON.parse(await daemon.ok(["inspect", id]));
+    deepStrictEqual(container.Config.Labels, { "org.example.team": "core" });
+    deepStrictEqual(container.Config.ExposedPorts, { "8080/tcp": {} });
+    deepStrictEqual(container.Config.StopSignal, "SIGINT");
+    deepStrictEqual(container.Config.Volumes, { "/data": {} });
+    deepStrictEqual(container.Config.Healthcheck.Test, ["CMD", "true"]);
+    const [image] = JSON.parse(
+      await daemon.ok(["image", "inspect", "example.com/test/configured:v1"]),
+    );
+    deepStrictEqual(image.Config.Healthcheck.Interval, 30000000000);
+    await daemon.ok(["rm", id]);
+  },
+);

@@ -46,6 +46,8 @@ export interface TestImageOptions {
   /** A config that lies about its layers. */
   configDiffIds?: string[];
   architecture?: string;
+  /** More of the image config's `config` (Entrypoint, User, Labels, ...). */
+  runConfig?: Record<string, unknown>;
 }
 
 /** Write an OCI layout of one linux image into `dir` (created), named `name` if given. */
@@ -135,7 +137,11 @@ async function writeImage(
     architecture: options.architecture ?? "amd64",
     os: "linux",
     created: "2026-11-27T00:00:00Z",
-    config: { Cmd: options.cmd ?? ["sh"], Env: options.env ?? ["PATH=/bin:/usr/bin"] },
+    config: {
+      Cmd: options.cmd ?? ["sh"],
+      Env: options.env ?? ["PATH=/bin:/usr/bin"],
+      ...options.runConfig,
+    },
     rootfs: { type: "layers", diff_ids: options.configDiffIds ?? diffIds },
   }));
   const configDigest = await writeBlob(dir, config);
