@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Loader> = {
   top: () => import("./commands/top.ts"),
   diff: () => import("./commands/diff.ts"),
   export: () => import("./commands/export.ts"),
+  cp: () => import("./commands/cp.ts"),
   commit: () => import("./commands/commit.ts"),
   create: () => import("./commands/create.ts"),
   start: () => import("./commands/start.ts"),
@@ -69,6 +70,7 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     diff: "diff",
     export: "export",
     commit: "commit",
+    cp: "cp",
   },
   image: {
     ls: "images",
@@ -95,6 +97,7 @@ const DESCRIPTIONS: [string, string][] = [
   ["top", "Display the running processes of a container"],
   ["diff", "Inspect changes to files or directories on a container's filesystem"],
   ["export", "Export a container's filesystem as a tar archive"],
+  ["cp", "Copy files/folders between a container and the local filesystem"],
   ["commit", "Create a new image from a container's changes"],
   ["create", "Create a new container"],
   ["start", "Start one or more stopped containers"],

@@ -38,3 +38,24 @@ export async function unmountRootfs(container: Container): Promise<void> {
     unmount(target, MNT_DETACH);
   }
 }
+
+/**
+ * Run `work` with the container's rootfs mounted and its lock held, so it is
+ * neither started nor removed meanwhile; a rootfs mounted for this is
+ * unmounted after.
+ */
+export function withRootfs<T>(
+  context: DaemonContext,
+  container: Container,
+  work: (rootfs: string) => Promise<T>,
+): Promise<T> {
+  return container.lock.run(async () => {
+    const mounted = container.isRunning || container.state.Status === "paused";
+    if (!mounted) await mountRootfs(context, container);
+    try {
+      return await work(container.paths.rootfs);
+    } finally {
+      if (!mounted) await unmountRootfs(container);
+    }
+  });
+}

@@ -15,7 +15,8 @@ import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { hostArchitecture, type ImageConfig, type ImageRunConfig } from "./image_config.ts";
 import type { Image } from "./image_store.ts";
 import { applyChange } from "./import.ts";
-import { treeTar } from "./tree_tar.ts";
+import { treeTar } from "../../lib/tree_tar.ts";
+import { lgetxattr } from "../system/libc.ts";
 
 /** What the commit request asks for. */
 export interface CommitOptions {
@@ -64,6 +65,7 @@ export async function commitContainer(
     layer = await context.layers.addFromTar(
       treeTar(container.paths.upper, {
         overlayWhiteouts: true,
+        isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
         skip: (path, info) => isRuntimeMountPoint(path, info),
       }),
     );

@@ -16,7 +16,7 @@
 
 import { createHash } from "node:crypto";
 import { lchown, lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO, symlink } from "../system/libc.ts";
-import { readTar, type TarHeader, type TarSkeletonSink } from "./tar_reader.ts";
+import { readTar, type TarHeader, type TarSkeletonSink } from "../../lib/tar_reader.ts";
 
 /** The layer's content is unsafe or malformed; the message says which entry. */
 export class LayerError extends Error {}

@@ -12,7 +12,7 @@ import { log } from "../logger.ts";
 import { type ExtractedLayer, extractLayer, LayerError } from "./layer_extract.ts";
 import { layerTar, SkeletonRecorder } from "./layer_tar.ts";
 import { decompressed } from "./tar_sniff.ts";
-import { NotATar, TarError } from "./tar_reader.ts";
+import { NotATar, TarError } from "../../lib/tar_reader.ts";
 
 /** The file that rebuilds a layer's tar from its files (layer_tar.ts). */
 const SKELETON = "tar-skeleton.gz";

@@ -12,7 +12,7 @@
 
 import { createHash } from "node:crypto";
 import { layerPath } from "./layer_extract.ts";
-import type { TarSkeletonSink } from "./tar_reader.ts";
+import type { TarSkeletonSink } from "../../lib/tar_reader.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

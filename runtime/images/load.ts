@@ -16,7 +16,7 @@ import type { Image, ImageStore } from "./image_store.ts";
 import { extractLayer, LayerError } from "./layer_extract.ts";
 import type { LayerStore } from "./layer_store.ts";
 import { decompressed } from "./tar_sniff.ts";
-import { NotATar, TarError } from "./tar_reader.ts";
+import { NotATar, TarError } from "../../lib/tar_reader.ts";
 
 /** One image found in an archive. */
 interface ArchiveImage {

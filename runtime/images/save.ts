@@ -11,7 +11,7 @@ import { NotFound } from "../errors.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
 import { familiarize } from "./reference.ts";
-import { BLOCK, header, padding } from "./tar_writer.ts";
+import { BLOCK, header, padding } from "../../lib/tar_writer.ts";
 
 const encoder = new TextEncoder();
 

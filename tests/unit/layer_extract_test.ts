@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok, rejects } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { extractLayer, LayerError } from "../../runtime/images/layer_extract.ts";
-import { NotATar, TarError } from "../../runtime/images/tar_reader.ts";
+import { NotATar, TarError } from "../../lib/tar_reader.ts";
 import { buildTar, streamOf, type TestTarEntry } from "../helpers/tar_writer.ts";
 import { runCommand } from "../helpers/harness.ts";
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { archivePath, extractToPath, type PathStat, statPath } from "../../containers/archive.ts";
 import { exportContainer } from "../../containers/export.ts";
 import { commitContainer } from "../../images/commit.ts";
 import { containerChanges } from "../../containers/changes.ts";
@@ -26,6 +27,7 @@ import { BadRequest, Conflict } from "../../errors.ts";
 import { readLog } from "../../logs/json_log_reader.ts";
 import {
   type ApiRequest,
+  bodyStream,
   commonHeaders,
   queryBool,
   queryInt,
@@ -150,6 +152,49 @@ export async function resize({ context, params, query }: ApiRequest) {
 export async function top({ context, params, query }: ApiRequest) {
   const container = context.containers.get(params[0]);
   return { status: 200, body: await topContainer(context, container, query.get("ps_args") ?? "") };
+}
+
+/** The stat header docker clients read: base64 of the JSON. */
+function statHeader(stat: PathStat): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(stat))));
+}
+
+/** HEAD /containers/{id}/archive?path= */
+export async function archiveStat({ context, params, query, res }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const stat = await statPath(context, container, query.get("path") ?? "");
+  res.writeHead(200, { ...commonHeaders(), "X-Docker-Container-Path-Stat": statHeader(stat) });
+  res.end();
+}
+
+/** GET /containers/{id}/archive?path=: the path as a tar. */
+export async function archiveGet({ context, params, query, res }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  let started = false;
+  try {
+    await archivePath(context, container, query.get("path") ?? "", (stat) => {
+      res.writeHead(200, {
+        ...commonHeaders(),
+        "Content-Type": "application/x-tar",
+        "X-Docker-Container-Path-Stat": statHeader(stat),
+      });
+      started = true;
+    }, (chunk) => writeChunk(res, chunk));
+  } catch (error) {
+    if (!started) throw error;
+    res.destroy();
+    return;
+  }
+  res.end();
+}
+
+/** PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=: extract the body there. */
+export async function archivePut({ context, params, query, req }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  await extractToPath(context, container, query.get("path") ?? "", bodyStream(req), {
+    noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir"),
+  });
+  return { status: 200 };
 }
 
 /** GET /containers/{id}/export: the container's filesystem as a tar. */

@@ -1,0 +1,202 @@
+/**
+ * `docker cp`: HEAD, GET and PUT /containers/{id}/archive?path=. Paths are
+ * resolved inside the container's rootfs the way the container sees them:
+ * every directory on the way through secureJoin (symlinks followed inside
+ * the root, `..` never above it), the last component taken as it is.
+ * Copying in extracts the tar into scratch space with the safe layer
+ * extractor first, then copies entry by entry, each parent resolved again,
+ * with the container paused so it cannot swap a directory for a symlink
+ * meanwhile.
+ * @module
+ */
+
+import { treeTar } from "../../lib/tree_tar.ts";
+import { formatRfc3339Nano } from "../../protocol/timestamp.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { BadRequest, NotFound } from "../errors.ts";
+import { extractLayer, LayerError } from "../images/layer_extract.ts";
+import { lchown, mknod, S_IFBLK, S_IFCHR, S_IFIFO, symlink } from "../system/libc.ts";
+import { secureJoin } from "../system/secure_join.ts";
+import { TarError } from "../../lib/tar_reader.ts";
+import type { Container } from "./container.ts";
+import { withRootfs } from "./rootfs.ts";
+
+/** docker's X-Docker-Container-Path-Stat. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** Go's os.FileMode bits for the type of `info`, plus its permission bits. */
+export function goFileMode(info: Deno.FileInfo): number {
+  const mode = info.mode ?? 0;
+  let bits = mode & 0o777;
+  if (info.isDirectory) bits += 2 ** 31;
+  if (info.isSymlink) bits += 2 ** 27;
+  if (info.isFifo) bits += 2 ** 25;
+  if (info.isSocket) bits += 2 ** 24;
+  if (info.isBlockDevice) bits += 2 ** 26;
+  if (info.isCharDevice) bits += 2 ** 26 + 2 ** 21;
+  if (mode & 0o4000) bits += 2 ** 23;
+  if (mode & 0o2000) bits += 2 ** 22;
+  if (mode & 0o1000) bits += 2 ** 20;
+  return bits;
+}
+
+/**
+ * `path` in the rootfs: its parent resolved inside it, its last component
+ * as it is; with a trailing slash the last component is followed too (a
+ * symlink to a directory means the directory, as in docker).
+ */
+async function locate(rootfs: string, path: string): Promise<{ full: string; name: string }> {
+  if (!path.startsWith("/")) throw new BadRequest(`the path must be absolute: ${path}`);
+  const parts = path.split("/").filter((part) => part !== "" && part !== ".");
+  const name = parts.pop();
+  if (name === undefined || name === ".." || /\/\.?$/.test(path)) {
+    const full = await secureJoin(rootfs, path);
+    return { full, name: full === rootfs ? "/" : full.slice(full.lastIndexOf("/") + 1) };
+  }
+  const parent = await secureJoin(rootfs, parts.join("/"));
+  return { full: `${parent}/${name}`, name };
+}
+
+async function statOf(full: string, name: string, path: string): Promise<PathStat> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(full);
+  } catch {
+    throw new NotFound(`Could not find the file ${path} in container`);
+  }
+  return {
+    name,
+    size: info.size,
+    mode: goFileMode(info),
+    mtime: formatRfc3339Nano(info.mtime?.getTime() ?? 0),
+    linkTarget: info.isSymlink ? await Deno.readLink(full) : "",
+  };
+}
+
+/** HEAD /containers/{id}/archive: what `path` is. */
+export function statPath(
+  context: DaemonContext,
+  container: Container,
+  path: string,
+): Promise<PathStat> {
+  return withRootfs(context, container, async (rootfs) => {
+    const { full, name } = await locate(rootfs, path);
+    return await statOf(full, name, path);
+  });
+}
+
+/** GET /containers/{id}/archive: `path` as a tar, its stat first (to `start`). */
+export function archivePath(
+  context: DaemonContext,
+  container: Container,
+  path: string,
+  start: (stat: PathStat) => void,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  return withRootfs(context, container, async (rootfs) => {
+    const { full, name } = await locate(rootfs, path);
+    start(await statOf(full, name, path));
+    for await (const chunk of treeTar(full, { name })) await write(chunk);
+  });
+}
+
+/** PUT /containers/{id}/archive: extract the tar `body` into the directory `path`. */
+export function extractToPath(
+  context: DaemonContext,
+  container: Container,
+  path: string,
+  body: ReadableStream<Uint8Array>,
+  options: { noOverwriteDirNonDir: boolean },
+): Promise<void> {
+  return withRootfs(context, container, async (rootfs) => {
+    const destination = await secureJoin(rootfs, path);
+    const info = await Deno.stat(destination).catch(() => undefined);
+    if (!info) throw new NotFound(`Could not find the file ${path} in container`);
+    if (!info.isDirectory) throw new BadRequest(`extraction point is not a directory: ${path}`);
+    const scratch = await context.layers.scratchDir();
+    try {
+      try {
+        await extractLayer(body, scratch);
+      } catch (error) {
+        if (error instanceof TarError || error instanceof LayerError) {
+          throw new BadRequest(`invalid tar archive: ${error.message}`);
+        }
+        throw error;
+      }
+      const running = container.state.Status === "running";
+      const driver = context.runtimes.driver(container.record.runtime);
+      if (running) await driver.pause(container.id);
+      try {
+        await copyTree(scratch, rootfs, path, "", options);
+      } finally {
+        if (running) await driver.resume(container.id);
+      }
+    } finally {
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    }
+  });
+}
+
+/** Copy `source/relative` into the rootfs under `destination`, entry by entry. */
+async function copyTree(
+  source: string,
+  rootfs: string,
+  destination: string,
+  relative: string,
+  options: { noOverwriteDirNonDir: boolean },
+): Promise<void> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(`${source}/${relative}`)) names.push(entry.name);
+  for (const name of names.sort()) {
+    const child = relative ? `${relative}/${name}` : name;
+    const from = `${source}/${child}`;
+    const info = await Deno.lstat(from);
+    // The parent again, resolved inside the root; the name itself never followed.
+    const parent = await secureJoin(rootfs, `${destination}/${relative}`);
+    const target = `${parent}/${name}`;
+    const existing = await Deno.lstat(target).catch(() => undefined);
+    if (info.isDirectory) {
+      if (existing && !existing.isDirectory) {
+        if (options.noOverwriteDirNonDir) {
+          throw new BadRequest(
+            `cannot overwrite non-directory ${destination}/${child} with directory`,
+          );
+        }
+        await Deno.remove(target);
+      }
+      if (!existing?.isDirectory) await Deno.mkdir(target);
+      lchown(target, info.uid ?? 0, info.gid ?? 0);
+      await Deno.chmod(target, (info.mode ?? 0o755) & 0o7777);
+      await copyTree(source, rootfs, destination, child, options);
+      continue;
+    }
+    if (existing?.isDirectory) {
+      if (options.noOverwriteDirNonDir) {
+        throw new BadRequest(
+          `cannot overwrite directory ${destination}/${child} with non-directory`,
+        );
+      }
+      await Deno.remove(target, { recursive: true });
+    } else if (existing) {
+      await Deno.remove(target);
+    }
+    if (info.isSymlink) {
+      symlink(await Deno.readLink(from), target);
+    } else if (info.isFile) {
+      await Deno.copyFile(from, target);
+      await Deno.chmod(target, (info.mode ?? 0o644) & 0o7777);
+    } else {
+      const type = info.isCharDevice ? S_IFCHR : info.isBlockDevice ? S_IFBLK : S_IFIFO;
+      const rdev = info.rdev ?? 0;
+      mknod(target, type | ((info.mode ?? 0o644) & 0o7777), (rdev >> 8) & 0xfff, rdev & 0xff);
+    }
+    lchown(target, info.uid ?? 0, info.gid ?? 0);
+    if (info.isFile) await Deno.chmod(target, (info.mode ?? 0o644) & 0o7777);
+  }
+}
