@@ -92,6 +92,13 @@ integrationTest(
       );
       const [image] = JSON.parse(await daemon.ok(["image", "inspect", name]));
       deepStrictEqual(image.Id, layout.configDigest);
+      // The manifest digest is remembered, and pulls by digest work.
+      const digest = /Digest: (sha256:[a-f0-9]{64})/.exec(pulled.stdout)![1];
+      deepStrictEqual(image.RepoDigests, [`${registry.host}/test/multi@${digest}`]);
+      match(await daemon.ok(["images", "--digests"]), new RegExp(`v1\\s+${digest}`));
+      const byDigest = await daemon.berth(["pull", `${registry.host}/test/multi@${digest}`]);
+      deepStrictEqual(byDigest.code, 0, byDigest.stderr);
+      match(byDigest.stdout, /Image is up to date/);
 
       const again = await daemon.ok(["pull", name]);
       deepStrictEqual(again.split("\n").filter((line) => /Already exists/.test(line)).length, 3);

@@ -31,6 +31,9 @@ const HEADERS: Record<string, string> = {
 };
 
 const DEFAULT_FORMAT = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+/** With --digests, docker adds the digest after the tag. */
+const DIGESTS_FORMAT =
+  "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
 
 export const command: Command = {
   usage: "images [OPTIONS] [REPOSITORY[:TAG]]",
@@ -85,8 +88,9 @@ export const command: Command = {
         });
       }
     }
-    let format = flags.string("format") ?? DEFAULT_FORMAT;
-    if (format === "table") format = DEFAULT_FORMAT;
+    const standard = flags.bool("digests") ? DIGESTS_FORMAT : DEFAULT_FORMAT;
+    let format = flags.string("format") ?? standard;
+    if (format === "table") format = standard;
     if (flags.bool("quiet")) {
       out([...new Set(rows.map((item) => String(item.ID)))].map((id) => id + "\n").join(""));
       return 0;

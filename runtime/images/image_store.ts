@@ -26,11 +26,15 @@ export interface Image {
   stored: string;
   /** Full references (`docker.io/library/busybox:latest`) naming it. */
   tags: string[];
+  /** Full `repository@digest` references it was pulled as. */
+  repoDigests: string[];
 }
 
 interface ImageMeta {
   size: number;
   stored: string;
+  /** `repository@sha256:…` the image was pulled as (optional: older records lack it). */
+  repoDigests?: string[];
 }
 
 /** The image records of one daemon. */
@@ -58,6 +62,7 @@ export class ImageStore {
           size: meta.size,
           stored: meta.stored,
           tags: [],
+          repoDigests: meta.repoDigests ?? [],
         });
       } catch {
         // An image whose record was never completed: drop it.
@@ -115,6 +120,24 @@ export class ImageStore {
     return matches.length === 1 ? this.#images.get(matches[0]) : undefined;
   }
 
+  /** Remember that `image` was pulled as `repoDigest` (`docker.io/library/x@sha256:…`). */
+  async addRepoDigest(image: Image, repoDigest: string): Promise<void> {
+    const repository = repoDigest.slice(0, repoDigest.indexOf("@"));
+    // One digest per repository, as docker keeps them.
+    if (image.repoDigests.includes(repoDigest)) return;
+    const kept = image.repoDigests.filter((item) => !item.startsWith(`${repository}@`));
+    image.repoDigests = [...kept, repoDigest];
+    const meta: ImageMeta = {
+      size: image.size,
+      stored: image.stored,
+      repoDigests: image.repoDigests,
+    };
+    await writeJsonAtomic(
+      `${this.#dir}/sha256/${image.id.replace(/^sha256:/, "")}/meta.json`,
+      meta,
+    );
+  }
+
   /** Store an image config (idempotent); returns the image. */
   add(config: ImageConfig, size: number): Promise<Image> {
     return this.addBytes(new TextEncoder().encode(JSON.stringify(config)), config, size);
@@ -134,7 +157,7 @@ export class ImageStore {
     const meta: ImageMeta = { size, stored: formatRfc3339Nano(preciseNow()) };
     await writeFileAtomic(`${base}/config.json`, bytes);
     await writeJsonAtomic(`${base}/meta.json`, meta);
-    const image: Image = { id, config, size, stored: meta.stored, tags: [] };
+    const image: Image = { id, config, size, stored: meta.stored, tags: [], repoDigests: [] };
     this.#images.set(id, image);
     return image;
   }

@@ -69,7 +69,7 @@ export function listImages(
       Id: image.id,
       ParentId: "",
       RepoTags: image.tags.map(familiarize),
-      RepoDigests: [],
+      RepoDigests: image.repoDigests.map(familiarize),
       Created: Math.floor(parseRfc3339(created(image)) / 1000),
       Size: image.size,
       SharedSize: -1,
@@ -85,7 +85,7 @@ export function inspectImage(image: Image, layers: LayerStore) {
   return {
     Id: image.id,
     RepoTags: image.tags.map(familiarize),
-    RepoDigests: [],
+    RepoDigests: image.repoDigests.map(familiarize),
     Parent: "",
     Comment: image.config.comment ?? "",
     Created: created(image),

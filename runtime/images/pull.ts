@@ -14,7 +14,13 @@ import { ApiError, BadRequest } from "../errors.ts";
 import { hostArchitecture, type ImageConfig } from "./image_config.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerInfo, LayerStore } from "./layer_store.ts";
-import { familiarize, formatFull, parseReference, withDefaultTag } from "./reference.ts";
+import {
+  familiarize,
+  formatFull,
+  fullRepository,
+  parseReference,
+  withDefaultTag,
+} from "./reference.ts";
 import { type RegistryClient } from "./registry_client.ts";
 
 /** One of docker's progress messages. */
@@ -157,6 +163,7 @@ export async function pullImage(
   );
   const shown = familiarize(formatFull(reference));
   if (!reference.digest) await images.tag(image, formatFull(reference));
+  await images.addRepoDigest(image, `${fullRepository(reference)}@${top.digest}`);
   await onProgress({ status: `Digest: ${top.digest}` });
   await onProgress({
     status: upToDate

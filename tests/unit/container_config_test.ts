@@ -8,6 +8,7 @@ const image: Image = {
   size: 0,
   stored: "",
   tags: [],
+  repoDigests: [],
   config: {
     architecture: "amd64",
     os: "linux",
