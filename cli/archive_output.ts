@@ -5,7 +5,24 @@
  * @module
  */
 
+import type { FlagSpec } from "./flags.ts";
 import { errLine } from "./output.ts";
+
+/** `-o/--output FILE`, as docker's save and export take it. */
+export const OUTPUT_FLAG: FlagSpec = {
+  name: "output",
+  short: "o",
+  type: "string",
+  value: "string",
+  description: "Write to a file, instead of STDOUT",
+};
+
+/** False (after saying why) when the archive would go to a terminal. */
+export function outputAllowed(output: string | undefined): boolean {
+  if (output || !Deno.stdout.isTerminal()) return true;
+  errLine("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+  return false;
+}
 
 /** Write `body` to `output` (stdout when undefined); returns the exit code. */
 export async function writeArchive(

@@ -1,5 +1,5 @@
 /**
- * Byte buffers: joining chunks.
+ * Byte buffers: joining chunks, and streaming what a generator yields.
  * @module
  */
 
@@ -13,4 +13,23 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+/**
+ * A byte stream of what `pieces` yields (empty pieces skipped), pulled
+ * only as it is read; cancelling it ends the generator.
+ */
+export function generatorStream(pieces: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { value, done } = await pieces.next();
+        if (done) return controller.close();
+        if (value.length) return controller.enqueue(value);
+      }
+    },
+    async cancel() {
+      await pieces.return(undefined);
+    },
+  }, { highWaterMark: 0 });
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { generatorStream } from "./bytes.ts";
 import { BLOCK, entry, type HeaderFields, padding } from "./tar_writer.ts";
 
 const S_IFMT = 0o170000;
@@ -119,17 +120,5 @@ export function treeTar(root: string, options: TreeTarOptions = {}): ReadableStr
     yield* item("", await Deno.lstat(root));
     yield new Uint8Array(BLOCK * 2);
   }
-  const pieces = all();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        const { value, done } = await pieces.next();
-        if (done) return controller.close();
-        if (value.length) return controller.enqueue(value);
-      }
-    },
-    async cancel() {
-      await pieces.return(undefined);
-    },
-  }, { highWaterMark: 0 });
+  return generatorStream(all());
 }

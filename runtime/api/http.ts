@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { BERTH_VERSION } from "../../protocol/version.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, BadRequest } from "../errors.ts";
-import { errorMessage } from "../logger.ts";
+import { errorMessage, log } from "../logger.ts";
 
 /** The newest API version berth speaks. */
 export const API_VERSION = "1.47";
@@ -75,6 +75,42 @@ export function sendError(res: ServerResponse, error: unknown): void {
     return;
   }
   sendJson(res, status, { message: errorMessage(error) });
+}
+
+/**
+ * Answer with a tar that `produce` streams: it may call `start` with extra
+ * headers before its first chunk (else the first chunk starts the answer).
+ * An error before the answer starts is the request's error (an HTTP
+ * status); after it the connection is cut, so the client sees a broken
+ * archive rather than a short one.
+ */
+export async function sendTar(
+  res: ServerResponse,
+  what: string,
+  produce: (
+    start: (headers?: Record<string, string>) => void,
+    write: (chunk: Uint8Array) => Promise<void>,
+  ) => Promise<void>,
+): Promise<void> {
+  let started = false;
+  const start = (headers: Record<string, string> = {}) => {
+    if (started) return;
+    res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/x-tar", ...headers });
+    started = true;
+  };
+  try {
+    await produce(start, (chunk) => {
+      start();
+      return writeChunk(res, chunk);
+    });
+  } catch (error) {
+    if (!started) throw error;
+    log.warn(`${what} failed mid-stream`, { error: errorMessage(error) });
+    res.destroy();
+    return;
+  }
+  start();
+  res.end();
 }
 
 /** Write to a response, waiting when the client is slow. */

@@ -21,6 +21,7 @@ import {
   parseReference,
   withDefaultTag,
 } from "./reference.ts";
+import { sha256Digest } from "./digest.ts";
 import { type RegistryClient } from "./registry_client.ts";
 
 /** One of docker's progress messages. */
@@ -76,10 +77,6 @@ function parseJson<T>(bytes: Uint8Array, what: string): T {
   }
 }
 
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-}
-
 /** What a pull needs besides the stores. */
 export interface PullOptions {
   client: RegistryClient;
@@ -128,7 +125,7 @@ export async function pullImage(
   }
   const configBlob = await client.blob(body.config.digest);
   const configBytes = new Uint8Array(await new Response(configBlob.body).arrayBuffer());
-  if (sha256(configBytes) !== body.config.digest) {
+  if (sha256Digest(configBytes) !== body.config.digest) {
     throw new ApiError(500, `the image config does not match its digest ${body.config.digest}`);
   }
   const config = parseJson<ImageConfig>(configBytes, "image config");
@@ -139,7 +136,7 @@ export async function pullImage(
       `the image config lists ${diffIds.length} layers, the manifest ${body.layers.length}`,
     );
   }
-  const upToDate = images.byId(sha256(configBytes)) !== undefined &&
+  const upToDate = images.byId(sha256Digest(configBytes)) !== undefined &&
     (await Promise.all(diffIds.map((id) => layers.info(id)))).every(Boolean);
 
   const sizes: number[] = [];

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { ApiError } from "../errors.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
+import { sha256Digest } from "./digest.ts";
 import type { PullMessage } from "./pull.ts";
 import type { RegistryClient } from "./registry_client.ts";
 
@@ -67,7 +68,7 @@ async function uploadBlob(
   }
 }
 
-/** Push `image` as `repository:tag` through `client`; returns the manifest's digest. */
+/** Push `image` as `repository:tag` through `client`; returns the manifest's digest and size. */
 export async function pushImage(
   images: ImageStore,
   layers: LayerStore,
@@ -75,7 +76,7 @@ export async function pushImage(
   tag: string,
   client: RegistryClient,
   onProgress: (message: PullMessage) => Promise<void>,
-): Promise<string> {
+): Promise<{ digest: string; size: number }> {
   await onProgress({
     status: `The push refers to repository [${client.host}/${client.repository}]`,
   });
@@ -86,10 +87,7 @@ export async function pushImage(
     pushedLayers.push(await pushLayer(layers, client, diffId, onProgress));
   }
   const config = await images.configBytes(image);
-  const configBlob = {
-    digest: `sha256:${createHash("sha256").update(config).digest("hex")}`,
-    size: config.length,
-  };
+  const configBlob = { digest: sha256Digest(config), size: config.length };
   if (!await blobExists(client, configBlob.digest)) {
     await uploadBlob(client, configBlob, () => Promise.resolve(config as Uint8Array<ArrayBuffer>));
   }
@@ -111,9 +109,9 @@ export async function pushImage(
       `the registry refused the manifest: ${response.status} ${text.slice(0, 200)}`,
     );
   }
-  const digest = `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
+  const digest = sha256Digest(manifest);
   await onProgress({ status: `${tag}: digest: ${digest} size: ${manifest.length}` });
-  return digest;
+  return { digest, size: manifest.length };
 }
 
 /** Compress one layer into scratch space and upload it unless the registry has it. */

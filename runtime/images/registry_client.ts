@@ -7,6 +7,7 @@
  */
 
 import { ApiError, NotFound } from "../errors.ts";
+import { sha256Digest } from "./digest.ts";
 
 /** Username and password for a registry. */
 export interface RegistryCredentials {
@@ -24,7 +25,7 @@ export interface RegistryOptions {
 }
 
 /** The CA certificates in `<certsDir>/<host>/*.crt`, if any (docker's certs.d layout). */
-export async function registryCaCerts(certsDir: string, host: string): Promise<string[]> {
+async function registryCaCerts(certsDir: string, host: string): Promise<string[]> {
   const dir = `${certsDir}/${host}`;
   const certs: string[] = [];
   try {
@@ -79,22 +80,22 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   return { scheme, params };
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/** A client for `repository` on `domain`, trusting the CA certificates in `certsDir` for it. */
-export async function openRegistry(
+/**
+ * A client for `repository` on `domain` with the daemon's registry
+ * settings: its insecure registries, and the CA certificates its certs dir
+ * holds for that host.
+ */
+export async function registryFor(
+  context: { flags: { insecureRegistries: string[]; certsDir: string } },
   domain: string,
   repository: string,
-  settings: { insecure: string[]; certsDir: string; credentials?: RegistryCredentials },
+  credentials?: RegistryCredentials,
 ): Promise<RegistryClient> {
   const host = domain === "docker.io" ? DOCKER_HUB : domain;
   return new RegistryClient(domain, repository, {
-    insecure: settings.insecure,
-    credentials: settings.credentials,
-    caCerts: await registryCaCerts(settings.certsDir, host),
+    insecure: context.flags.insecureRegistries,
+    credentials,
+    caCerts: await registryCaCerts(context.flags.certsDir, host),
   });
 }
 
@@ -247,7 +248,7 @@ export class RegistryClient {
       throw new ApiError(500, `the registry answered ${response.status}: ${text.slice(0, 200)}`);
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const digest = `sha256:${await sha256Hex(bytes)}`;
+    const digest = sha256Digest(bytes);
     if (reference.startsWith("sha256:") && reference !== digest) {
       throw new ApiError(500, `manifest ${reference} does not match its digest (it is ${digest})`);
     }

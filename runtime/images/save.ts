@@ -7,6 +7,7 @@
  * @module
  */
 
+import { generatorStream } from "../../lib/bytes.ts";
 import { NotFound } from "../errors.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
@@ -79,17 +80,5 @@ export function saveImages(
     yield padding(manifestBytes.length);
     yield new Uint8Array(BLOCK * 2);
   }
-  const iterator = pieces();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        const { value, done } = await iterator.next();
-        if (done) return controller.close();
-        if (value.length) return controller.enqueue(value);
-      }
-    },
-    async cancel() {
-      await iterator.return(undefined);
-    },
-  }, { highWaterMark: 0 });
+  return generatorStream(pieces());
 }

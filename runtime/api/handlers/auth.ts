@@ -7,7 +7,7 @@
 import { serverHost } from "../../../lib/registry_host.ts";
 import { BadRequest } from "../../errors.ts";
 import { parseReference } from "../../images/reference.ts";
-import { openRegistry } from "../../images/registry_client.ts";
+import { registryFor } from "../../images/registry_client.ts";
 import { type ApiRequest, readJson } from "../http.ts";
 
 /** POST /auth {username, password, serveraddress} */
@@ -20,11 +20,7 @@ export async function login({ context, req }: ApiRequest) {
   }
   const host = serverHost(typeof body?.serveraddress === "string" ? body.serveraddress : undefined);
   parseReference(`${host}/probe`); // a valid registry name
-  const client = await openRegistry(host, "", {
-    insecure: context.flags.insecureRegistries,
-    certsDir: context.flags.certsDir,
-    credentials: { username, password },
-  });
+  const client = await registryFor(context, host, "", { username, password });
   try {
     await client.checkLogin();
   } finally {

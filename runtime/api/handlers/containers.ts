@@ -32,6 +32,7 @@ import {
   queryBool,
   queryInt,
   readJson,
+  sendTar,
   writeChunk,
 } from "../http.ts";
 import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
@@ -170,22 +171,15 @@ export async function archiveStat({ context, params, query, res }: ApiRequest) {
 /** GET /containers/{id}/archive?path=: the path as a tar. */
 export async function archiveGet({ context, params, query, res }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  let started = false;
-  try {
-    await archivePath(context, container, query.get("path") ?? "", (stat) => {
-      res.writeHead(200, {
-        ...commonHeaders(),
-        "Content-Type": "application/x-tar",
-        "X-Docker-Container-Path-Stat": statHeader(stat),
-      });
-      started = true;
-    }, (chunk) => writeChunk(res, chunk));
-  } catch (error) {
-    if (!started) throw error;
-    res.destroy();
-    return;
-  }
-  res.end();
+  const path = query.get("path") ?? "";
+  await sendTar(res, `copying ${path} out of ${container.id}`, (start, write) =>
+    archivePath(
+      context,
+      container,
+      path,
+      (stat) => start({ "X-Docker-Container-Path-Stat": statHeader(stat) }),
+      write,
+    ));
 }
 
 /** PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=: extract the body there. */
@@ -200,22 +194,11 @@ export async function archivePut({ context, params, query, req }: ApiRequest) {
 /** GET /containers/{id}/export: the container's filesystem as a tar. */
 export async function exportFilesystem({ context, params, res }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  let started = false;
-  try {
-    await exportContainer(context, container, async (chunk) => {
-      if (!started) {
-        res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/x-tar" });
-        started = true;
-      }
-      await writeChunk(res, chunk);
-    });
-  } catch (error) {
-    if (!started) throw error;
-    // Mid-stream: the client must see a broken archive, not a short one.
-    res.destroy();
-    return;
-  }
-  res.end();
+  await sendTar(
+    res,
+    `exporting ${container.id}`,
+    (_start, write) => exportContainer(context, container, write),
+  );
 }
 
 /** POST /commit?container=&repo=&tag=&comment=&author=&changes=&pause= */

@@ -13,11 +13,18 @@ import { pruneImages } from "../../images/prune.ts";
 import { parsePlatform, pullImage } from "../../images/pull.ts";
 import { pushImage } from "../../images/push.ts";
 import { parseReference } from "../../images/reference.ts";
-import { openRegistry, type RegistryCredentials } from "../../images/registry_client.ts";
-import { errorMessage, log } from "../../logger.ts";
+import { type RegistryCredentials, registryFor } from "../../images/registry_client.ts";
+import { errorMessage } from "../../logger.ts";
 import { saveImages } from "../../images/save.ts";
 import { removeImage } from "../../images/remove.ts";
-import { type ApiRequest, bodyStream, commonHeaders, queryBool, writeChunk } from "../http.ts";
+import {
+  type ApiRequest,
+  bodyStream,
+  commonHeaders,
+  queryBool,
+  sendTar,
+  writeChunk,
+} from "../http.ts";
 
 /**
  * POST /images/create: `fromImage` pulls from a registry (progress as
@@ -58,6 +65,11 @@ export function registryAuth(header: string | undefined): RegistryCredentials | 
   return undefined;
 }
 
+/** The credentials of the request's X-Registry-Auth header, if any. */
+function clientAuth(req: ApiRequest["req"]): RegistryCredentials | undefined {
+  return registryAuth(req.headers["x-registry-auth"] as string | undefined);
+}
+
 /** Docker's JSON message stream: headers with the first message, errors after it as messages. */
 function messageStream(res: ApiRequest["res"]) {
   let started = false;
@@ -84,15 +96,17 @@ export async function push({ context, req, res, params, query }: ApiRequest) {
   const tag = query.get("tag") || "latest";
   const reference = parseReference(`${params[0]}:${tag}`);
   const image = context.images.resolve(`${params[0]}:${tag}`);
-  const client = await openRegistry(reference.domain, reference.path, {
-    insecure: context.flags.insecureRegistries,
-    certsDir: context.flags.certsDir,
-    credentials: registryAuth(req.headers["x-registry-auth"] as string | undefined),
-  });
+  const client = await registryFor(context, reference.domain, reference.path, clientAuth(req));
   const stream = messageStream(res);
   try {
-    const digest = await pushImage(context.images, context.layers, image, tag, client, stream.send);
-    const size = (await client.manifest(digest)).bytes.length;
+    const { digest, size } = await pushImage(
+      context.images,
+      context.layers,
+      image,
+      tag,
+      client,
+      stream.send,
+    );
     await stream.send({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: size } });
   } catch (error) {
     await stream.fail(error);
@@ -108,11 +122,7 @@ async function pull({ context, req, res, query }: ApiRequest) {
   const tag = query.get("tag");
   const text = tag ? (tag.startsWith("sha256:") ? `${name}@${tag}` : `${name}:${tag}`) : name;
   const reference = parseReference(text);
-  const client = await openRegistry(reference.domain, reference.path, {
-    insecure: context.flags.insecureRegistries,
-    certsDir: context.flags.certsDir,
-    credentials: registryAuth(req.headers["x-registry-auth"] as string | undefined),
-  });
+  const client = await registryFor(context, reference.domain, reference.path, clientAuth(req));
   const stream = messageStream(res);
   try {
     await pullImage(context.images, context.layers, text, {
@@ -146,15 +156,10 @@ export async function save({ context, res, query, params }: ApiRequest) {
   const names = params[0] ? [params[0]] : query.getAll("names").filter(Boolean);
   if (names.length === 0) throw new BadRequest("names is required");
   const archive = saveImages(context.images, context.layers, names);
-  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/x-tar" });
-  try {
-    for await (const chunk of archive) await writeChunk(res, chunk);
-    res.end();
-  } catch (error) {
-    // Mid-stream: the client must see a broken archive, not a short one.
-    log.warn("saving images failed", { names: names.join(","), error: errorMessage(error) });
-    res.destroy();
-  }
+  await sendTar(res, `saving ${names.join(", ")}`, async (start, write) => {
+    start();
+    for await (const chunk of archive) await write(chunk);
+  });
 }
 
 /** GET /images/{name}/history */
