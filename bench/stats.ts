@@ -21,6 +21,13 @@ export function summarize(values: number[]): Summary {
   return { runs: values.length, median, min: sorted[0], max: sorted.at(-1)! };
 }
 
+/** A summary per name of every name's measurements. */
+export function summarizeAll(runs: Record<string, number[]>): Record<string, Summary> {
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, values]) => [name, summarize(values)]),
+  );
+}
+
 /** `value / baseline` with two decimals, or "n/a". */
 export function ratio(value: number, baseline: number): string {
   if (!Number.isFinite(value) || !Number.isFinite(baseline) || baseline === 0) return "n/a";

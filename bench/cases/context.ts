@@ -30,6 +30,12 @@ export function peerPairs(context: BenchContext): [Engine, Engine][] {
   return pairs;
 }
 
+/** The pairs rows compare; without peers, each berth variant on its own. */
+export function comparisonPairs(context: BenchContext): [Engine, Engine | undefined][] {
+  const pairs: [Engine, Engine | undefined][] = peerPairs(context);
+  return pairs.length ? pairs : [[context.berthRunc, undefined], [context.berthCrun, undefined]];
+}
+
 /** Every engine in the run: both berth variants, then the peers present. */
 export function allEngines(context: BenchContext): Engine[] {
   return [context.berthRunc, context.berthCrun, context.docker, context.podman].filter(

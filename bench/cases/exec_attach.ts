@@ -8,7 +8,7 @@ import { BERTH } from "../../tests/helpers/harness.ts";
 import { timedShell } from "../bench_support.ts";
 import { type Engine, engineOk, shellLine } from "../engines.ts";
 import type { Comparison } from "../report.ts";
-import { alternate, summarize } from "../stats.ts";
+import { alternate, summarizeAll } from "../stats.ts";
 import { allEngines, type BenchContext, peerPairs } from "./context.ts";
 
 const TICKER = "while true; do echo tick; usleep 20000; done";
@@ -70,9 +70,7 @@ export async function execAttachCase(context: BenchContext): Promise<Comparison[
       context.runs,
       (name) => systems.get(name)!(),
     );
-    const execSummaries = Object.fromEntries(
-      Object.entries(execs).map(([name, values]) => [name, summarize(values)]),
-    );
+    const execSummaries = summarizeAll(execs);
 
     const attachers = new Map<string, () => Promise<number>>();
     for (const engine of engines) {
@@ -85,9 +83,7 @@ export async function execAttachCase(context: BenchContext): Promise<Comparison[
       context.runs,
       (name) => attachers.get(name)!(),
     );
-    const attachSummaries = Object.fromEntries(
-      Object.entries(attaches).map(([name, values]) => [name, summarize(values)]),
-    );
+    const attachSummaries = summarizeAll(attaches);
     context.raw.exec = execSummaries;
     context.raw.attach = attachSummaries;
 

@@ -13,7 +13,7 @@ import { buildTar } from "../../tests/helpers/tar_writer.ts";
 import { timedShell } from "../bench_support.ts";
 import { type Engine, engineOk, quote, shellLine } from "../engines.ts";
 import type { Comparison } from "../report.ts";
-import { alternate, summarize } from "../stats.ts";
+import { alternate, summarize, summarizeAll } from "../stats.ts";
 import type { BenchContext } from "./context.ts";
 
 const LAYER_MB = 20;
@@ -99,9 +99,7 @@ export async function imagesCase(context: BenchContext): Promise<Comparison[]> {
         context.runs,
         (system) => systems.get(system)!(),
       );
-      const summaries = Object.fromEntries(
-        Object.entries(times).map(([system, values]) => [system, summarize(values)]),
-      );
+      const summaries = summarizeAll(times);
       context.raw[`${label}FiveLayers`] = summaries;
       for (const peer of Object.keys(summaries).filter((system) => system !== "berth")) {
         rows.push({

@@ -7,7 +7,7 @@
 import { bareBundle, timedShell } from "../bench_support.ts";
 import { type Engine, shellLine } from "../engines.ts";
 import { type Comparison, ratioAtMost } from "../report.ts";
-import { alternate, summarize } from "../stats.ts";
+import { alternate, summarizeAll } from "../stats.ts";
 import { allEngines, type BenchContext, peerPairs } from "./context.ts";
 
 /** The most berth may add to a bare `run`, in milliseconds. */
@@ -41,9 +41,7 @@ export async function runRmCase(context: BenchContext): Promise<Comparison[]> {
     `run --rm busybox true: ${context.runs} rounds of ${[...systems.keys()].join(", ")}`,
   );
   const times = await alternate([...systems.keys()], context.runs, (name) => systems.get(name)!());
-  const summaries = Object.fromEntries(
-    Object.entries(times).map(([name, values]) => [name, summarize(values)]),
-  );
+  const summaries = summarizeAll(times);
   context.raw.runRm = summaries;
   const figure = (engine: Engine | string) => {
     const system = typeof engine === "string" ? engine : engine.name;

@@ -9,8 +9,8 @@
 import { runCommand } from "../../tests/helpers/harness.ts";
 import { type Engine, engineOk } from "../engines.ts";
 import { type Comparison, ratioAtMost } from "../report.ts";
-import { alternate, summarize, type Summary } from "../stats.ts";
-import { allEngines, type BenchContext, peerPairs } from "./context.ts";
+import { alternate, summarize, summarizeAll, type Summary } from "../stats.ts";
+import { allEngines, type BenchContext, comparisonPairs } from "./context.ts";
 import { type EngineMemory, engineMemory } from "./memory.ts";
 import { type RestartTimes, timeRestart } from "./restart.ts";
 
@@ -83,16 +83,11 @@ export async function scaleCase(context: BenchContext, sizes: number[]): Promise
       }
       return ms;
     });
-    const startSummaries = Object.fromEntries(
-      Object.entries(starts).map(([name, values]) => [name, summarize(values)]),
-    );
-    const removeSummaries = Object.fromEntries(
-      Object.entries(removals).map(([name, values]) => [name, summarize(values)]),
-    );
+    const startSummaries = summarizeAll(starts);
+    const removeSummaries = summarizeAll(removals);
     context.raw[`start${size}`] = startSummaries;
     context.raw[`remove${size}`] = removeSummaries;
-    const pairs: [Engine, Engine | undefined][] = peerPairs(context);
-    if (!pairs.length) pairs.push([context.berthRunc, undefined], [context.berthCrun, undefined]);
+    const pairs = comparisonPairs(context);
     for (
       const [label, chart, summaries] of [
         [`${size} × run -d at once, until all run`, `${size} at once`, startSummaries],
@@ -131,8 +126,7 @@ function memoryRows(
   size: number,
 ): Comparison[] {
   const rows: Comparison[] = [];
-  const pairs: [Engine, Engine | undefined][] = peerPairs(context);
-  if (!pairs.length) pairs.push([context.berthRunc, undefined], [context.berthCrun, undefined]);
+  const pairs = comparisonPairs(context);
   const monitorName = (engine: Engine) =>
     engine.name.startsWith("docker")
       ? "containerd-shim"

@@ -6,6 +6,7 @@ import {
   ratio,
   smapsField,
   summarize,
+  summarizeAll,
 } from "../../bench/stats.ts";
 
 Deno.test("summaries: median of odd and even counts, min and max", () => {
@@ -38,5 +39,12 @@ Deno.test("rates: 200 MB in 500 ms is 400 MB/s, and the slowest run is the minim
     median: 400,
     min: 200,
     max: 500,
+  });
+});
+
+Deno.test("summarizeAll summarizes every name's runs", () => {
+  deepStrictEqual(summarizeAll({ a: [3, 1, 2], b: [5] }), {
+    a: { runs: 3, median: 2, min: 1, max: 3 },
+    b: { runs: 1, median: 5, min: 5, max: 5 },
   });
 });
