@@ -6,6 +6,7 @@
 import { parseSize } from "../lib/units.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 import { UsageError } from "./flags.ts";
+import { parseMountOption } from "./mount_option.ts";
 
 /** Flags of `create` and `run` by name, for commands that take the same ones (`exec`). */
 export function containerFlags(...names: string[]): FlagSpec[] {
@@ -119,6 +120,25 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
   { name: "memory", short: "m", type: "string", value: "bytes", description: "Memory limit" },
   {
+    name: "volume",
+    short: "v",
+    type: "list",
+    value: "list",
+    description: "Bind mount a volume ([SRC:]DST[:ro])",
+  },
+  {
+    name: "mount",
+    type: "list",
+    value: "mount",
+    description: "Attach a filesystem mount to the container (type=bind|volume|tmpfs,...)",
+  },
+  {
+    name: "tmpfs",
+    type: "list",
+    value: "list",
+    description: "Mount a tmpfs directory (PATH[:OPTIONS])",
+  },
+  {
     name: "ulimit",
     type: "list",
     value: "ulimit",
@@ -224,13 +244,25 @@ function parseLogOptions(options: string[]): Record<string, string> {
   return config;
 }
 
-function parseLabels(labels: string[]): Record<string, string> {
+/** `KEY=value` entries (`KEY` alone means an empty value) as an object; `what` names them in errors. */
+export function keyValues(entries: string[], what: string): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const label of labels) {
-    const index = label.indexOf("=");
-    if (index === 0) throw new UsageError(`invalid label '${label}': empty name`);
-    if (index < 0) result[label] = "";
-    else result[label.slice(0, index)] = label.slice(index + 1);
+  for (const entry of entries) {
+    const index = entry.indexOf("=");
+    if (index === 0) throw new UsageError(`invalid ${what} '${entry}': empty name`);
+    if (index < 0) result[entry] = "";
+    else result[entry.slice(0, index)] = entry.slice(index + 1);
+  }
+  return result;
+}
+
+/** `--tmpfs PATH[:OPTIONS]` values as the API's map. */
+function tmpfsMounts(values: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(":");
+    if (colon < 0) result[value] = "";
+    else result[value.slice(0, colon)] = value.slice(colon + 1);
   }
   return result;
 }
@@ -296,7 +328,7 @@ export async function createRequest(
     Image: image,
     WorkingDir: flags.string("workdir") ?? "",
     Entrypoint: entrypoint === undefined ? null : entrypoint === "" ? [""] : [entrypoint],
-    Labels: parseLabels(flags.list("label")),
+    Labels: keyValues(flags.list("label"), "label"),
     StopSignal: flags.string("stop-signal"),
     StopTimeout: flags.int("stop-timeout"),
     HostConfig: {
@@ -311,6 +343,9 @@ export async function createRequest(
       Memory: memory,
       Ulimits: flags.list("ulimit").map(parseUlimit),
       ConsoleSize: tty ? consoleSize() : [0, 0],
+      Binds: flags.list("volume"),
+      Mounts: flags.list("mount").map(parseMountOption),
+      Tmpfs: tmpfsMounts(flags.list("tmpfs")),
     },
   };
   return { name: flags.string("name"), body };

@@ -44,6 +44,10 @@ const COMMANDS: Record<string, Loader> = {
   // Reached as `berth image prune` (docker has no top-level prune).
   "image-prune": () => import("./commands/image_prune.ts"),
   "system-df": () => import("./commands/system_df.ts"),
+  "volume-create": () => import("./commands/volume_create.ts"),
+  "volume-ls": () => import("./commands/volume_ls.ts"),
+  "volume-rm": () => import("./commands/volume_rm.ts"),
+  "volume-prune": () => import("./commands/volume_prune.ts"),
   pull: () => import("./commands/pull.ts"),
   push: () => import("./commands/push.ts"),
   login: () => import("./commands/login.ts"),
@@ -88,7 +92,19 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     tag: "tag",
   },
   system: { df: "system-df", info: "info" },
+  volume: {
+    create: "volume-create",
+    ls: "volume-ls",
+    list: "volume-ls",
+    inspect: "inspect",
+    rm: "volume-rm",
+    remove: "volume-rm",
+    prune: "volume-prune",
+  },
 };
+
+/** `berth image inspect` and friends: `inspect` limited to their type. */
+const TYPED_INSPECT = new Set(["container", "image", "volume"]);
 
 const DESCRIPTIONS: [string, string][] = [
   ["run", "Create and run a new container from an image"],
@@ -107,7 +123,7 @@ const DESCRIPTIONS: [string, string][] = [
   ["rm", "Remove one or more containers"],
   ["wait", "Block until one or more containers stop, then print their exit codes"],
   ["ps", "List containers"],
-  ["inspect", "Return low-level information on containers or images"],
+  ["inspect", "Return low-level information on containers, images or volumes"],
   ["logs", "Fetch the logs of a container"],
   ["rename", "Rename a container"],
   ["pause", "Pause all processes within one or more containers"],
@@ -123,6 +139,7 @@ const DESCRIPTIONS: [string, string][] = [
   ["images", "List images"],
   ["tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"],
   ["rmi", "Remove one or more images"],
+  ["volume", "Manage volumes (create, ls, inspect, rm, prune)"],
   ["version", "Show the berth version information"],
   ["info", "Display system-wide information"],
   ["daemon", "Run the berth daemon"],
@@ -182,7 +199,7 @@ export async function runCli(args: string[]): Promise<number> {
   const subcommands = MANAGEMENT[name];
   if (subcommands) {
     const [sub, ...subRest] = rest;
-    const target = sub === "inspect" && name === "image" ? "inspect" : subcommands[sub ?? ""];
+    const target = subcommands[sub ?? ""];
     if (!target && sub && COMMANDS[sub]) [name, rest] = [sub, subRest];
     else if (!target) {
       errLine(`berth: '${name} ${sub ?? ""}' is not a berth command.\nSee 'berth --help'`);
@@ -190,7 +207,7 @@ export async function runCli(args: string[]): Promise<number> {
     } else {
       [name, rest] = [
         target,
-        name === "image" && sub === "inspect" ? ["--type", "image", ...subRest] : subRest,
+        sub === "inspect" && TYPED_INSPECT.has(name) ? ["--type", name, ...subRest] : subRest,
       ];
     }
   }

@@ -18,6 +18,7 @@ import { ExecStore } from "./execs/exec.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
+import { VolumeStore } from "./volumes/volume_store.ts";
 import { errorMessage, log, setLogLevel } from "./logger.ts";
 import { readHardLimits } from "./oci/rlimits.ts";
 import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
@@ -110,6 +111,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       containers: new ContainerStore(flags.root),
       images: new ImageStore(flags.root),
       layers: new LayerStore(flags.root),
+      volumes: new VolumeStore(flags.root),
       runtimes,
       shim: shimProgram,
       execs: new ExecStore(),
@@ -126,10 +128,11 @@ export async function runDaemon(args: string[]): Promise<number> {
     };
     await context.layers.init();
     await context.images.init();
+    await context.volumes.init();
     await context.containers.init();
     onContainerExit((container) => {
       if (!container.record.hostConfig.AutoRemove || container.removing) return;
-      removeContainer(context, container, { force: true }).catch((error) =>
+      removeContainer(context, container, { force: true, volumes: true }).catch((error) =>
         log.warn("auto-remove failed", { id: container.id, error: errorMessage(error) })
       );
     });

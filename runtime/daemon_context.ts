@@ -13,6 +13,7 @@ import type { RuntimeRegistry } from "./runtimes.ts";
 import type { ShimGrant, ShimProgram } from "./shims/shim_launcher.ts";
 import type { ShimPool } from "./shims/shim_pool.ts";
 import type { ExecStore } from "./execs/exec.ts";
+import type { VolumeStore } from "./volumes/volume_store.ts";
 import { containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
@@ -24,6 +25,7 @@ export interface DaemonContext {
   containers: ContainerStore;
   images: ImageStore;
   layers: LayerStore;
+  volumes: VolumeStore;
   runtimes: RuntimeRegistry;
   shim: ShimProgram;
   /** Standby shims booted ahead of time, for ids reserved to new containers. */

@@ -6,16 +6,8 @@
 
 import { humanSize } from "../../lib/units.ts";
 import type { Command } from "../command.ts";
-import { out, outLine } from "../output.ts";
-
-/** Ask on the terminal; anything but y/yes is no. */
-async function confirm(question: string): Promise<boolean> {
-  out(`${question} [y/N] `);
-  const buffer = new Uint8Array(256);
-  const read = await Deno.stdin.read(buffer);
-  const answer = new TextDecoder().decode(buffer.subarray(0, read ?? 0)).trim().toLowerCase();
-  return answer === "y" || answer === "yes";
-}
+import { confirm } from "../confirm.ts";
+import { outLine } from "../output.ts";
 
 export const command: Command = {
   usage: "image prune [OPTIONS]",

@@ -1,5 +1,6 @@
 /**
- * `berth inspect [OPTIONS] NAME|ID [NAME|ID...]`: containers or images.
+ * `berth inspect [OPTIONS] NAME|ID [NAME|ID...]`: containers, images or
+ * volumes.
  * @module
  */
 
@@ -8,9 +9,16 @@ import type { Command } from "../command.ts";
 import { GoTemplate } from "../go_template.ts";
 import { errLine, out } from "../output.ts";
 
+/** Where each type of object is inspected, in docker's search order. */
+const PATHS: Record<string, (name: string) => string> = {
+  container: (name) => `/containers/${name}/json`,
+  image: (name) => `/images/${name}/json`,
+  volume: (name) => `/volumes/${name}`,
+};
+
 export const command: Command = {
   usage: "inspect [OPTIONS] NAME|ID [NAME|ID...]",
-  description: "Return low-level information on containers or images",
+  description: "Return low-level information on containers, images or volumes",
   flags: [
     {
       name: "format",
@@ -29,13 +37,13 @@ export const command: Command = {
       name: "type",
       type: "string",
       value: "string",
-      description: "Only inspect objects of the given type (container, image)",
+      description: "Only inspect objects of the given type (container, image, volume)",
     },
   ],
   minArgs: 1,
   async run({ client }, flags) {
     const type = flags.string("type");
-    if (type && type !== "container" && type !== "image") {
+    if (type && !Object.hasOwn(PATHS, type)) {
       errLine(`"${type}" is not a valid value for --type`);
       return 1;
     }
@@ -44,14 +52,9 @@ export const command: Command = {
     const found: unknown[] = [];
     let status = 0;
     for (const name of flags.positionals) {
-      const attempts = type === "image"
-        ? [`/images/${encodeURIComponent(name)}/json`]
-        : type === "container"
-        ? [`/containers/${encodeURIComponent(name)}/json`]
-        : [
-          `/containers/${encodeURIComponent(name)}/json`,
-          `/images/${encodeURIComponent(name)}/json`,
-        ];
+      const attempts = (type ? [PATHS[type]] : Object.values(PATHS)).map((path) =>
+        path(encodeURIComponent(name))
+      );
       let object: unknown;
       for (const path of attempts) {
         try {

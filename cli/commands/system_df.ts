@@ -12,7 +12,7 @@ interface DiskUsage {
   LayersSize: number;
   Images: { Size: number; SharedSize: number; Containers: number }[];
   Containers: { SizeRw: number; State: string }[];
-  Volumes: unknown[];
+  Volumes: { UsageData: { Size: number; RefCount: number } }[];
   BuildCache: unknown[];
 }
 
@@ -37,6 +37,9 @@ export const command: Command = {
     const containersSize = usage.Containers.reduce((sum, container) => sum + container.SizeRw, 0);
     const stoppedSize = usage.Containers.filter((container) => container.State !== "running")
       .reduce((sum, container) => sum + container.SizeRw, 0);
+    const volumesSize = usage.Volumes.reduce((sum, volume) => sum + volume.UsageData.Size, 0);
+    const activeVolumes = usage.Volumes.filter((volume) => volume.UsageData.RefCount > 0);
+    const activeSize = activeVolumes.reduce((sum, volume) => sum + volume.UsageData.Size, 0);
     out(table([
       ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
       [
@@ -53,7 +56,13 @@ export const command: Command = {
         humanSize(containersSize),
         reclaimable(stoppedSize, containersSize),
       ],
-      ["Local Volumes", "0", "0", "0B", "0B"],
+      [
+        "Local Volumes",
+        String(usage.Volumes.length),
+        String(activeVolumes.length),
+        humanSize(volumesSize),
+        reclaimable(volumesSize - activeSize, volumesSize),
+      ],
       ["Build Cache", "0", "0", "0B", "0B"],
     ]));
     return 0;

@@ -10,6 +10,7 @@ import * as containers from "./handlers/containers.ts";
 import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
 import * as system from "./handlers/system.ts";
+import * as volumes from "./handlers/volumes.ts";
 import type { Handler } from "./http.ts";
 
 interface Route {
@@ -69,6 +70,12 @@ const ROUTES: Route[] = [
   route("POST", `/images/${NAME}/tag`, images.tag),
   route("POST", `/images/${NAME}/push`, images.push),
   route("DELETE", `/images/${NAME}`, images.remove),
+
+  route("GET", "/volumes", volumes.list),
+  route("POST", "/volumes/create", volumes.create),
+  route("POST", "/volumes/prune", volumes.prune),
+  route("GET", `/volumes/${ID}`, volumes.inspect),
+  route("DELETE", `/volumes/${ID}`, volumes.remove),
 ];
 
 /** A route whose handler takes over the connection (attach, exec start). */

@@ -6,7 +6,8 @@
  * Copying in extracts the tar into scratch space with the safe layer
  * extractor first, then copies entry by entry, each parent resolved again,
  * with the container paused so it cannot swap a directory for a symlink
- * meanwhile.
+ * meanwhile. The container's volumes and binds are mounted on its rootfs
+ * for the copy, so paths inside them reach their data.
  * @module
  */
 
@@ -88,7 +89,7 @@ export function statPath(
   return withRootfs(context, container, async (rootfs) => {
     const { full, name } = await locate(rootfs, path);
     return await statOf(full, name, path);
-  });
+  }, { volumes: true });
 }
 
 /** GET /containers/{id}/archive: `path` as a tar, its stat first (to `start`). */
@@ -103,7 +104,7 @@ export function archivePath(
     const { full, name } = await locate(rootfs, path);
     start(await statOf(full, name, path));
     for await (const chunk of treeTar(full, { name })) await write(chunk);
-  });
+  }, { volumes: true });
 }
 
 /** PUT /containers/{id}/archive: extract the tar `body` into the directory `path`. */
@@ -140,7 +141,7 @@ export function extractToPath(
     } finally {
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
-  });
+  }, { volumes: true });
 }
 
 /** Copy `source/relative` into the rootfs under `destination`, entry by entry. */

@@ -7,6 +7,7 @@
 
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import { ZERO_TIME } from "../../protocol/timestamp.ts";
+import type { MountPoint } from "./mount_points.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -50,6 +51,10 @@ export interface HostConfig {
   Memory: number;
   Ulimits: Ulimit[] | null;
   ConsoleSize: [number, number];
+  /** As sent; what they ask for is in the record's mounts. */
+  Binds?: unknown;
+  Mounts?: unknown;
+  Tmpfs?: unknown;
   [key: string]: unknown;
 }
 
@@ -95,6 +100,8 @@ export interface ContainerRecord {
   runtime: string;
   state: ContainerState;
   restartCount: number;
+  /** Binds, volumes and tmpfs mounts (records from before volumes have none). */
+  mounts?: MountPoint[];
   /** Protocol of the shim running the container, while one is. */
   shimProtocol?: number;
 }

@@ -22,6 +22,8 @@ import {
   createdState,
   type HostConfig,
 } from "./container.ts";
+import { mountRequests } from "./mount_requests.ts";
+import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> };
@@ -43,6 +45,7 @@ export async function createContainer(
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
+  const mounts = mountRequests(request.HostConfig ?? {}, Object.keys(config.Volumes ?? {}));
 
   let name: string;
   if (requestedName) {
@@ -87,7 +90,13 @@ export async function createContainer(
       ),
     );
     const container = new Container(record, context.flags.root);
-    await container.save();
+    await prepareMounts(context, container, mounts);
+    try {
+      await container.save();
+    } catch (error) {
+      await removeAnonymousVolumes(context, container);
+      throw error;
+    }
     context.containers.add(container);
     return container;
   } catch (error) {

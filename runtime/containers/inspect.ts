@@ -5,6 +5,7 @@
 
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import type { Container } from "./container.ts";
+import { inspectMounts } from "./mount_points.ts";
 
 /** Docker's `docker inspect` document for a container. */
 export function inspectContainer(context: DaemonContext, container: Container) {
@@ -52,7 +53,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
         WorkDir: paths.work,
       },
     },
-    Mounts: [],
+    Mounts: inspectMounts(record.mounts),
     Config: record.config,
     NetworkSettings: networkSettings(record.hostConfig.NetworkMode),
     // berth's own additions, under a name docker does not use.

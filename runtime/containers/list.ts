@@ -1,6 +1,6 @@
 /**
  * GET /containers/json: containers in docker's list shape, with the all,
- * limit and filters (status, name, id, label, exited, ancestor) parameters.
+ * limit and filters (status, name, id, label, exited, ancestor, volume) parameters.
  * @module
  */
 
@@ -10,6 +10,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
+import { inspectMounts } from "./mount_points.ts";
 
 /** Parsed `filters` JSON: name → accepted values. */
 export type Filters = Map<string, string[]>;
@@ -48,7 +49,7 @@ const STATUSES: ContainerStatus[] = [
   "exited",
   "dead",
 ];
-const CONTAINER_FILTERS = ["status", "name", "id", "label", "exited", "ancestor"];
+const CONTAINER_FILTERS = ["status", "name", "id", "label", "exited", "ancestor", "volume"];
 
 /** Check a label filter (`key` or `key=value`) against labels. */
 export function matchesLabel(labels: Record<string, string>, filter: string): boolean {
@@ -90,6 +91,11 @@ function matches(context: DaemonContext, container: Container, filters: Filters)
           const image = context.images.find(value);
           return image?.id === record.imageId || value === record.config.Image;
         });
+        break;
+      case "volume":
+        ok = values.some((value) =>
+          (record.mounts ?? []).some((point) => point.Name === value || point.Destination === value)
+        );
         break;
       default:
         ok = true;
@@ -159,7 +165,7 @@ export function listContainers(
       Status: statusText(container, now),
       HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
       NetworkSettings: { Networks: networkSettings(record.hostConfig.NetworkMode).Networks },
-      Mounts: [],
+      Mounts: inspectMounts(record.mounts),
     };
   });
 }

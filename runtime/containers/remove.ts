@@ -1,7 +1,8 @@
 /**
- * DELETE /containers/{id}?force=: remove a stopped container (or kill a
+ * DELETE /containers/{id}?force=&v=: remove a stopped container (or kill a
  * running one first with force): its rootfs mount, shim state, files and
- * record. A removal cut short by a crash is finished by the next daemon.
+ * record, and with `v` its anonymous volumes. A removal cut short by a
+ * crash is finished by the next daemon.
  * @module
  */
 
@@ -11,14 +12,23 @@ import { MNT_DETACH, unmount } from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import type { Container } from "./container.ts";
 import { releaseRuntimeResources } from "./monitor.ts";
+import { removeAnonymousVolumes } from "./mounts.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import { killAndWait } from "./stop.ts";
 
-/** Remove a container; with `force` a running one is killed first. */
+/** What a removal does besides removing the container. */
+export interface RemoveOptions {
+  /** Kill a running container first. */
+  force: boolean;
+  /** Remove its anonymous volumes too. */
+  volumes: boolean;
+}
+
+/** Remove a container. */
 export function removeContainer(
   context: DaemonContext,
   container: Container,
-  options: { force: boolean },
+  options: RemoveOptions,
 ): Promise<void> {
   if (container.removing) {
     return Promise.reject(
@@ -47,7 +57,7 @@ export function removeContainer(
       }
     }
     container.removing = true;
-    await finishRemoval(context, container);
+    await finishRemoval(context, container, options);
   });
 }
 
@@ -57,7 +67,11 @@ export function removeContainer(
  * layers); the record goes before the rest, so a crash halfway leaves a
  * directory without a record, which the next daemon removes.
  */
-export async function finishRemoval(context: DaemonContext, container: Container): Promise<void> {
+export async function finishRemoval(
+  context: DaemonContext,
+  container: Container,
+  options: { volumes: boolean },
+): Promise<void> {
   container.record.state = { ...container.state, Status: "removing" };
   const removeFiles = async () => {
     await unmountRootfs(container);
@@ -77,6 +91,7 @@ export async function finishRemoval(context: DaemonContext, container: Container
     container.released.then(() => releaseRuntimeResources(context, container)),
   ]);
   context.containers.delete(container);
+  if (options.volumes) await removeAnonymousVolumes(context, container);
   for (const id of context.execs.idsOf(container.id)) context.execs.delete(id);
   container.emit("removed");
 }

@@ -56,7 +56,9 @@ async function restoreContainer(context: DaemonContext, container: Container): P
   if (container.state.Status === "removing") {
     // Records written before removals stopped persisting this status.
     container.removing = true;
-    await finishRemoval(context, container);
+    await finishRemoval(context, container, {
+      volumes: container.record.hostConfig.AutoRemove,
+    });
     return;
   }
   const stateDir = shimStateDir(context, container.id);

@@ -6,9 +6,21 @@
  */
 
 import type { DaemonContext } from "../daemon_context.ts";
-import { MNT_DETACH, mount, unmount } from "../system/libc.ts";
+import {
+  MNT_DETACH,
+  mount,
+  MS_BIND,
+  MS_PRIVATE,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  SyscallError,
+  unmount,
+} from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
+import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";
+import { byDepth, type MountPoint } from "./mount_points.ts";
 
 /** The longest mount data the kernel takes (one page). */
 const MAX_MOUNT_DATA = 4095;
@@ -26,6 +38,8 @@ export async function mountRootfs(context: DaemonContext, container: Container):
   }
   await Deno.mkdir(paths.rootfs, { recursive: true });
   mount("overlay", paths.rootfs, "overlay", 0, data);
+  // Private: what `cp` mounts on it for a moment never reaches the container.
+  mount("none", paths.rootfs, "", MS_PRIVATE, "");
 }
 
 /** Unmount the rootfs (lazily if something still holds it). */
@@ -40,21 +54,66 @@ export async function unmountRootfs(container: Container): Promise<void> {
 }
 
 /**
+ * Bind the container's volumes and host binds onto its rootfs at their
+ * destinations, as the container sees them (tmpfs mounts stay out of
+ * reach, as in docker). Returns the targets, parents first.
+ */
+async function mountVolumesOn(rootfs: string, points: MountPoint[]): Promise<string[]> {
+  const mounted: string[] = [];
+  try {
+    for (const point of byDepth(points, (point) => point.Destination)) {
+      if (point.Type === "tmpfs") continue;
+      const target = await secureJoin(rootfs, point.Destination);
+      const missing = !(await Deno.lstat(target).then(() => true, () => false));
+      if (missing) await Deno.mkdir(target, { recursive: true, mode: 0o755 });
+      try {
+        mount(point.Source, target, "", MS_BIND | MS_REC, "");
+      } catch (error) {
+        // A file bind on a container that never ran: its mount point is a file.
+        if (!missing || !(error instanceof SyscallError) || error.code !== 20 /* ENOTDIR */) {
+          throw error;
+        }
+        await Deno.remove(target);
+        await Deno.writeFile(target, new Uint8Array());
+        mount(point.Source, target, "", MS_BIND | MS_REC, "");
+      }
+      mounted.push(target);
+      if (!point.RW) mount("none", target, "", MS_REMOUNT | MS_BIND | MS_RDONLY, "");
+    }
+  } catch (error) {
+    unmountAll(mounted);
+    throw error;
+  }
+  return mounted;
+}
+
+function unmountAll(targets: string[]): void {
+  for (const target of [...targets].reverse()) unmount(target, MNT_DETACH);
+}
+
+/**
  * Run `work` with the container's rootfs mounted and its lock held, so it is
  * neither started nor removed meanwhile; a rootfs mounted for this is
- * unmounted after.
+ * unmounted after. With `volumes`, the container's volumes and binds are
+ * mounted on it for the work (`cp` reads and writes through them).
  */
 export function withRootfs<T>(
   context: DaemonContext,
   container: Container,
   work: (rootfs: string) => Promise<T>,
+  options: { volumes?: boolean } = {},
 ): Promise<T> {
   return container.lock.run(async () => {
     const mounted = container.isRunning || container.state.Status === "paused";
     if (!mounted) await mountRootfs(context, container);
+    let volumes: string[] = [];
     try {
+      if (options.volumes) {
+        volumes = await mountVolumesOn(container.paths.rootfs, container.record.mounts ?? []);
+      }
       return await work(container.paths.rootfs);
     } finally {
+      unmountAll(volumes);
       if (!mounted) await unmountRootfs(container);
     }
   });

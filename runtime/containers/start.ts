@@ -169,7 +169,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       // As docker does: --rm containers that cannot start are removed too.
       container.removing = true;
       container.emit("exit");
-      await finishRemoval(context, container);
+      await finishRemoval(context, container, { volumes: true });
     }
     if (error instanceof ApiError) throw error;
     const status = exitCode !== 128 ? 400 : 500;

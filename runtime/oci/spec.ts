@@ -5,6 +5,7 @@
  */
 
 import type { ContainerRecord } from "../containers/container.ts";
+import { byDepth, specMounts } from "../containers/mount_points.ts";
 import {
   DEFAULT_CAPABILITIES,
   DEFAULT_PATH,
@@ -108,11 +109,22 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     source,
     options: ["rbind", "rprivate"],
   });
+  const own = specMounts(record.mounts);
+  const taken = new Set(own.map((mount) => mount.destination));
+  // What the container mounts itself replaces docker's default at that
+  // path; its own mounts and the /etc files go parents first (a volume on
+  // /etc must not hide /etc/hosts).
+  const notTaken = (mount: SpecMount) => !taken.has(mount.destination);
   const mounts = [
-    ...defaultMounts(),
-    bind("/etc/resolv.conf", input.files.resolvConf),
-    bind("/etc/hostname", input.files.hostname),
-    bind("/etc/hosts", input.files.hosts),
+    ...defaultMounts().filter(notTaken),
+    ...byDepth(
+      [
+        bind("/etc/resolv.conf", input.files.resolvConf),
+        bind("/etc/hostname", input.files.hostname),
+        bind("/etc/hosts", input.files.hosts),
+      ].filter(notTaken).concat(own),
+      (mount) => mount.destination,
+    ),
   ];
   const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (!hostNetwork) namespaces.push({ type: "network" });

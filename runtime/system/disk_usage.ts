@@ -1,11 +1,13 @@
 /**
  * GET /system/df (`docker system df`): bytes the layer store holds, each
  * image with the part of it other images share, and each container's
- * writable layer. berth has no volumes or build cache yet: both are empty.
+ * writable layer, and each volume with the containers that mount it.
+ * berth has no build cache: that list is empty.
  * @module
  */
 
 import { listContainers } from "../containers/list.ts";
+import { volumeUsers } from "../containers/mounts.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { listImages } from "../images/image_views.ts";
 
@@ -59,7 +61,15 @@ export async function diskUsage(context: DaemonContext) {
     LayersSize: [...layerSizes.values()].reduce((sum, size) => sum + size, 0),
     Images: images,
     Containers: containers,
-    Volumes: [],
+    Volumes: await Promise.all(
+      context.volumes.list().map(async (volume) => ({
+        ...volume,
+        UsageData: {
+          Size: await treeBytes(volume.Mountpoint),
+          RefCount: volumeUsers(context, volume.Name).length,
+        },
+      })),
+    ),
     BuildCache: [],
   };
 }

@@ -3,7 +3,8 @@
  * container root filesystems, getrlimit(2) (Deno refuses to read
  * /proc/self/limits without --allow-all), and lchown, mknod, lsetxattr and
  * symlink for image layers (Deno has no API for the first three, and needs
- * unscoped permissions for the last). Opened with the path the daemon's
+ * unscoped permissions for the last), access and mkdir for the host paths
+ * of bind mounts (outside the daemon's scoped file permissions). Opened with the path the daemon's
  * `--allow-ffi` names.
  * @module
  */
@@ -24,6 +25,8 @@ const symbols = {
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -101,6 +104,13 @@ export function mount(
     throw new SyscallError(`mount ${fstype} on ${target}`, code, text);
   }
 }
+
+/** mount(2) flags. */
+export const MS_RDONLY = 1;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
 
 /** umount2(2) flag: detach now, clean up when no longer busy. */
 export const MNT_DETACH = 2;
@@ -186,4 +196,20 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
     lib().lgetxattr(cString(path), cString(name), buffer, BigInt(buffer.length)),
   );
   return length < 0 ? undefined : buffer.slice(0, length);
+}
+
+/** True when `path` exists on the host (access(2) with F_OK, following symlinks). */
+export function hostPathExists(path: string): boolean {
+  return lib().access(cString(path), 0) === 0;
+}
+
+/** `mkdir -p` of a host path (mkdir(2) per component; existing ones are fine). */
+export function makeHostDirectory(path: string, mode = 0o755): void {
+  let prefix = "";
+  for (const part of path.split("/").filter(Boolean)) {
+    prefix += `/${part}`;
+    if (lib().mkdir(cString(prefix), mode) === 0) continue;
+    const { code, text } = lastError();
+    if (code !== 17 /* EEXIST */) throw new SyscallError(`mkdir ${prefix}`, code, text);
+  }
 }

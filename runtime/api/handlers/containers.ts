@@ -116,6 +116,7 @@ export async function rename({ context, params, query }: ApiRequest) {
 export async function remove({ context, params, query }: ApiRequest) {
   await removeContainer(context, context.containers.get(params[0]), {
     force: queryBool(query, "force"),
+    volumes: queryBool(query, "v"),
   });
   return NO_CONTENT;
 }

@@ -1,0 +1,57 @@
+/**
+ * `berth volume prune [-a] [-f] [--filter]`: remove the anonymous volumes
+ * no container uses (with -a, every unused volume), after a confirmation
+ * unless -f.
+ * @module
+ */
+
+import { humanSize } from "../../lib/units.ts";
+import type { Command } from "../command.ts";
+import { confirm } from "../confirm.ts";
+import { outLine } from "../output.ts";
+import { filtersJson } from "./ps.ts";
+
+export const command: Command = {
+  usage: "volume prune [OPTIONS]",
+  description: "Remove unused local volumes",
+  flags: [
+    {
+      name: "all",
+      short: "a",
+      type: "bool",
+      description: "Remove all unused volumes, not just anonymous ones",
+    },
+    {
+      name: "filter",
+      type: "list",
+      value: "filter",
+      description: "Provide filter values (e.g. 'label=<label>')",
+    },
+    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+  ],
+  maxArgs: 0,
+  async run({ client }, flags) {
+    const all = flags.bool("all");
+    if (!flags.bool("force")) {
+      outLine(
+        all
+          ? "WARNING! This will remove all local volumes not used by at least one container."
+          : "WARNING! This will remove anonymous local volumes not used by at least one container.",
+      );
+      if (!await confirm("Are you sure you want to continue?")) return 0;
+    }
+    const filters = [...flags.list("filter"), ...(all ? ["all=true"] : [])];
+    const report = await client.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>(
+      "POST",
+      "/volumes/prune",
+      { query: { filters: filtersJson(filters) } },
+    );
+    if (report.VolumesDeleted?.length) {
+      outLine("Deleted Volumes:");
+      for (const name of report.VolumesDeleted) outLine(name);
+      outLine();
+    }
+    outLine(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+    return 0;
+  },
+};

@@ -1,0 +1,45 @@
+/**
+ * The /volumes routes.
+ * @module
+ */
+
+import { parseFilters } from "../../containers/list.ts";
+import { BadRequest } from "../../errors.ts";
+import { listVolumes } from "../../volumes/list.ts";
+import { pruneVolumes, removeVolume } from "../../volumes/remove.ts";
+import type { VolumeRequest } from "../../volumes/volume_store.ts";
+import { type ApiRequest, queryBool, readJson } from "../http.ts";
+
+/** GET /volumes?filters= */
+export function list({ context, query }: ApiRequest) {
+  return {
+    status: 200,
+    body: { Volumes: listVolumes(context, parseFilters(query.get("filters"))), Warnings: [] },
+  };
+}
+
+/** POST /volumes/create */
+export async function create({ context, req }: ApiRequest) {
+  const body = await readJson(req);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new BadRequest("the request body must be a JSON object");
+  }
+  const { volume } = await context.volumes.create(body as VolumeRequest);
+  return { status: 201, body: volume };
+}
+
+/** GET /volumes/{name} */
+export function inspect({ context, params }: ApiRequest) {
+  return { status: 200, body: context.volumes.get(params[0]) };
+}
+
+/** DELETE /volumes/{name}?force= */
+export async function remove({ context, params, query }: ApiRequest) {
+  await removeVolume(context, params[0], { force: queryBool(query, "force") });
+  return { status: 204 };
+}
+
+/** POST /volumes/prune?filters= */
+export async function prune({ context, query }: ApiRequest) {
+  return { status: 200, body: await pruneVolumes(context, parseFilters(query.get("filters"))) };
+}
