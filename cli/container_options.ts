@@ -91,7 +91,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     name: "log-driver",
     type: "string",
     value: "string",
-    description: "Logging driver for the container (json-file)",
+    description: "Logging driver for the container (json-file, k8s-file, none)",
   },
   {
     name: "log-opt",

@@ -41,7 +41,10 @@ export const SHIM_FILES = {
   shimLog: "shim.log",
 } as const;
 
-/** How the container's output is logged (docker json-file semantics). */
+/** The log formats a shim writes (laid out in container_log.ts). */
+export type LogFormat = "json-file" | "k8s-file";
+
+/** How the container's output is logged (docker's rotation semantics). */
 export interface LogConfig {
   /** Path of the current log file; rotated files are `path.1` .. `path.N-1`. */
   path: string;
@@ -49,6 +52,8 @@ export interface LogConfig {
   maxSize: number;
   /** Number of files kept, the current one included (>= 1). */
   maxFiles: number;
+  /** Entry format; absent means json-file (all protocol 1 shims before k8s-file). */
+  format?: LogFormat;
 }
 
 /** What the daemon tells a shim to run; `shim.json` in the state dir. */

@@ -52,10 +52,12 @@ export function shimGrant(
   id: string,
   options: { logFiles: number; runtimePaths: string[] },
 ): ShimGrant {
+  const paths = containerPaths(context.flags.root, id);
   return {
     stateDir: shimStateDir(context, id),
     libcPath: context.libcPath,
-    logPath: containerPaths(context.flags.root, id).log,
+    // A pooled shim learns the log driver only when its container starts.
+    logPaths: [paths.log, paths.criLog],
     ...options,
   };
 }

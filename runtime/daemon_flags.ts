@@ -35,12 +35,17 @@ export interface DaemonFlags {
   insecureRegistries: string[];
   /** Per-registry CA certificates: `<certsDir>/<host[:port]>/ca.crt`, as docker's certs.d. */
   certsDir: string;
+  /** Log driver of containers that name none: json-file, k8s-file or none. */
+  logDriver: string;
 }
 
 /** Flag parse error, reported as a usage error. */
 export class FlagError extends Error {}
 
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** The log drivers containers can use. */
+export const LOG_DRIVERS = ["json-file", "k8s-file", "none"];
 
 /** Parse `berth daemon` arguments (without the word "daemon"). */
 export function parseDaemonFlags(args: string[]): DaemonFlags {
@@ -64,6 +69,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "max-attachers": { type: "string", default: "16" },
         "insecure-registry": { type: "string", multiple: true, default: [] },
         "certs-dir": { type: "string", default: "/etc/berth/certs.d" },
+        "log-driver": { type: "string", default: "json-file" },
       },
     }).values;
   } catch (error) {
@@ -100,6 +106,9 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (!Number.isInteger(maxAttachers) || maxAttachers < 1 || maxAttachers > 1024) {
     throw new FlagError("--max-attachers must be a whole number from 1 to 1024");
   }
+  if (!LOG_DRIVERS.includes(values["log-driver"])) {
+    throw new FlagError(`--log-driver must be one of ${LOG_DRIVERS.join(", ")}`);
+  }
   return {
     root: trimSlash(values.root),
     runRoot: trimSlash(values["run-root"]),
@@ -114,6 +123,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     maxAttachers,
     insecureRegistries: values["insecure-registry"],
     certsDir: trimSlash(values["certs-dir"]),
+    logDriver: values["log-driver"],
   };
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { OutputStream } from "../protocol/json_log.ts";
+import type { OutputStream } from "../protocol/container_log.ts";
 import {
   ATTACH_STREAM_IDS,
   type AttachReply,

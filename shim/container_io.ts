@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { OutputStream } from "../protocol/json_log.ts";
+import type { OutputStream } from "../protocol/container_log.ts";
 import { closeFd, readFd, setWindowSize, writeFd } from "./libc.ts";
 
 /** Receives the container's output. */

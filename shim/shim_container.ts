@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { OutputStream } from "../protocol/json_log.ts";
+import type { OutputStream } from "../protocol/container_log.ts";
 import { writeJsonAtomic } from "../protocol/atomic_write.ts";
 import {
   DEFAULT_ATTACH_LIMITS,
@@ -17,7 +17,7 @@ import {
 import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
 import { AttachServer } from "./attach_server.ts";
 import { type ContainerIo, type OutputSink, pipeIo, ptyIo } from "./container_io.ts";
-import { JsonLogWriter } from "./json_log_writer.ts";
+import { LogWriter } from "./log_writer.ts";
 import {
   closeListener,
   listenUnixRaw,
@@ -50,7 +50,7 @@ export class ShimContainer {
   #pid = 0;
   #exit: ExitRecord | undefined;
   #io: ContainerIo | undefined;
-  #log: JsonLogWriter | undefined;
+  #log: LogWriter | undefined;
   #attach: AttachServer | undefined;
   /** The running `start`, which a fast exit's delete must wait for. */
   #starting: Promise<void> = Promise.resolve();
@@ -92,7 +92,7 @@ export class ShimContainer {
    */
   async create(): Promise<number> {
     const { config } = this;
-    if (config.log) this.#log = await JsonLogWriter.open(config.log);
+    if (config.log) this.#log = await LogWriter.open(config.log);
     this.#attach = new AttachServer(statePath(config, "attach"), {
       io: () => this.#io,
       limits: config.attach ?? DEFAULT_ATTACH_LIMITS,

@@ -1,5 +1,5 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { assertNoLeaks, integrationTest } from "./helpers/harness.ts";
+import { assertNoLeaks, integrationTest, runCommand } from "./helpers/harness.ts";
 
 integrationTest("json-file log rotates at max-size and keeps max-file files", async (daemon) => {
   const id = (await daemon.ok([
@@ -107,3 +107,83 @@ integrationTest("logs -f streams new lines and ends when the container stops", a
   deepStrictEqual(follow.stderr, "done\n");
   await daemon.ok(["rm", "followed"]);
 });
+
+integrationTest(
+  "k8s-file logs in the CRI format: rotation, logs --tail, -t and the docker CLI read them; binary output is kept byte for byte",
+  async (daemon) => {
+    const id = (await daemon.ok([
+      "run",
+      "-d",
+      "--log-driver",
+      "k8s-file",
+      "--log-opt",
+      "max-size=2k",
+      "--log-opt",
+      "max-file=2",
+      "busybox",
+      "sh",
+      "-c",
+      'i=0; while [ $i -lt 200 ]; do echo "cri line $i"; i=$((i+1)); done; echo oops >&2; printf end',
+    ])).trim();
+    deepStrictEqual(await daemon.ok(["wait", id]), "0\n");
+    const dir = `${daemon.root}/containers/${id}`;
+    deepStrictEqual(
+      (await daemon.ok(["inspect", "-f", "{{.LogPath}} {{.HostConfig.LogConfig.Type}}", id]))
+        .trim(),
+      `${dir}/${id}.log k8s-file`,
+    );
+    const files = [...Deno.readDirSync(dir)].map((entry) => entry.name)
+      .filter((name) => name.startsWith(`${id}.log`)).sort();
+    deepStrictEqual(files, [`${id}.log`, `${id}.log.1`]);
+    for (const file of files) {
+      const text = Deno.readTextFileSync(`${dir}/${file}`);
+      ok(text.length <= 2048, `${file} is over max-size`);
+      for (const line of text.trimEnd().split("\n")) {
+        match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) [FP] /);
+      }
+    }
+    const current = Deno.readTextFileSync(`${dir}/${id}.log`);
+    match(current, / stderr F oops\n/);
+    match(current, / stdout P end\n$/);
+    deepStrictEqual(await daemon.ok(["logs", "--tail", "3", id]), "cri line 199\nend");
+    match(await daemon.ok(["logs", "-t", "--tail", "1", id]), /^\d{4}-\d\d-\d\dT[\d:.]+Z end$/);
+    const docker = await runCommand("docker", ["logs", "--tail", "3", id], {
+      env: { DOCKER_HOST: daemon.host },
+    });
+    deepStrictEqual([docker.stdout, docker.stderr], ["cri line 199\nend", "oops\n"]);
+    await daemon.ok(["rm", id]);
+
+    // Raw bytes go to the file as they are (every byte but the newline).
+    await daemon.ok([
+      "run",
+      "--name",
+      "bin",
+      "--log-driver",
+      "k8s-file",
+      "busybox",
+      "sh",
+      "-c",
+      "head -c 300000 /dev/urandom | tr -d '\\n' > /d; cat /d; md5sum /d >&2",
+    ]);
+    const logId = (await daemon.ok(["inspect", "-f", "{{.Id}}", "bin"])).trim();
+    const raw = Deno.readFileSync(`${daemon.root}/containers/${logId}/${logId}.log`);
+    const streams: Record<string, number[]> = { stdout: [], stderr: [] };
+    for (let start = 0; start < raw.length;) {
+      const end = raw.indexOf(0x0a, start);
+      const fields: number[] = [];
+      for (let at = start; fields.length < 3; at++) if (raw[at] === 0x20) fields.push(at);
+      const stream = new TextDecoder().decode(raw.subarray(fields[0] + 1, fields[1]));
+      streams[stream].push(...raw.subarray(fields[2] + 1, end));
+      start = end + 1;
+    }
+    const data = new Uint8Array(streams.stdout);
+    ok(data.length > 290_000, `${data.length} bytes of stdout`);
+    const digest = await runCommand("md5sum", [], { stdin: data });
+    deepStrictEqual(
+      digest.stdout.split(/\s+/)[0],
+      new TextDecoder().decode(new Uint8Array(streams.stderr)).split(/\s+/)[0],
+    );
+    await daemon.ok(["rm", "bin"]);
+    await assertNoLeaks(daemon);
+  },
+);

@@ -6,6 +6,7 @@
  */
 
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
+import type { LogFile } from "../logs/log_reader.ts";
 import { ZERO_TIME } from "../../protocol/timestamp.ts";
 import type { MountPoint } from "./mount_points.ts";
 
@@ -140,7 +141,10 @@ export interface ContainerPaths {
   upper: string;
   work: string;
   rootfs: string;
+  /** The json-file log (docker's name for it). */
   log: string;
+  /** The k8s-file (CRI) log. */
+  criLog: string;
   hostname: string;
   hosts: string;
   resolvConf: string;
@@ -158,6 +162,7 @@ export function containerPaths(root: string, id: string): ContainerPaths {
     work: `${dir}/fs/work`,
     rootfs: `${dir}/fs/merged`,
     log: `${dir}/${id}-json.log`,
+    criLog: `${dir}/${id}.log`,
     hostname: `${dir}/hostname`,
     hosts: `${dir}/hosts`,
     resolvConf: `${dir}/resolv.conf`,
@@ -198,6 +203,17 @@ export class Container {
 
   get state(): ContainerState {
     return this.record.state;
+  }
+
+  /** The container's log (undefined with the none driver). */
+  get logFile(): LogFile | undefined {
+    const { Type: type, Config: options } = this.record.hostConfig.LogConfig;
+    if (type !== "json-file" && type !== "k8s-file") return undefined;
+    return {
+      path: type === "k8s-file" ? this.paths.criLog : this.paths.log,
+      format: type,
+      maxFiles: Number(options["max-file"] ?? 1),
+    };
   }
 
   /** Running or paused: a live init exists. */

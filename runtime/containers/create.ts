@@ -8,6 +8,7 @@
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { parseSize } from "../../lib/units.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
+import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import type { Image } from "../images/image_store.ts";
@@ -211,9 +212,11 @@ export function normalizeHostConfig(
   const runtime = requested.Runtime || context.runtimes.defaultName;
   if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
 
-  const logType = requested.LogConfig?.Type || "json-file";
-  if (logType !== "json-file" && logType !== "none") {
-    throw new BadRequest(`logging driver "${logType}" is not supported: use json-file or none`);
+  const logType = requested.LogConfig?.Type || context.flags.logDriver;
+  if (!LOG_DRIVERS.includes(logType)) {
+    throw new BadRequest(
+      `logging driver "${logType}" is not supported: use ${LOG_DRIVERS.join(", ")}`,
+    );
   }
   const logOptions = requested.LogConfig?.Config ?? {};
   for (const key of Object.keys(logOptions)) {
@@ -224,7 +227,7 @@ export function normalizeHostConfig(
   if (logOptions["max-size"] !== undefined) {
     const size = parseSize(logOptions["max-size"]);
     if (size === undefined || size <= 0) {
-      throw new BadRequest(`invalid max-size for the json-file log: ${logOptions["max-size"]}`);
+      throw new BadRequest(`invalid max-size for the ${logType} log: ${logOptions["max-size"]}`);
     }
   }
   if (logOptions["max-file"] !== undefined) {

@@ -34,7 +34,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
     ResolvConfPath: paths.resolvConf,
     HostnamePath: paths.hostname,
     HostsPath: paths.hosts,
-    LogPath: paths.log,
+    LogPath: container.logFile?.path ?? "",
     Name: `/${record.name}`,
     RestartCount: record.restartCount,
     Driver: "overlay2",

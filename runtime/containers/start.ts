@@ -103,8 +103,10 @@ export async function startLocked(context: DaemonContext, container: Container):
     const stateDir = shimStateDir(context, container.id);
     const logOptions = record.hostConfig.LogConfig.Config;
     // --log-driver none: the output is only streamed to attachers.
-    const log = record.hostConfig.LogConfig.Type === "none" ? undefined : {
-      path: paths.log,
+    const logFile = container.logFile;
+    const log = logFile && {
+      path: logFile.path,
+      format: logFile.format,
       maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
       maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
     };

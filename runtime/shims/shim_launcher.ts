@@ -7,7 +7,7 @@
  */
 
 import { PROTOCOL_VERSION, SHIM_FILES, type ShimHandshake } from "../../protocol/shim_protocol.ts";
-import { logFileNames } from "../../protocol/json_log.ts";
+import { logFileNames } from "../../protocol/container_log.ts";
 import { log } from "../logger.ts";
 import { closeOnExecAll } from "../system/libc.ts";
 import { ShimConnection } from "./shim_client.ts";
@@ -24,8 +24,8 @@ export interface ShimProgram {
 export interface ShimGrant {
   stateDir: string;
   libcPath: string;
-  /** The container's json-file log (none for an exec). */
-  logPath?: string;
+  /** The container's log, under each name its formats give it (none for an exec). */
+  logPaths?: string[];
   /** How many log files (the current one and rotated ones) it may write. */
   logFiles: number;
   /** The runtime binaries it may run. */
@@ -37,7 +37,9 @@ export class ShimStartError extends Error {}
 
 /** The Deno permission flags of one shim: its own files and nothing else. */
 export function shimPermissions(grant: ShimGrant): string[] {
-  const logs = grant.logPath ? logFileNames(grant.logPath, Math.max(grant.logFiles, 1)) : [];
+  const logs = (grant.logPaths ?? []).flatMap((path) =>
+    logFileNames(path, Math.max(grant.logFiles, 1))
+  );
   const files = [grant.stateDir, ...logs].join(",");
   return [
     `--allow-read=${files}`,

@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { detachKeysParameter } from "../../attach/detach_keys.ts";
 import { attachIfRunning, checkAttachable, runAttachSession } from "../../containers/attach.ts";
-import { readLog } from "../../logs/json_log_reader.ts";
+import { type LogFile, readLog } from "../../logs/log_reader.ts";
 import type { DaemonContext } from "../../daemon_context.ts";
 import { BadRequest } from "../../errors.ts";
 import { queryBool } from "../http.ts";
@@ -33,14 +33,13 @@ export interface HijackRequest {
 /** Send the container's log so far (the `logs=1` parameter). */
 async function replayLogs(
   socket: Duplex,
-  path: string,
-  maxFiles: number,
+  logFile: LogFile,
   tty: boolean,
   options: { stdout: boolean; stderr: boolean },
 ): Promise<void> {
   const encoder = new TextEncoder();
   for await (
-    const record of readLog(path, maxFiles, {
+    const record of readLog(logFile, {
       follow: false,
       stopped: Promise.resolve(),
       signal: new AbortController().signal,
@@ -70,10 +69,8 @@ export async function attach(
   const tty = container.record.config.Tty;
   const early = stream ? await attachIfRunning(context, container, options) : undefined;
   respond(tty ? RAW_STREAM : MULTIPLEXED);
-  if (logs) {
-    const maxFiles = Number(container.record.hostConfig.LogConfig.Config["max-file"] ?? 1);
-    await replayLogs(socket, container.paths.log, maxFiles, tty, options);
-  }
+  const logFile = container.logFile;
+  if (logs && logFile) await replayLogs(socket, logFile, tty, options);
   if (!stream) {
     socket.end();
     return;

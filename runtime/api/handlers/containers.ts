@@ -24,7 +24,7 @@ import { resizePty, windowSize } from "../../containers/resize.ts";
 import { topContainer } from "../../containers/top.ts";
 import { shimStateDir } from "../../daemon_context.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
-import { readLog } from "../../logs/json_log_reader.ts";
+import { readLog } from "../../logs/log_reader.ts";
 import {
   type ApiRequest,
   bodyStream,
@@ -254,7 +254,8 @@ export async function logs({ context, params, query, res, signal }: ApiRequest) 
     since: timeParameter(query.get("since"), "since"),
     until: timeParameter(query.get("until"), "until"),
   };
-  if (container.record.hostConfig.LogConfig.Type === "none") {
+  const logFile = container.logFile;
+  if (!logFile) {
     throw new BadRequest(
       'configured logging driver does not support reading: the container uses the "none" log driver',
     );
@@ -263,13 +264,12 @@ export async function logs({ context, params, query, res, signal }: ApiRequest) 
   const stopped = container.isRunning
     ? container.once((event) => event === "exit" || event === "removed").promise.then(() => {})
     : Promise.resolve();
-  const maxFiles = Number(container.record.hostConfig.LogConfig.Config["max-file"] ?? 1);
   res.writeHead(200, { ...commonHeaders(), "Content-Type": tty ? RAW_STREAM : MULTIPLEXED });
   res.flushHeaders();
   const encoder = new TextEncoder();
   try {
     for await (
-      const record of readLog(container.paths.log, maxFiles, {
+      const record of readLog(logFile, {
         ...options,
         follow: options.follow,
         stopped,

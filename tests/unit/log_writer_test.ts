@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { MAX_LOG_LINE } from "../../protocol/json_log.ts";
-import { JsonLogWriter } from "../../shim/json_log_writer.ts";
+import { MAX_LOG_LINE } from "../../protocol/container_log.ts";
+import { LogWriter } from "../../shim/log_writer.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -12,7 +12,7 @@ async function entries(path: string) {
 Deno.test("lines are split at newlines, across chunks, per stream", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c-json.log`;
-  const writer = await JsonLogWriter.open({ path, maxSize: 0, maxFiles: 1 });
+  const writer = await LogWriter.open({ path, maxSize: 0, maxFiles: 1 });
   await writer.write("stdout", encode("one\ntw"));
   await writer.write("stderr", encode("err line\n"));
   await writer.write("stdout", encode("o\nthree"));
@@ -33,7 +33,7 @@ Deno.test("lines are split at newlines, across chunks, per stream", async () => 
 Deno.test("a line longer than 16 KiB is stored as partial entries", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c-json.log`;
-  const writer = await JsonLogWriter.open({ path, maxSize: 0, maxFiles: 1 });
+  const writer = await LogWriter.open({ path, maxSize: 0, maxFiles: 1 });
   const long = "x".repeat(MAX_LOG_LINE * 2 + 10) + "\n";
   await writer.write("stdout", encode(long));
   await writer.close();
@@ -46,7 +46,7 @@ Deno.test("a line longer than 16 KiB is stored as partial entries", async () => 
 Deno.test("rotation keeps max-file files of at most max-size bytes, newest first", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c-json.log`;
-  const writer = await JsonLogWriter.open({ path, maxSize: 500, maxFiles: 3 });
+  const writer = await LogWriter.open({ path, maxSize: 500, maxFiles: 3 });
   for (let index = 0; index < 100; index++) await writer.write("stdout", encode(`line ${index}\n`));
   await writer.close();
   const names = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
@@ -66,7 +66,7 @@ Deno.test("rotation keeps max-file files of at most max-size bytes, newest first
 Deno.test("with max-file 1 the log is truncated in place", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/c-json.log`;
-  const writer = await JsonLogWriter.open({ path, maxSize: 300, maxFiles: 1 });
+  const writer = await LogWriter.open({ path, maxSize: 300, maxFiles: 1 });
   for (let index = 0; index < 50; index++) await writer.write("stdout", encode(`line ${index}\n`));
   await writer.close();
   deepStrictEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["c-json.log"]);

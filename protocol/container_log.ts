@@ -1,10 +1,16 @@
 /**
- * The docker json-file log format, shared by the shim (writer) and the
- * daemon (reader): one JSON object per line,
- * `{"log":"text\n","stream":"stdout","time":"2006-01-02T15:04:05.999999999Z"}`.
- * A `log` value without a trailing newline is a partial line.
+ * A container's log formats, shared by the shim (writer) and the daemon
+ * (reader). One entry per line:
+ * - docker's json-file:
+ *   `{"log":"text\n","stream":"stdout","time":"2006-01-02T15:04:05.999999999Z"}`,
+ *   a `log` value without a trailing newline being a partial line;
+ * - the CRI format (Kubernetes, podman's k8s-file):
+ *   `2006-01-02T15:04:05.999999999Z stdout F text`, F for a whole line (its
+ *   newline dropped), P for a partial one; the text is raw bytes.
  * @module
  */
+
+export type { LogFormat } from "./shim_protocol.ts";
 
 /** Which output stream a log entry came from. */
 export type OutputStream = "stdout" | "stderr";

@@ -1,15 +1,21 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { readLog } from "../../runtime/logs/json_log_reader.ts";
+import type { LogFormat } from "../../protocol/container_log.ts";
+import { readLog } from "../../runtime/logs/log_reader.ts";
 
 function line(text: string, second: number, stream = "stdout"): string {
   const time = `2026-01-01T00:00:${String(second).padStart(2, "0")}.000000000Z`;
   return JSON.stringify({ log: text, stream, time }) + "\n";
 }
 
-async function collect(path: string, maxFiles: number, options: Record<string, unknown> = {}) {
+async function collect(
+  path: string,
+  maxFiles: number,
+  options: Record<string, unknown> = {},
+  format: LogFormat = "json-file",
+) {
   const texts: string[] = [];
   for await (
-    const record of readLog(path, maxFiles, {
+    const record of readLog({ path, maxFiles, format }, {
       follow: false,
       stopped: Promise.resolve(),
       signal: new AbortController().signal,
@@ -58,7 +64,7 @@ Deno.test("follow reads new lines across a rotation and stops when told", async 
   const seen: string[] = [];
   const reading = (async () => {
     for await (
-      const record of readLog(path, 2, {
+      const record of readLog({ path, maxFiles: 2, format: "json-file" }, {
         follow: true,
         stopped,
         signal: new AbortController().signal,
@@ -76,5 +82,30 @@ Deno.test("follow reads new lines across a rotation and stops when told", async 
   stop();
   await reading;
   deepStrictEqual(seen, ["first\n", "second\n", "third\n", "fourth\n"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("k8s-file (CRI) lines: F ends a line, P is a piece, raw text, bad lines skipped", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/x.log`;
+  await Deno.writeTextFile(
+    path,
+    [
+      '2026-01-01T00:00:01.000000000Z stdout F say "hi"\\n',
+      "2026-01-01T00:00:02.000000000Z stderr P half ",
+      "2026-01-01T00:00:02.500000000Z stderr F line",
+      "not a cri line",
+      "2026-01-01T00:00:03.000000000Z stdout F ",
+      "2026-01-01T00:00:04.000000000Z stdout P tail",
+    ].join("\n") + "\n",
+  );
+  deepStrictEqual(
+    await collect(path, 1, {}, "k8s-file"),
+    'say "hi"\\n\nhalf line\n\ntail',
+  );
+  deepStrictEqual(
+    await collect(path, 1, { since: Date.parse("2026-01-01T00:00:02.5Z") }, "k8s-file"),
+    "line\n\ntail",
+  );
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,11 +1,16 @@
 /**
- * Reading a container's json-file log (written by its shim): all of it or
- * its last lines, filtered by time, and followed across rotations until the
- * container stops.
+ * Reading a container's log (json-file or k8s-file, written by its shim):
+ * all of it or its last lines, filtered by time, and followed across
+ * rotations until the container stops.
  * @module
  */
 
-import { type JsonLogEntry, logFileNames, type OutputStream } from "../../protocol/json_log.ts";
+import {
+  type JsonLogEntry,
+  logFileNames,
+  type LogFormat,
+  type OutputStream,
+} from "../../protocol/container_log.ts";
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
 
 /** One log entry as read. */
@@ -17,6 +22,13 @@ export interface LogRecord {
   time: string;
   /** Epoch milliseconds of `time`. */
   timeMs: number;
+}
+
+/** A container's log: its current file, its format, how many files rotation keeps. */
+export interface LogFile {
+  path: string;
+  format: LogFormat;
+  maxFiles: number;
 }
 
 /** What to read. */
@@ -38,7 +50,24 @@ export interface LogReadOptions {
 const CHUNK = 64 * 1024;
 const decoder = new TextDecoder();
 
-function parseLine(line: string): LogRecord | undefined {
+/** A CRI line: `TIME STREAM F|P TEXT`. */
+const CRI_LINE = /^(\S+) (stdout|stderr) ([FP])(?: |$)/;
+
+/** One line of a log in `format`; undefined for a line that cannot be read. */
+function parseLine(line: string, format: LogFormat): LogRecord | undefined {
+  if (format === "k8s-file") {
+    const match = CRI_LINE.exec(line);
+    if (!match) return undefined;
+    const timeMs = parseRfc3339(match[1]);
+    if (Number.isNaN(timeMs)) return undefined;
+    const text = line.slice(match[0].length);
+    return {
+      stream: match[2] as OutputStream,
+      text: match[3] === "F" ? `${text}\n` : text,
+      time: match[1],
+      timeMs,
+    };
+  }
   if (!line.trim()) return undefined;
   try {
     const entry: JsonLogEntry = JSON.parse(line);
@@ -128,11 +157,12 @@ async function lastLines(path: string, count: number): Promise<{ lines: string[]
 
 /** Entries of a container's log, as options ask. */
 export async function* readLog(
-  path: string,
-  maxFiles: number,
+  logFile: LogFile,
   options: LogReadOptions,
 ): AsyncGenerator<LogRecord> {
-  const files = logFileNames(path, maxFiles).reverse(); // oldest first
+  const { path, format } = logFile;
+  const parse = (line: string) => parseLine(line, format);
+  const files = logFileNames(path, logFile.maxFiles).reverse(); // oldest first
   const keep = (record: LogRecord | undefined): record is LogRecord =>
     record !== undefined && (options.since === undefined || record.timeMs >= options.since);
   const pastUntil = (record: LogRecord) =>
@@ -156,14 +186,14 @@ export async function* readLog(
         collected = [...lines, ...collected];
       }
       for (const line of collected) {
-        const record = parseLine(line);
+        const record = parse(line);
         if (!keep(record)) continue;
         if (pastUntil(record)) return;
         yield record;
       }
     }
     if (!options.follow) return;
-    yield* follow(path, options, keep, pastUntil, followFrom);
+    yield* follow(path, parse, options, keep, pastUntil, followFrom);
     return;
   }
   // Everything: rotated files first, then the current one (followed).
@@ -172,7 +202,7 @@ export async function* readLog(
     if (!file) continue;
     try {
       for await (const line of new LineReader(file).all()) {
-        const record = parseLine(line);
+        const record = parse(line);
         if (!keep(record)) continue;
         if (pastUntil(record)) return;
         yield record;
@@ -181,7 +211,7 @@ export async function* readLog(
       file.close();
     }
   }
-  yield* follow(path, options, keep, pastUntil, 0);
+  yield* follow(path, parse, options, keep, pastUntil, 0);
 }
 
 /**
@@ -190,6 +220,7 @@ export async function* readLog(
  */
 async function* follow(
   path: string,
+  parse: (line: string) => LogRecord | undefined,
   options: LogReadOptions,
   keep: (record: LogRecord | undefined) => record is LogRecord,
   pastUntil: (record: LogRecord) => boolean,
@@ -207,7 +238,7 @@ async function* follow(
       const wasStopped = stopped;
       if (reader) {
         for await (const line of reader.all()) {
-          const record = parseLine(line);
+          const record = parse(line);
           if (!keep(record)) continue;
           if (pastUntil(record)) return;
           yield record;
@@ -219,7 +250,7 @@ async function* follow(
         if (reader) {
           // Drain what was written to the old file before the rotation.
           for await (const line of reader.all()) {
-            const record = parseLine(line);
+            const record = parse(line);
             if (keep(record) && !pastUntil(record)) yield record;
           }
         }
