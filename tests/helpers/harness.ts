@@ -326,11 +326,11 @@ export function integrationTest(
           if (options.importImage !== false) await daemon.importBusybox();
           await scenario(daemon, runtime);
         } catch (error) {
-          const log = await daemon.log();
-          console.error(
-            `--- daemon log (${runtime}) ---\n${log.split("\n").slice(-60).join("\n")}`,
-          );
-          throw error;
+          // The daemon's last words go with the error: `deno test --quiet`
+          // shows no output of a test, but it shows the error's stack.
+          const log = (await daemon.log()).split("\n").slice(-60).join("\n");
+          const message = error instanceof Error ? error.message : String(error);
+          throw new Error(`${message}\n--- daemon log (${runtime}) ---\n${log}`, { cause: error });
         } finally {
           await daemon.cleanup();
         }
