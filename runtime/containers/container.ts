@@ -221,9 +221,12 @@ export class Container {
     return this.state.Status === "running" || this.state.Status === "paused";
   }
 
-  /** Persist the record atomically. */
-  save(): Promise<void> {
-    return writeJsonAtomic(this.paths.record, this.record);
+  /**
+   * Persist the record atomically; `durable: false` skips the fsync, for
+   * states a power loss ends anyway (running, paused).
+   */
+  save(options: { durable?: boolean } = {}): Promise<void> {
+    return writeJsonAtomic(this.paths.record, this.record, options);
   }
 
   /** Tell waiters about a state change. */

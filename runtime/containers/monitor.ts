@@ -181,7 +181,9 @@ export async function recordExit(
     FinishedAt: exit.exitedAt,
   };
   delete container.record.shimProtocol;
-  await container.save();
+  // A --rm container's record goes in a moment: written, but not fsynced
+  // (after a power loss it is removed all the same).
+  await container.save({ durable: !container.record.hostConfig.AutoRemove });
   container.released = shimFinished.then(() => releaseRuntimeResources(context, container))
     .catch((error) =>
       log.warn("releasing a container's resources failed", {

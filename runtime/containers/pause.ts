@@ -19,7 +19,7 @@ export function pauseContainer(context: DaemonContext, container: Container): Pr
     }
     await context.runtimes.driver(container.record.runtime).pause(container.id);
     container.record.state = { ...container.state, Status: "paused" };
-    await container.save();
+    await container.save({ durable: false });
   });
 }
 
@@ -31,6 +31,6 @@ export function unpauseContainer(context: DaemonContext, container: Container): 
     }
     await context.runtimes.driver(container.record.runtime).resume(container.id);
     container.record.state = { ...container.state, Status: "running" };
-    await container.save();
+    await container.save({ durable: false });
   });
 }

@@ -188,7 +188,8 @@ export async function startLocked(context: DaemonContext, container: Container):
     StartedAt: formatRfc3339Nano(preciseNow()),
   };
   container.record.shimProtocol = PROTOCOL_VERSION;
-  await container.save();
+  // Nothing keeps running through a power loss: no fsync for this state.
+  await container.save({ durable: false });
   container.emit("start");
   followShim(context, container, connection!);
 }
