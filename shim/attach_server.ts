@@ -1,8 +1,11 @@
 /**
  * The shim's attach socket: many attachers at once, each with its own
- * bounded output queue, so that a slow or stalled attacher never blocks the
- * container, the log or the others (it is dropped when its queue
- * overflows). Any attacher's stdin goes to the container.
+ * bounded output queue. Attachers are the daemon's connections, and the
+ * daemon never waits on its clients (it drops a slow client itself), so
+ * the output is paced to them: past its limit an attacher is waited for
+ * while it takes frames, and dropped when it takes none for STALL_MS (a
+ * stuck daemon), so the container and the log are held back at most that
+ * long. Any attacher's stdin goes to the container.
  *
  * Per connection: the client sends one JSON line (AttachRequest), the shim
  * answers one (AttachReply); then the shim sends output frames (8-byte
@@ -29,12 +32,15 @@ export interface AttachLimits {
 
 /** How long the remaining output may take to reach attachers at exit. */
 const FLUSH_TIMEOUT_MS = 5_000;
+/** How long an attacher past its limit may take to accept a frame before it is dropped. */
+export const STALL_MS = 2_000;
 
 class Attacher {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #wake: (() => void) | undefined;
-  #drained: (() => void) | undefined;
+  /** Called when a frame has been written (or the attacher is gone). */
+  #progress = new Set<() => void>();
   #closed = false;
   readonly done: Promise<void>;
 
@@ -47,27 +53,34 @@ class Attacher {
     this.done = this.#writeLoop();
   }
 
-  /** Queue a frame; false when the attacher overflowed and was dropped. */
-  push(frame: Uint8Array, wait: boolean): boolean {
-    if (this.#closed) return false;
-    if (!wait && this.#queued + frame.length > this.limit) {
-      this.onDrop(
-        this,
-        `it fell ${this.#queued + frame.length} bytes behind (limit ${this.limit})`,
-      );
-      this.close();
-      return false;
-    }
+  /** Queue a frame (the caller paces with {@link belowLimit}). */
+  push(frame: Uint8Array): void {
+    if (this.#closed) return;
     this.#queue.push(frame);
     this.#queued += frame.length;
     this.#wake?.();
-    return true;
   }
 
-  /** Resolves once the queue is under the limit again (or the attacher is gone). */
-  async belowLimit(): Promise<void> {
+  /**
+   * Resolves once the queue is under the limit again (or the attacher is
+   * gone); an attacher that accepts nothing for `stallMs` meanwhile is
+   * dropped.
+   */
+  async belowLimit(stallMs: number): Promise<void> {
     while (!this.#closed && this.#queued > this.limit) {
-      await new Promise<void>((resolve) => this.#drained = resolve);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onProgress!: () => void;
+      const progressed = await new Promise<boolean>((resolve) => {
+        onProgress = () => resolve(true);
+        this.#progress.add(onProgress);
+        if (Number.isFinite(stallMs)) timer = setTimeout(() => resolve(false), stallMs);
+      });
+      this.#progress.delete(onProgress);
+      clearTimeout(timer);
+      if (!progressed) {
+        this.onDrop(this, `it took nothing for ${stallMs} ms, ${this.#queued} bytes behind`);
+        this.close();
+      }
     }
   }
 
@@ -82,7 +95,7 @@ class Attacher {
     this.#closed = true;
     this.#queue = [];
     this.#wake?.();
-    this.#drained?.();
+    for (const notify of [...this.#progress]) notify();
     try {
       this.conn.close();
     } catch {
@@ -103,7 +116,7 @@ class Attacher {
         let written = 0;
         while (written < frame.length) written += await this.conn.write(frame.subarray(written));
         this.#queued -= frame.length;
-        if (this.#queued <= this.limit) this.#drained?.();
+        for (const notify of [...this.#progress]) notify();
       }
     } catch {
       // the attacher went away
@@ -149,9 +162,10 @@ export class AttachServer {
   }
 
   /**
-   * Hand a chunk of output to every attacher that wants its stream. With
-   * backpressure (an exec: no log, its client owns it, as in docker) this
-   * waits for slow attachers instead of dropping them.
+   * Hand a chunk of output to every attacher that wants its stream, then
+   * wait while one is past its limit (see the module doc). With
+   * backpressure (an exec: no log, its client owns it, as in docker) a
+   * slow attacher is waited for however long it takes.
    */
   async broadcast(stream: OutputStream, chunk: Uint8Array): Promise<void> {
     if (this.#attachers.size === 0) return;
@@ -159,11 +173,11 @@ export class AttachServer {
     frame[0] = ATTACH_STREAM_IDS[stream];
     new DataView(frame.buffer).setUint32(4, chunk.length);
     frame.set(chunk, 8);
-    const wait = this.#backpressure;
     for (const attacher of this.#attachers) {
-      if (attacher.request[stream]) attacher.push(frame, wait);
+      if (attacher.request[stream]) attacher.push(frame);
     }
-    if (wait) await Promise.all([...this.#attachers].map((attacher) => attacher.belowLimit()));
+    const stallMs = this.#backpressure ? Infinity : STALL_MS;
+    await Promise.all([...this.#attachers].map((attacher) => attacher.belowLimit(stallMs)));
   }
 
   /** The container's output has ended: flush every attacher and close. */
