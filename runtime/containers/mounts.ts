@@ -108,7 +108,7 @@ async function isEmptyDirectory(path: string): Promise<boolean> {
 /**
  * Copy the image's files at each volume's destination into the volume
  * when it is empty (docker's default), with the directory's owner and
- * mode; every destination is made in the container's layer meanwhile.
+ * mode; a destination the image lacks is made in the container's layer.
  */
 async function fillFromImage(
   context: DaemonContext,
