@@ -148,7 +148,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     name: "restart",
     type: "string",
     value: "string",
-    description: 'Restart policy (only "no" for now)',
+    description: "Restart policy (no, always, unless-stopped, on-failure[:max-retries])",
   },
   {
     name: "rm",
@@ -256,6 +256,18 @@ export function keyValues(entries: string[], what: string): Record<string, strin
   return result;
 }
 
+/** `--restart NAME[:MAX_RETRIES]` as the API's object. */
+function restartPolicy(text: string, autoRemove: boolean) {
+  const [name, retries] = text.split(":");
+  if (retries !== undefined && !/^\d+$/.test(retries)) {
+    throw new UsageError(`invalid restart policy format: maximum retry count must be an integer`);
+  }
+  if (autoRemove && name !== "no" && name !== "") {
+    throw new UsageError("Conflicting options: --restart and --rm");
+  }
+  return { Name: name, MaximumRetryCount: retries === undefined ? 0 : Number(retries) };
+}
+
 /** `--tmpfs PATH[:OPTIONS]` values as the API's map. */
 function tmpfsMounts(values: string[]): Record<string, string> {
   const result: Record<string, string> = {};
@@ -339,7 +351,7 @@ export async function createRequest(
         Type: flags.string("log-driver") ?? "",
         Config: parseLogOptions(flags.list("log-opt")),
       },
-      RestartPolicy: { Name: flags.string("restart") ?? "no", MaximumRetryCount: 0 },
+      RestartPolicy: restartPolicy(flags.string("restart") ?? "no", flags.bool("rm")),
       Memory: memory,
       Ulimits: flags.list("ulimit").map(parseUlimit),
       ConsoleSize: tty ? consoleSize() : [0, 0],

@@ -18,6 +18,8 @@ import { ExecStore } from "./execs/exec.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
+import { restartAfterExit, restartAtDaemonStart } from "./containers/restart_policy.ts";
+import { startLocked } from "./containers/start.ts";
 import { VolumeStore } from "./volumes/volume_store.ts";
 import { errorMessage, log, setLogLevel } from "./logger.ts";
 import { readHardLimits } from "./oci/rlimits.ts";
@@ -131,12 +133,21 @@ export async function runDaemon(args: string[]): Promise<number> {
     await context.volumes.init();
     await context.containers.init();
     onContainerExit((container) => {
-      if (!container.record.hostConfig.AutoRemove || container.removing) return;
+      if (!container.record.hostConfig.AutoRemove) {
+        restartAfterExit(context, container, startLocked).catch((error) =>
+          log.warn("scheduling a restart failed", { id: container.id, error: errorMessage(error) })
+        );
+        return;
+      }
+      if (container.removing) return;
       removeContainer(context, container, { force: true, volumes: true }).catch((error) =>
         log.warn("auto-remove failed", { id: container.id, error: errorMessage(error) })
       );
     });
     await restoreContainers(context);
+    for (const container of context.containers.list()) {
+      await restartAtDaemonStart(context, container, startLocked);
+    }
     const server = await serveApi(context, flags.socketPath);
     context.shimPool.fill();
     log.info("berth daemon ready", {

@@ -101,6 +101,8 @@ export interface ContainerRecord {
   runtime: string;
   state: ContainerState;
   restartCount: number;
+  /** Stopped by a user (stop), so `unless-stopped` does not start it at daemon start. */
+  manuallyStopped?: boolean;
   /** Binds, volumes and tmpfs mounts (records from before volumes have none). */
   mounts?: MountPoint[];
   /** Protocol of the shim running the container, while one is. */
@@ -179,6 +181,8 @@ export class Container {
   readonly lock = new Mutex();
   /** Set while a removal runs, so that nothing restarts or re-removes it. */
   removing = false;
+  /** The next exit was asked for (stop, kill): its restart policy does not apply. */
+  exitOnNext = false;
   /**
    * Resolves when what the last run held (rootfs mount, shim state) is
    * released; start and removal wait for it.

@@ -25,6 +25,7 @@ import {
 } from "./container.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
+import { normalizeRestartPolicy } from "./restart_policy.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
 export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> };
@@ -240,10 +241,10 @@ export function normalizeHostConfig(
     }
   }
 
-  const restart = requested.RestartPolicy?.Name || "no";
-  if (restart !== "no") {
-    throw new BadRequest(`restart policy "${restart}" is not supported yet`);
-  }
+  const restartPolicy = normalizeRestartPolicy(
+    requested.RestartPolicy,
+    Boolean(requested.AutoRemove),
+  );
   const memory = requested.Memory ?? 0;
   if (!Number.isInteger(memory) || memory < 0) {
     throw new BadRequest("Memory must be a whole number");
@@ -261,7 +262,7 @@ export function normalizeHostConfig(
     LogConfig: { Type: logType, Config: { ...logOptions } },
     AutoRemove: Boolean(requested.AutoRemove),
     Runtime: runtime,
-    RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+    RestartPolicy: restartPolicy,
     Memory: memory,
     Ulimits: ulimits,
     ConsoleSize: [Number(consoleSize[0]) || 0, Number(consoleSize[1]) || 0],

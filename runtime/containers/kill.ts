@@ -26,10 +26,22 @@ export function killContainer(
   signal: number,
 ): Promise<void> {
   return container.lock.run(async () => {
+    if (container.state.Status === "restarting") {
+      throw new Conflict(
+        `Cannot kill container: ${container.name}: Container ${container.id} is restarting, ` +
+          "wait until the container is running",
+      );
+    }
     if (!container.isRunning) {
       throw new Conflict(
         `Cannot kill container: ${container.name}: Container ${container.id} is not running`,
       );
+    }
+    // As docker: SIGKILL, the stop signal, or any signal when none is set,
+    // is a stop the restart policy leaves alone.
+    const stopSignal = container.record.config.StopSignal;
+    if (signal === SIGNALS.KILL || !stopSignal || parseSignal(stopSignal) === signal) {
+      container.exitOnNext = true;
     }
     if (signal === SIGNALS.KILL) await killAndWait(context, container);
     else await signalContainer(context, container, signal);

@@ -143,7 +143,8 @@ export function listContainers(
   const showAll = options.all || options.limit > 0 || options.filters.has("status") ||
     options.filters.has("exited");
   let containers = context.containers.list().filter((container) =>
-    (showAll || container.isRunning) && matches(context, container, options.filters)
+    (showAll || container.isRunning || container.state.Status === "restarting") &&
+    matches(context, container, options.filters)
   );
   if (options.limit > 0) containers = containers.slice(0, options.limit);
   const now = Date.now();

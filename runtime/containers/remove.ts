@@ -13,6 +13,7 @@ import { isMountPoint } from "../system/mountinfo.ts";
 import type { Container } from "./container.ts";
 import { releaseRuntimeResources } from "./monitor.ts";
 import { removeAnonymousVolumes } from "./mounts.ts";
+import { cancelRestart, forgetRestarts } from "./restart_policy.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import { killAndWait } from "./stop.ts";
 
@@ -38,6 +39,15 @@ export function removeContainer(
   return container.lock.run(async () => {
     if (container.removing) {
       throw new Conflict(`removal of container ${container.id} is already in progress`);
+    }
+    if (container.state.Status === "restarting") {
+      if (!options.force) {
+        throw new Conflict(
+          `You cannot remove a restarting container ${container.id}. ` +
+            "Stop the container before attempting removal or force remove",
+        );
+      }
+      await cancelRestart(container);
     }
     if (container.isRunning) {
       if (!options.force) {
@@ -91,6 +101,7 @@ export async function finishRemoval(
     container.released.then(() => releaseRuntimeResources(context, container)),
   ]);
   context.containers.delete(container);
+  forgetRestarts(container);
   if (options.volumes) await removeAnonymousVolumes(context, container);
   for (const id of context.execs.idsOf(container.id)) context.execs.delete(id);
   container.emit("removed");

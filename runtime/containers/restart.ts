@@ -5,6 +5,7 @@
 
 import type { DaemonContext } from "../daemon_context.ts";
 import type { Container } from "./container.ts";
+import { resetRestarts } from "./restart_policy.ts";
 import { startLocked } from "./start.ts";
 import { stopLocked } from "./stop.ts";
 
@@ -15,6 +16,7 @@ export function restartContainer(
   timeoutSeconds?: number,
 ): Promise<void> {
   return container.lock.run(async () => {
+    await resetRestarts(container);
     if (container.isRunning) await stopLocked(context, container, timeoutSeconds);
     await startLocked(context, container);
   });

@@ -34,6 +34,7 @@ import type { Container } from "./container.ts";
 import { containerHostname, writeEtcFiles } from "./etc_files.ts";
 import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
+import { resetRestarts } from "./restart_policy.ts";
 import { mountRootfs } from "./rootfs.ts";
 
 /**
@@ -41,9 +42,10 @@ import { mountRootfs } from "./rootfs.ts";
  * pool waits for quiet again before it refills.
  */
 export function startContainer(context: DaemonContext, container: Container): Promise<void> {
-  return container.lock.run(() => startLocked(context, container)).finally(() =>
-    context.shimPool.fillWhenQuiet()
-  );
+  return container.lock.run(async () => {
+    await resetRestarts(container);
+    await startLocked(context, container);
+  }).finally(() => context.shimPool.fillWhenQuiet());
 }
 
 /** Exit code docker records when a start fails, by the runtime's message. */
@@ -188,6 +190,8 @@ export async function startLocked(context: DaemonContext, container: Container):
     StartedAt: formatRfc3339Nano(preciseNow()),
   };
   container.record.shimProtocol = PROTOCOL_VERSION;
+  delete container.record.manuallyStopped;
+  container.exitOnNext = false;
   // Nothing keeps running through a power loss: no fsync for this state.
   await container.save({ durable: false });
   container.emit("start");

@@ -10,6 +10,7 @@ import { ApiError, NotModified } from "../errors.ts";
 import { log } from "../logger.ts";
 import { parseSignal, SIGNALS } from "../signals.ts";
 import type { Container } from "./container.ts";
+import { cancelRestart } from "./restart_policy.ts";
 import { signalContainer, waitUntilStopped } from "./signal.ts";
 
 /** How long SIGKILL may take before stop reports a failure. */
@@ -30,7 +31,14 @@ export async function stopLocked(
   container: Container,
   timeoutSeconds?: number,
 ): Promise<void> {
+  if (await cancelRestart(container)) {
+    container.record.manuallyStopped = true;
+    await container.save();
+    return;
+  }
   if (!container.isRunning) throw new NotModified();
+  container.exitOnNext = true;
+  container.record.manuallyStopped = true;
   const { config } = container.record;
   const signal = parseSignal(config.StopSignal ?? "SIGTERM") ?? SIGNALS.TERM;
   const grace = timeoutSeconds ?? config.StopTimeout ?? 10;
