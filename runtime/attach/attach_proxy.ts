@@ -14,8 +14,12 @@ import type { ShimAttachment } from "../shims/attach_client.ts";
 import { DETACH_HOLD_MS, DetachKeyScanner } from "../../lib/detach_keys.ts";
 import { frame } from "./stream_framing.ts";
 
-/** Bytes a client may lag behind before it is dropped. */
-export const CLIENT_BUFFER_LIMIT = 16 * 1024 * 1024;
+/**
+ * Bytes a client may lag behind before it is dropped: room for a burst
+ * (a `berth run ... | md5sum` whose reader is a little slower than the
+ * container must not lose its stream), bounded all the same.
+ */
+export const CLIENT_BUFFER_LIMIT = 64 * 1024 * 1024;
 /** How long a dropped client has to read what was sent to it. */
 const DROPPED_CLIENT_GRACE_MS = 10_000;
 

@@ -90,7 +90,12 @@ export async function restartAfterExit(
   start: Starter,
 ): Promise<void> {
   const { record } = container;
-  const stoppedOnPurpose = container.exitOnNext;
+  if (pending.has(container.id)) {
+    // The same exit reported again (a restarted daemon reads it once more).
+    record.state = { ...record.state, Status: "restarting" };
+    return;
+  }
+  const stoppedOnPurpose = container.exitOnNext || record.manuallyStopped === true;
   container.exitOnNext = false;
   if (container.removing || stoppedOnPurpose) return;
   const policy = record.hostConfig.RestartPolicy as RestartPolicy;
