@@ -41,12 +41,20 @@ export function humanDuration(milliseconds: number): string {
 
 /** Docker's HumanSize (decimal units): "4.26MB", "1.2GB". */
 export function humanSize(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  return scaled(bytes, 1000, ["B", "kB", "MB", "GB", "TB", "PB"], 3);
+}
+
+/** Docker's BytesSize (binary units), as `docker stats` shows memory: "772KiB", "1.5GiB". */
+export function binarySize(bytes: number): string {
+  return scaled(bytes, 1024, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"], 4);
+}
+
+function scaled(bytes: number, base: number, units: string[], digits: number): string {
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= base && unit < units.length - 1) {
+    value /= base;
     unit++;
   }
-  return `${Number(value.toPrecision(3))}${units[unit]}`;
+  return `${Number(value.toPrecision(digits))}${units[unit]}`;
 }

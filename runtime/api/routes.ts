@@ -48,6 +48,7 @@ const ROUTES: Route[] = [
   route("GET", `/containers/${ID}/logs`, containers.logs),
   route("POST", `/containers/${ID}/resize`, containers.resize),
   route("GET", `/containers/${ID}/top`, containers.top),
+  route("GET", `/containers/${ID}/stats`, containers.stats),
   route("GET", `/containers/${ID}/changes`, containers.changes),
   route("GET", `/containers/${ID}/export`, containers.exportFilesystem),
   route("HEAD", `/containers/${ID}/archive`, containers.archiveStat),

@@ -4,7 +4,8 @@
  * /proc/self/limits without --allow-all), and lchown, mknod, lsetxattr and
  * symlink for image layers (Deno has no API for the first three, and needs
  * unscoped permissions for the last), access and mkdir for the host paths
- * of bind mounts (outside the daemon's scoped file permissions). Opened with the path the daemon's
+ * of bind mounts (outside the daemon's scoped file permissions), and
+ * open/read for /proc and /sys files (Deno wants --allow-all for those). Opened with the path the daemon's
  * `--allow-ffi` names.
  * @module
  */
@@ -26,6 +27,9 @@ const symbols = {
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
 } as const;
 
@@ -211,5 +215,29 @@ export function makeHostDirectory(path: string, mode = 0o755): void {
     if (lib().mkdir(cString(prefix), mode) === 0) continue;
     const { code, text } = lastError();
     if (code !== 17 /* EEXIST */) throw new SyscallError(`mkdir ${prefix}`, code, text);
+  }
+}
+
+const O_RDONLY_CLOEXEC = 0o2000000;
+
+/**
+ * A small /proc or /sys file's text (Deno refuses those paths without
+ * --allow-all); undefined when it cannot be read.
+ */
+export function readSystemFile(path: string): string | undefined {
+  const fd = lib().open(cString(path), O_RDONLY_CLOEXEC);
+  if (fd < 0) return undefined;
+  try {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const buffer = new Uint8Array(16 * 1024);
+      const count = Number(lib().read(fd, buffer, BigInt(buffer.length)));
+      if (count < 0) return undefined;
+      if (count === 0) break;
+      chunks.push(buffer.subarray(0, count));
+    }
+    return chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  } finally {
+    lib().close(fd);
   }
 }

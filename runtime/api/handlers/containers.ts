@@ -21,6 +21,7 @@ import { startContainer } from "../../containers/start.ts";
 import { stopContainer } from "../../containers/stop.ts";
 import { parseWaitCondition, prepareWait } from "../../containers/wait.ts";
 import { resizePty, windowSize } from "../../containers/resize.ts";
+import { sampleStats, statsDocument, type StatsSample } from "../../containers/stats.ts";
 import { topContainer } from "../../containers/top.ts";
 import { shimStateDir } from "../../daemon_context.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
@@ -38,6 +39,8 @@ import {
 import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
 
 const NO_CONTENT = { status: 204 };
+/** How often stats are sampled. */
+const STATS_INTERVAL_MS = 1000;
 
 /** POST /containers/create?name= */
 export async function create({ context, req, query }: ApiRequest) {
@@ -280,6 +283,51 @@ export async function logs({ context, params, query, res, signal }: ApiRequest) 
       const text = options.timestamps ? `${record.time} ${record.text}` : record.text;
       const payload = encoder.encode(text);
       await writeChunk(res, tty ? payload : frame(record.stream, payload));
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * GET /containers/{id}/stats?stream=&one-shot=: a JSON document a second
+ * while streaming (docker's default); else one, a second after a first
+ * sample (so CPU % can be worked out) unless one-shot.
+ */
+export async function stats({ context, params, query, res, signal }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const stream = query.get("stream") === null || queryBool(query, "stream");
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+  let previous: StatsSample | undefined;
+  if (!stream) {
+    let current = sampleStats(context, container);
+    if (!queryBool(query, "one-shot") && container.isRunning) {
+      previous = current;
+      await delay(STATS_INTERVAL_MS, signal);
+      current = sampleStats(context, container);
+    }
+    res.end(JSON.stringify(statsDocument(container, current, previous)) + "\n");
+    return;
+  }
+  res.flushHeaders();
+  try {
+    while (!signal.aborted) {
+      const current = sampleStats(context, container);
+      await writeChunk(res, JSON.stringify(statsDocument(container, current, previous)) + "\n");
+      previous = current;
+      await delay(STATS_INTERVAL_MS, signal);
     }
     res.end();
   } catch {

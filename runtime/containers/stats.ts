@@ -1,0 +1,185 @@
+/**
+ * GET /containers/{id}/stats: a container's resource use from its cgroup
+ * (v1 controllers or the v2 unified tree), in docker's stats shape, with
+ * the previous sample in `precpu_stats` so clients can work out CPU %.
+ * @module
+ */
+
+import { formatRfc3339Nano, preciseNow, ZERO_TIME } from "../../protocol/timestamp.ts";
+import { containerCgroup, type DaemonContext } from "../daemon_context.ts";
+import { readSystemFile } from "../system/libc.ts";
+import type { Container } from "./container.ts";
+
+/** Nanoseconds per clock tick of /proc/stat (USER_HZ is 100 on Linux). */
+const NS_PER_TICK = 10_000_000;
+
+/** One reading of a container's counters. */
+export interface StatsSample {
+  read: string;
+  cpuTotalNs: number;
+  cpuUserNs: number;
+  cpuSystemNs: number;
+  perCpuNs: number[];
+  systemCpuNs: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  memoryStats: Record<string, number>;
+  pids: number;
+  pidsLimit: number;
+  blkio: { major: number; minor: number; op: string; value: number }[];
+}
+
+function readText(path: string): string | undefined {
+  return readSystemFile(path);
+}
+
+function readNumber(path: string): number | undefined {
+  const text = readText(path)?.trim();
+  if (text === undefined || text === "" || text === "max") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** `key value` lines as an object. */
+export function parseKeyValues(text: string | undefined): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const line of (text ?? "").split("\n")) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && Number.isFinite(Number(value))) result[key] = Number(value);
+  }
+  return result;
+}
+
+/** The whole machine's CPU time (the first line of /proc/stat), in ns. */
+export function systemCpuNs(procStat: string): number {
+  const fields = procStat.split("\n")[0].trim().split(/\s+/).slice(1, 8).map(Number);
+  return fields.reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0) * NS_PER_TICK;
+}
+
+/** blkio (v1 `8:0 Read 123` lines or v2 `8:0 rbytes=1 wbytes=2`) as docker's entries. */
+export function parseBlkio(text: string | undefined, v2: boolean) {
+  const entries: StatsSample["blkio"] = [];
+  for (const line of (text ?? "").split("\n")) {
+    const parts = line.trim().split(/\s+/);
+    const device = /^(\d+):(\d+)$/.exec(parts[0] ?? "");
+    if (!device) continue;
+    const [major, minor] = [Number(device[1]), Number(device[2])];
+    if (v2) {
+      const fields = Object.fromEntries(parts.slice(1).map((field) => field.split("=")));
+      entries.push({ major, minor, op: "read", value: Number(fields.rbytes ?? 0) });
+      entries.push({ major, minor, op: "write", value: Number(fields.wbytes ?? 0) });
+    } else if (parts.length === 3 && /^(Read|Write)$/.test(parts[1])) {
+      entries.push({ major, minor, op: parts[1].toLowerCase(), value: Number(parts[2]) });
+    }
+  }
+  return entries;
+}
+
+/** Read a container's counters now (zeros when it is not running). */
+export function sampleStats(context: DaemonContext, container: Container): StatsSample {
+  const hostMemory = Deno.systemMemoryInfo().total;
+  const sample: StatsSample = {
+    read: formatRfc3339Nano(preciseNow()),
+    cpuTotalNs: 0,
+    cpuUserNs: 0,
+    cpuSystemNs: 0,
+    perCpuNs: [],
+    systemCpuNs: systemCpuNs(readText("/proc/stat") ?? ""),
+    memoryUsage: 0,
+    memoryLimit: hostMemory,
+    memoryStats: {},
+    pids: 0,
+    pidsLimit: 0,
+    blkio: [],
+  };
+  if (!container.isRunning) return sample;
+  const cgroup = containerCgroup(context, container.id);
+  if (context.cgroupVersion === 2) {
+    const dir = `/sys/fs/cgroup${cgroup}`;
+    const cpu = parseKeyValues(readText(`${dir}/cpu.stat`));
+    sample.cpuTotalNs = (cpu.usage_usec ?? 0) * 1000;
+    sample.cpuUserNs = (cpu.user_usec ?? 0) * 1000;
+    sample.cpuSystemNs = (cpu.system_usec ?? 0) * 1000;
+    sample.memoryUsage = (readNumber(`${dir}/memory.current`)) ?? 0;
+    sample.memoryLimit = Math.min(
+      (readNumber(`${dir}/memory.max`)) ?? hostMemory,
+      hostMemory,
+    );
+    sample.memoryStats = parseKeyValues(readText(`${dir}/memory.stat`));
+    sample.pids = (readNumber(`${dir}/pids.current`)) ?? 0;
+    sample.pidsLimit = (readNumber(`${dir}/pids.max`)) ?? 0;
+    sample.blkio = parseBlkio(readText(`${dir}/io.stat`), true);
+    return sample;
+  }
+  const v1 = (controller: string, file: string) => `/sys/fs/cgroup/${controller}${cgroup}/${file}`;
+  sample.cpuTotalNs = (readNumber(v1("cpuacct", "cpuacct.usage"))) ?? 0;
+  sample.perCpuNs = ((readText(v1("cpuacct", "cpuacct.usage_percpu"))) ?? "").trim()
+    .split(/\s+/).filter(Boolean).map(Number);
+  const ticks = parseKeyValues(readText(v1("cpuacct", "cpuacct.stat")));
+  sample.cpuUserNs = (ticks.user ?? 0) * NS_PER_TICK;
+  sample.cpuSystemNs = (ticks.system ?? 0) * NS_PER_TICK;
+  sample.memoryUsage = (readNumber(v1("memory", "memory.usage_in_bytes"))) ?? 0;
+  sample.memoryLimit = Math.min(
+    (readNumber(v1("memory", "memory.limit_in_bytes"))) ?? hostMemory,
+    hostMemory,
+  );
+  sample.memoryStats = parseKeyValues(readText(v1("memory", "memory.stat")));
+  sample.pids = (readNumber(v1("pids", "pids.current"))) ?? 0;
+  sample.pidsLimit = (readNumber(v1("pids", "pids.max"))) ?? 0;
+  sample.blkio = parseBlkio(
+    readText(v1("blkio", "blkio.throttle.io_service_bytes_recursive")) ??
+      readText(v1("blkio", "blkio.throttle.io_service_bytes")),
+    false,
+  );
+  return sample;
+}
+
+function cpuStats(sample: StatsSample | undefined, onlineCpus: number) {
+  return {
+    cpu_usage: {
+      total_usage: sample?.cpuTotalNs ?? 0,
+      ...(sample?.perCpuNs.length ? { percpu_usage: sample.perCpuNs } : {}),
+      usage_in_kernelmode: sample?.cpuSystemNs ?? 0,
+      usage_in_usermode: sample?.cpuUserNs ?? 0,
+    },
+    system_cpu_usage: sample?.systemCpuNs ?? 0,
+    online_cpus: sample ? onlineCpus : 0,
+    throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+  };
+}
+
+/** docker's stats document for `current`, with `previous` as precpu_stats. */
+export function statsDocument(
+  container: Container,
+  current: StatsSample,
+  previous: StatsSample | undefined,
+) {
+  const onlineCpus = navigator.hardwareConcurrency;
+  return {
+    name: `/${container.name}`,
+    id: container.id,
+    read: current.read,
+    preread: previous?.read ?? ZERO_TIME,
+    pids_stats: {
+      current: current.pids,
+      ...(current.pidsLimit ? { limit: current.pidsLimit } : {}),
+    },
+    blkio_stats: {
+      io_service_bytes_recursive: current.blkio.length ? current.blkio : null,
+      io_serviced_recursive: null,
+      io_queue_recursive: null,
+      io_service_time_recursive: null,
+      io_wait_time_recursive: null,
+      io_merged_recursive: null,
+      io_time_recursive: null,
+      sectors_recursive: null,
+    },
+    num_procs: 0,
+    storage_stats: {},
+    cpu_stats: cpuStats(current, onlineCpus),
+    precpu_stats: cpuStats(previous, onlineCpus),
+    memory_stats: container.isRunning
+      ? { usage: current.memoryUsage, stats: current.memoryStats, limit: current.memoryLimit }
+      : {},
+  };
+}
