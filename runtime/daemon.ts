@@ -21,6 +21,7 @@ import { LayerStore } from "./images/layer_store.ts";
 import { restartAfterExit, restartAtDaemonStart } from "./containers/restart_policy.ts";
 import { startLocked } from "./containers/start.ts";
 import { VolumeStore } from "./volumes/volume_store.ts";
+import { EventBus } from "./events.ts";
 import { errorMessage, log, setLogLevel } from "./logger.ts";
 import { readHardLimits } from "./oci/rlimits.ts";
 import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
@@ -114,6 +115,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       images: new ImageStore(flags.root),
       layers: new LayerStore(flags.root),
       volumes: new VolumeStore(flags.root),
+      events: new EventBus(),
       runtimes,
       shim: shimProgram,
       execs: new ExecStore(),

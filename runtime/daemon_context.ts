@@ -14,6 +14,7 @@ import type { ShimGrant, ShimProgram } from "./shims/shim_launcher.ts";
 import type { ShimPool } from "./shims/shim_pool.ts";
 import type { ExecStore } from "./execs/exec.ts";
 import type { VolumeStore } from "./volumes/volume_store.ts";
+import type { EventBus } from "./events.ts";
 import { containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
@@ -26,6 +27,8 @@ export interface DaemonContext {
   images: ImageStore;
   layers: LayerStore;
   volumes: VolumeStore;
+  /** Events for GET /events. */
+  events: EventBus;
   runtimes: RuntimeRegistry;
   shim: ShimProgram;
   /** Standby shims booted ahead of time, for ids reserved to new containers. */

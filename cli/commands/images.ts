@@ -4,6 +4,7 @@
  */
 
 import { humanSize } from "../../lib/units.ts";
+import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
 import { formatRows, out } from "../output.ts";
 import { ago, goTimeString } from "../time_format.ts";
@@ -46,19 +47,8 @@ export const command: Command = {
       description: "Show all images (default hides intermediate images)",
     },
     { name: "digests", type: "bool", description: "Show digests" },
-    {
-      name: "filter",
-      short: "f",
-      type: "list",
-      value: "filter",
-      description: "Filter output based on conditions provided",
-    },
-    {
-      name: "format",
-      type: "string",
-      value: "string",
-      description: "Format output using a custom template",
-    },
+    FILTER_FLAG,
+    formatFlag(),
     { name: "no-trunc", type: "bool", description: "Don't truncate output" },
     { name: "quiet", short: "q", type: "bool", description: "Only show image IDs" },
   ],

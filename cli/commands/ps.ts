@@ -3,6 +3,7 @@
  * @module
  */
 
+import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
 import { formatRows, out } from "../output.ts";
 import { ago, goTimeString } from "../time_format.ts";
@@ -94,20 +95,10 @@ export const command: Command = {
       type: "bool",
       description: "Show all containers (default shows just running)",
     },
-    {
-      name: "filter",
-      short: "f",
-      type: "list",
-      value: "filter",
-      description: "Filter output based on conditions provided",
-    },
-    {
-      name: "format",
-      type: "string",
-      value: "string",
-      description:
-        "Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)",
-    },
+    FILTER_FLAG,
+    formatFlag(
+      "Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)",
+    ),
     {
       name: "last",
       short: "n",

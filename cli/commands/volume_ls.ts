@@ -3,6 +3,7 @@
  * @module
  */
 
+import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
 import { formatRows, out } from "../output.ts";
 import { filtersJson } from "./ps.ts";
@@ -31,19 +32,8 @@ export const command: Command = {
   usage: "volume ls [OPTIONS]",
   description: "List volumes",
   flags: [
-    {
-      name: "filter",
-      short: "f",
-      type: "list",
-      value: "filter",
-      description: "Provide filter values (e.g. 'dangling=true')",
-    },
-    {
-      name: "format",
-      type: "string",
-      value: "string",
-      description: "Format output using a custom template",
-    },
+    FILTER_FLAG,
+    formatFlag(),
     { name: "quiet", short: "q", type: "bool", description: "Only display volume names" },
   ],
   maxArgs: 0,

@@ -7,6 +7,7 @@
 import * as attach from "./handlers/attach.ts";
 import * as auth from "./handlers/auth.ts";
 import * as containers from "./handlers/containers.ts";
+import * as events from "./handlers/events.ts";
 import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
 import * as system from "./handlers/system.ts";
@@ -32,6 +33,7 @@ const ROUTES: Route[] = [
   route("GET", "/version", system.version),
   route("GET", "/info", system.info),
   route("GET", "/system/df", system.df),
+  route("GET", "/events", events.events),
   route("POST", "/auth", auth.login),
 
   route("POST", "/containers/create", containers.create),

@@ -24,6 +24,7 @@ import {
   type HostConfig,
 } from "./container.ts";
 import { mountRequests } from "./mount_requests.ts";
+import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
 import { normalizeRestartPolicy } from "./restart_policy.ts";
 
@@ -100,6 +101,7 @@ export async function createContainer(
       throw error;
     }
     context.containers.add(container);
+    containerEvent(context, container, "create");
     return container;
   } catch (error) {
     context.containers.releaseName(name, id);

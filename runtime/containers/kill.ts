@@ -8,6 +8,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Conflict } from "../errors.ts";
 import { parseSignal, SIGNALS } from "../signals.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { signalContainer } from "./signal.ts";
 import { killAndWait } from "./stop.ts";
 
@@ -43,6 +44,7 @@ export function killContainer(
     if (signal === SIGNALS.KILL || !stopSignal || parseSignal(stopSignal) === signal) {
       container.exitOnNext = true;
     }
+    containerEvent(context, container, "kill", { signal: String(signal) });
     if (signal === SIGNALS.KILL) await killAndWait(context, container);
     else await signalContainer(context, container, signal);
   });

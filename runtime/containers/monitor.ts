@@ -19,6 +19,7 @@ import { RuntimeError } from "../runtime_driver.ts";
 import { ShimConnection } from "../shims/shim_client.ts";
 import { shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { unmountRootfs } from "./rootfs.ts";
 
 /** How long a shim may take to delete its container after the exit. */
@@ -192,6 +193,7 @@ export async function recordExit(
       })
     );
   log.debug("container exited", { id: container.id, exitCode: exit.exitCode });
+  containerEvent(context, container, "die", { exitCode: String(exit.exitCode) });
   container.emit("exit");
   exitHook(container);
 }
@@ -226,6 +228,7 @@ export async function recordShimDeath(context: DaemonContext, container: Contain
   delete container.record.shimProtocol;
   await container.save();
   await releaseRuntimeResources(context, container);
+  containerEvent(context, container, "die", { exitCode: "255" });
   container.emit("exit");
   exitHook(container);
 }

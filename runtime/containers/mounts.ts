@@ -75,7 +75,10 @@ export async function prepareMounts(
           Name: request.name,
           Labels: request.labels,
         });
-        if (created) made.push(volume.Name);
+        if (created) {
+          made.push(volume.Name);
+          context.events.emit("volume", "create", volume.Name, { driver: "local" });
+        }
         const point: MountPoint = {
           Type: "volume",
           Name: volume.Name,
@@ -144,8 +147,11 @@ export async function removeAnonymousVolumes(
     const volume = context.volumes.find(point.Name);
     if (!volume || !isAnonymous(volume)) continue;
     if (volumeUsers(context, point.Name).some((id) => id !== container.id)) continue;
-    await context.volumes.delete(point.Name).catch((error) =>
-      log.warn("cannot remove a volume", { volume: point.Name, error: errorMessage(error) })
-    );
+    try {
+      await context.volumes.delete(point.Name);
+      context.events.emit("volume", "destroy", point.Name, { driver: "local" });
+    } catch (error) {
+      log.warn("cannot remove a volume", { volume: point.Name, error: errorMessage(error) });
+    }
   }
 }

@@ -7,6 +7,7 @@
 import type { DaemonContext } from "../daemon_context.ts";
 import { Conflict } from "../errors.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 
 /** Freeze a running container. */
 export function pauseContainer(context: DaemonContext, container: Container): Promise<void> {
@@ -20,6 +21,7 @@ export function pauseContainer(context: DaemonContext, container: Container): Pr
     await context.runtimes.driver(container.record.runtime).pause(container.id);
     container.record.state = { ...container.state, Status: "paused" };
     await container.save({ durable: false });
+    containerEvent(context, container, "pause");
   });
 }
 
@@ -32,5 +34,6 @@ export function unpauseContainer(context: DaemonContext, container: Container): 
     await context.runtimes.driver(container.record.runtime).resume(container.id);
     container.record.state = { ...container.state, Status: "running" };
     await container.save({ durable: false });
+    containerEvent(context, container, "unpause");
   });
 }

@@ -11,6 +11,7 @@ import { ApiError, Conflict } from "../errors.ts";
 import { MNT_DETACH, unmount } from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { releaseRuntimeResources } from "./monitor.ts";
 import { removeAnonymousVolumes } from "./mounts.ts";
 import { cancelRestart, forgetRestarts } from "./restart_policy.ts";
@@ -104,5 +105,6 @@ export async function finishRemoval(
   forgetRestarts(container);
   if (options.volumes) await removeAnonymousVolumes(context, container);
   for (const id of context.execs.idsOf(container.id)) context.execs.delete(id);
+  containerEvent(context, container, "destroy");
   container.emit("removed");
 }

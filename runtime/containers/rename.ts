@@ -7,6 +7,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { validateContainerName } from "../ids.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 
 /** Rename a container; the new name must be valid and free. */
 export function renameContainer(
@@ -35,5 +36,6 @@ export function renameContainer(
       throw error;
     }
     context.containers.releaseName(oldName, container.id);
+    containerEvent(context, container, "rename", { oldName: `/${oldName}` });
   });
 }

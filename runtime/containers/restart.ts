@@ -5,6 +5,7 @@
 
 import type { DaemonContext } from "../daemon_context.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { resetRestarts } from "./restart_policy.ts";
 import { startLocked } from "./start.ts";
 import { stopLocked } from "./stop.ts";
@@ -19,5 +20,6 @@ export function restartContainer(
     await resetRestarts(container);
     if (container.isRunning) await stopLocked(context, container, timeoutSeconds);
     await startLocked(context, container);
+    containerEvent(context, container, "restart");
   });
 }

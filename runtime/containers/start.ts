@@ -31,6 +31,7 @@ import { standbyShim } from "../shims/shim_launcher.ts";
 import { POOL_LOG_FILES } from "../shims/shim_pool.ts";
 import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { containerHostname, writeEtcFiles } from "./etc_files.ts";
 import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
@@ -195,5 +196,6 @@ export async function startLocked(context: DaemonContext, container: Container):
   // Nothing keeps running through a power loss: no fsync for this state.
   await container.save({ durable: false });
   container.emit("start");
+  containerEvent(context, container, "start");
   followShim(context, container, connection!);
 }

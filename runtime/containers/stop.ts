@@ -10,6 +10,7 @@ import { ApiError, NotModified } from "../errors.ts";
 import { log } from "../logger.ts";
 import { parseSignal, SIGNALS } from "../signals.ts";
 import type { Container } from "./container.ts";
+import { containerEvent } from "./container_events.ts";
 import { cancelRestart } from "./restart_policy.ts";
 import { signalContainer, waitUntilStopped } from "./signal.ts";
 
@@ -44,9 +45,11 @@ export async function stopLocked(
   const grace = timeoutSeconds ?? config.StopTimeout ?? 10;
   const stopped = waitUntilStopped(container, grace < 0 ? Infinity : grace * 1000);
   await signalContainer(context, container, signal);
-  if (await stopped) return;
-  log.info("container did not stop in time; sending SIGKILL", { id: container.id, grace });
-  await killAndWait(context, container);
+  if (!(await stopped)) {
+    log.info("container did not stop in time; sending SIGKILL", { id: container.id, grace });
+    await killAndWait(context, container);
+  }
+  containerEvent(context, container, "stop");
 }
 
 /** SIGKILL, then wait for the exit to be recorded. */

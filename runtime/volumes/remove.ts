@@ -12,23 +12,26 @@ import { treeBytes } from "../system/disk_usage.ts";
 import { listVolumes } from "./list.ts";
 import { isAnonymous } from "./volume_store.ts";
 
-/** Remove the volume `name`; with `force` a missing one is no error. */
+/**
+ * Remove the volume `name`; with `force` a missing one is no error.
+ * Returns whether a volume was removed.
+ */
 export async function removeVolume(
   context: DaemonContext,
   name: string,
   options: { force: boolean },
-): Promise<void> {
+): Promise<boolean> {
   const volume = context.volumes.find(name);
   if (!volume) {
-    if (options.force) return;
-    context.volumes.get(name); // throws docker's NotFound
-    return;
+    if (!options.force) context.volumes.get(name); // throws docker's NotFound
+    return false;
   }
   const users = volumeUsers(context, name);
   if (users.length > 0) {
     throw new Conflict(`remove ${name}: volume is in use - [${users.join(", ")}]`);
   }
   await context.volumes.delete(name);
+  return true;
 }
 
 /** What a prune removed and the bytes that freed. */

@@ -47,6 +47,7 @@ export async function create(request: ApiRequest) {
     changes: query.getAll("changes").filter(Boolean),
     message: query.get("message") || undefined,
   });
+  context.events.emit("image", "import", image.id, { name: image.id });
   res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
   res.end(JSON.stringify({ status: image.id }) + "\r\n");
 }
@@ -130,6 +131,7 @@ async function pull({ context, req, res, query }: ApiRequest) {
       platform: parsePlatform(query.get("platform") || undefined),
       onProgress: stream.send,
     });
+    context.events.emit("image", "pull", text, { name: text });
   } catch (error) {
     await stream.fail(error);
   } finally {
@@ -144,6 +146,9 @@ async function pull({ context, req, res, query }: ApiRequest) {
  */
 export async function load({ context, req, res }: ApiRequest) {
   const loaded = await loadImages(context.images, context.layers, bodyStream(req));
+  for (const { image, tags } of loaded) {
+    context.events.emit("image", "load", image.id, { name: tags[0] ?? image.id });
+  }
   const lines = loaded.flatMap(({ image, tags }) =>
     tags.length ? tags.map((tag) => `Loaded image: ${tag}\n`) : [`Loaded image ID: ${image.id}\n`]
   );
@@ -198,14 +203,18 @@ export async function tag({ context, params, query }: ApiRequest) {
   const repo = query.get("repo");
   if (!repo) throw new BadRequest("repo is required");
   const tagName = query.get("tag");
-  await context.images.tag(image, tagName ? `${repo}:${tagName}` : repo);
+  const name = tagName ? `${repo}:${tagName}` : repo;
+  await context.images.tag(image, name);
+  context.events.emit("image", "tag", image.id, { name });
   return { status: 201 };
 }
 
 /** DELETE /images/{name}?force= */
 export async function remove({ context, params, query }: ApiRequest) {
-  return {
-    status: 200,
-    body: await removeImage(context, params[0], { force: queryBool(query, "force") }),
-  };
+  const removed = await removeImage(context, params[0], { force: queryBool(query, "force") });
+  for (const item of removed) {
+    const [action, name] = "Untagged" in item ? ["untag", item.Untagged] : ["delete", item.Deleted];
+    context.events.emit("image", action, name, { name });
+  }
+  return { status: 200, body: removed };
 }

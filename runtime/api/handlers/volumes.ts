@@ -24,7 +24,8 @@ export async function create({ context, req }: ApiRequest) {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new BadRequest("the request body must be a JSON object");
   }
-  const { volume } = await context.volumes.create(body as VolumeRequest);
+  const { volume, created } = await context.volumes.create(body as VolumeRequest);
+  if (created) context.events.emit("volume", "create", volume.Name, { driver: "local" });
   return { status: 201, body: volume };
 }
 
@@ -35,11 +36,17 @@ export function inspect({ context, params }: ApiRequest) {
 
 /** DELETE /volumes/{name}?force= */
 export async function remove({ context, params, query }: ApiRequest) {
-  await removeVolume(context, params[0], { force: queryBool(query, "force") });
+  if (await removeVolume(context, params[0], { force: queryBool(query, "force") })) {
+    context.events.emit("volume", "destroy", params[0], { driver: "local" });
+  }
   return { status: 204 };
 }
 
 /** POST /volumes/prune?filters= */
 export async function prune({ context, query }: ApiRequest) {
-  return { status: 200, body: await pruneVolumes(context, parseFilters(query.get("filters"))) };
+  const report = await pruneVolumes(context, parseFilters(query.get("filters")));
+  for (const name of report.VolumesDeleted) {
+    context.events.emit("volume", "destroy", name, { driver: "local" });
+  }
+  return { status: 200, body: report };
 }

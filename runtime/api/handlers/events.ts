@@ -1,0 +1,74 @@
+/**
+ * GET /events?since=&until=&filters=: the daemon's events as JSON lines,
+ * those kept since `since` first, then new ones until `until` (or until
+ * the client goes away).
+ * @module
+ */
+
+import { parseFilters } from "../../containers/list.ts";
+import { BadRequest } from "../../errors.ts";
+import { eventMatches, type EventMessage, eventTime } from "../../events.ts";
+import { type ApiRequest, commonHeaders, writeChunk } from "../http.ts";
+
+function timeParameter(query: URLSearchParams, name: string): number | undefined {
+  const text = query.get(name);
+  if (!text) return undefined;
+  const time = eventTime(text);
+  if (time === undefined) throw new BadRequest(`invalid value for ${name}: ${text}`);
+  return time;
+}
+
+/** GET /events */
+export async function events({ context, query, res, signal }: ApiRequest) {
+  const filters = parseFilters(query.get("filters"));
+  const since = timeParameter(query, "since");
+  const until = timeParameter(query, "until");
+  const nowNano = Date.now() * 1e6;
+  if (since !== undefined && until !== undefined && until < since) {
+    throw new BadRequest("`since` must come before `until`");
+  }
+  res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+  res.flushHeaders();
+  // Listen before replaying, so nothing falls between the two.
+  const queue: EventMessage[] = [];
+  let wake: (() => void) | undefined;
+  const stop = context.events.listen((event) => {
+    queue.push(event);
+    wake?.();
+  });
+  const wanted = (event: EventMessage) =>
+    (until === undefined || event.timeNano <= until) && eventMatches(event, filters);
+  try {
+    const replayed = since === undefined ? [] : context.events.since(since);
+    const last = replayed.at(-1)?.timeNano ?? -1;
+    for (const event of replayed) {
+      if (wanted(event)) await writeChunk(res, JSON.stringify(event) + "\n");
+    }
+    const deadline = until === undefined ? Infinity : (until - nowNano) / 1e6;
+    const timer = Number.isFinite(deadline)
+      ? setTimeout(() => wake?.(), Math.max(deadline, 0))
+      : undefined;
+    const ended = () => signal.aborted || (until !== undefined && Date.now() * 1e6 >= until);
+    signal.addEventListener("abort", () => wake?.(), { once: true });
+    try {
+      while (!ended()) {
+        const event = queue.shift();
+        if (!event) {
+          await new Promise<void>((resolve) => wake = resolve);
+          wake = undefined;
+          continue;
+        }
+        if (event.timeNano > last && wanted(event)) {
+          await writeChunk(res, JSON.stringify(event) + "\n");
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    stop();
+  }
+}
