@@ -257,7 +257,7 @@ export function keyValues(entries: string[], what: string): Record<string, strin
 }
 
 /** `--restart NAME[:MAX_RETRIES]` as the API's object. */
-function restartPolicy(text: string, autoRemove: boolean) {
+export function restartPolicy(text: string, autoRemove: boolean) {
   const [name, retries] = text.split(":");
   if (retries !== undefined && !/^\d+$/.test(retries)) {
     throw new UsageError(`invalid restart policy format: maximum retry count must be an integer`);

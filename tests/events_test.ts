@@ -64,6 +64,26 @@ integrationTest(
       await replay("--filter", "volume=vol", "--format", "{{.Action}}"),
       "create\ndestroy\n",
     );
+    // An exec's life, on its container.
+    const execStart = (Date.now() / 1000).toFixed(3);
+    await daemon.ok(["run", "-d", "--name", "ex", "busybox", "sleep", "100"]);
+    deepStrictEqual((await daemon.berth(["exec", "ex", "sh", "-c", "exit 4"])).code, 4);
+    const execEvents = await daemon.ok([
+      "events",
+      "--since",
+      execStart,
+      "--until",
+      (Date.now() / 1000 + 0.001).toFixed(3),
+      "--filter",
+      "container=ex",
+      "--format",
+      "{{.Action}}",
+    ]);
+    deepStrictEqual(
+      execEvents,
+      "create\nstart\nexec_create: sh -c exit 4\nexec_start: sh -c exit 4\nexec_die\n",
+    );
+    await daemon.ok(["rm", "-f", "ex"]);
     const bad = await daemon.berth(["events", "--since", "yesterday-ish"]);
     deepStrictEqual(bad.code, 1);
     match(bad.stderr, /invalid value for since/);

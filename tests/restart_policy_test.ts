@@ -1,5 +1,11 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { assertNoLeaks, eventually, integrationTest, type TestDaemon } from "./helpers/harness.ts";
+import {
+  assertNoLeaks,
+  eventually,
+  integrationTest,
+  runCommand,
+  type TestDaemon,
+} from "./helpers/harness.ts";
 
 /** `{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}` of a container. */
 async function stateOf(daemon: TestDaemon, name: string): Promise<string> {
@@ -118,6 +124,30 @@ integrationTest(
     deepStrictEqual(retries.code, 125);
     match(retries.stderr, /maximum retry count can only be used with 'on-failure'/);
     deepStrictEqual((await daemon.ok(["ps", "-aq"])).trim().split("\n").length, 4);
+
+    // update changes the policy; resources are refused, by berth and through the docker CLI.
+    deepStrictEqual(
+      await daemon.ok(["update", "--restart", "unless-stopped", "succeeds"]),
+      "succeeds\n",
+    );
+    const env = { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
+    const viaDocker = await runCommand("docker", ["update", "--restart", "on-failure:5", "fails"], {
+      env,
+    });
+    deepStrictEqual(viaDocker.code, 0, viaDocker.stderr);
+    deepStrictEqual(
+      await daemon.ok([
+        "inspect",
+        "-f",
+        "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+        "succeeds",
+        "fails",
+      ]),
+      "unless-stopped:0\non-failure:5\n",
+    );
+    const memory = await runCommand("docker", ["update", "--memory", "64m", "fails"], { env });
+    deepStrictEqual(memory.code, 1);
+    match(memory.stderr, /updating Memory is not supported yet/);
 
     await daemon.ok(["rm", "-f", "fails", "succeeds", "loop", "killed"]);
     await assertNoLeaks(daemon);

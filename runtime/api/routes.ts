@@ -47,6 +47,7 @@ const ROUTES: Route[] = [
   route("POST", `/containers/${ID}/pause`, containers.pause),
   route("POST", `/containers/${ID}/unpause`, containers.unpause),
   route("POST", `/containers/${ID}/rename`, containers.rename),
+  route("POST", `/containers/${ID}/update`, containers.update),
   route("GET", `/containers/${ID}/logs`, containers.logs),
   route("POST", `/containers/${ID}/resize`, containers.resize),
   route("GET", `/containers/${ID}/top`, containers.top),

@@ -60,6 +60,7 @@ export function removeContainer(
         throw new Conflict(what);
       }
       container.removing = true;
+      containerEvent(context, container, "kill", { signal: "9" });
       try {
         await killAndWait(context, container);
       } catch (error) {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { containerEvent } from "../containers/container_events.ts";
 import type { Container } from "../containers/container.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Conflict } from "../errors.ts";
@@ -47,5 +48,6 @@ export function createExec(
   if (request.DetachKeys) detachKeysParameter(request.DetachKeys);
   const exec = newExec(newId(), container.id, request);
   context.execs.add(exec);
+  containerEvent(context, container, `exec_create: ${cmd.join(" ")}`, { execID: exec.id });
   return exec;
 }

@@ -17,6 +17,7 @@ import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
 import { detachKeysParameter } from "../attach/detach_keys.ts";
 import { containerHostname } from "../containers/etc_files.ts";
 import { readExitRecord } from "../containers/monitor.ts";
+import { containerEvent } from "../containers/container_events.ts";
 import { startFailureExitCode } from "../containers/start.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict } from "../errors.ts";
@@ -71,11 +72,13 @@ export function followExec(
   exec: Exec,
   connection: ShimConnection,
   stateDir: string,
+  onExit: (exitCode: number) => void = () => {},
 ): void {
   (async () => {
     let exit = await connection.waitForExit();
     exit ??= await readExitRecord(stateDir);
     exec.markExited(exit?.exitCode ?? 255);
+    onExit(exit?.exitCode ?? 255);
     await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     connection.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
@@ -179,7 +182,18 @@ export async function startExec(
     return "ended";
   }
   exec.running = true;
-  followExec(exec, connection, stateDir);
+  const command = (request.Cmd ?? []).join(" ");
+  containerEvent(context, container, `exec_start: ${command}`, { execID: exec.id });
+  followExec(
+    exec,
+    connection,
+    stateDir,
+    (exitCode) =>
+      containerEvent(context, container, "exec_die", {
+        execID: exec.id,
+        exitCode: String(exitCode),
+      }),
+  );
   if (!client || !attachment) return undefined;
   const end = await proxyAttach(client.socket, attachment, {
     tty,

@@ -23,6 +23,7 @@ import { parseWaitCondition, prepareWait } from "../../containers/wait.ts";
 import { resizePty, windowSize } from "../../containers/resize.ts";
 import { sampleStats, statsDocument, type StatsSample } from "../../containers/stats.ts";
 import { topContainer } from "../../containers/top.ts";
+import { updateContainer } from "../../containers/update.ts";
 import { shimStateDir } from "../../daemon_context.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
 import { readLog } from "../../logs/log_reader.ts";
@@ -333,4 +334,11 @@ export async function stats({ context, params, query, res, signal }: ApiRequest)
   } catch {
     res.destroy();
   }
+}
+
+/** POST /containers/{id}/update */
+export async function update({ context, params, req }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const body = await readJson(req) as Record<string, unknown>;
+  return { status: 200, body: await updateContainer(context, container, body) };
 }
