@@ -241,6 +241,11 @@ export class LogEncoder {
     this.format = format;
   }
 
+  /** Drop the buffers kept for reuse (the output has gone quiet). */
+  releaseBuffers(): void {
+    this.#spare = [];
+  }
+
   /** Give back the buffer of entries that are written, for reuse. */
   recycle(entries: Uint8Array): void {
     if (this.#spare.length < MAX_SPARE && entries.byteOffset === 0) {

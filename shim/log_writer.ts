@@ -19,6 +19,9 @@ import { LogEncoder } from "./log_encoder.ts";
  */
 const GATHER_LIMIT = 768 * 1024;
 
+/** How long the log may be quiet before its reusable buffers are freed. */
+const IDLE_RELEASE_MS = 5_000;
+
 /** A container log that one or more output streams append to. */
 export class LogWriter {
   #config: LogConfig;
@@ -34,6 +37,8 @@ export class LogWriter {
   #waiting: (() => void)[] = [];
   /** Where gathered entries are joined (free again once their write is done). */
   #joinBuffer = new Uint8Array(0);
+  /** Frees the buffers once writing has been quiet a while (a burst should not cost memory for good). */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #failed: Error | undefined;
 
   private constructor(config: LogConfig, file: Deno.FsFile, size: number) {
@@ -65,6 +70,7 @@ export class LogWriter {
     await this.flush("stdout");
     await this.flush("stderr");
     await this.#writing;
+    clearTimeout(this.#idleTimer);
     this.#file.close();
   }
 
@@ -88,6 +94,7 @@ export class LogWriter {
 
   /** Write what is gathered, in one write, until nothing is. */
   async #writeLoop(): Promise<void> {
+    clearTimeout(this.#idleTimer);
     while (this.#gathered.length > 0) {
       const parts = this.#gathered;
       const size = this.#gatheredBytes;
@@ -99,6 +106,12 @@ export class LogWriter {
       for (const part of parts) this.#encoder.recycle(part);
     }
     this.#writing = undefined;
+    const timer = setTimeout(() => {
+      this.#encoder.releaseBuffers();
+      this.#joinBuffer = new Uint8Array(0);
+    }, IDLE_RELEASE_MS);
+    Deno.unrefTimer(timer);
+    this.#idleTimer = timer;
   }
 
   /** Join `parts` into the join buffer (grown when too small). */
