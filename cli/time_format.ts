@@ -40,7 +40,7 @@ export function parseGoDuration(text: string): number | undefined {
  * (fractional), or an RFC 3339 date or date-time. Returns the API form,
  * `seconds.nanoseconds`.
  */
-export function timestampParameter(text: string, now = Date.now()): string {
+export function timestampParameter(text: string, now = Date.now(), name = "time"): string {
   let epochMs: number;
   const duration = parseGoDuration(text);
   if (duration !== undefined) epochMs = now - duration;
@@ -54,7 +54,7 @@ export function timestampParameter(text: string, now = Date.now()): string {
     epochMs = Date.parse(normalized);
     if (Number.isNaN(epochMs)) {
       throw new Error(
-        `invalid value for time: "${text}" is not a duration, timestamp or RFC 3339 date`,
+        `invalid value for ${name}: "${text}" is not a duration, timestamp or RFC 3339 date`,
       );
     }
     const fraction = /\.(\d+)/.exec(text)?.[1];

@@ -7,6 +7,7 @@
  */
 
 import { preciseNow } from "../protocol/timestamp.ts";
+import { matchesLabel } from "./containers/list.ts";
 
 /** What an event is about. */
 export type EventType = "container" | "image" | "volume";
@@ -64,21 +65,6 @@ export class EventBus {
   }
 }
 
-/** Parse docker's `since`/`until`: unix seconds (with a fraction) or RFC 3339; ns. */
-export function eventTime(text: string, now = Date.now()): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    const [seconds, fraction = ""] = text.split(".");
-    return Number(seconds) * 1e9 + Number(fraction.padEnd(9, "0").slice(0, 9));
-  }
-  const relative = /^(\d+)(s|m|h)$/.exec(text);
-  if (relative) {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000 }[relative[2] as "s" | "m" | "h"];
-    return (now - Number(relative[1]) * unit) * 1e6;
-  }
-  const parsed = Date.parse(text);
-  return Number.isNaN(parsed) ? undefined : parsed * 1e6;
-}
-
 /** Whether an event passes docker's event filters (type, event, container, image, volume, label). */
 export function eventMatches(event: EventMessage, filters: Map<string, string[]>): boolean {
   const attributes = event.Actor.Attributes;
@@ -104,12 +90,7 @@ export function eventMatches(event: EventMessage, filters: Map<string, string[]>
         );
         break;
       case "label":
-        ok = values.every((value) => {
-          const index = value.indexOf("=");
-          return index < 0
-            ? value in attributes
-            : attributes[value.slice(0, index)] === value.slice(index + 1);
-        });
+        ok = values.every((value) => matchesLabel(attributes, value));
         break;
       default:
         ok = true;

@@ -9,6 +9,7 @@ import type { Command } from "../command.ts";
 import { GoTemplate } from "../go_template.ts";
 import { outLine } from "../output.ts";
 import { formatRfc3339Nano } from "../../protocol/timestamp.ts";
+import { timestampParameter } from "../time_format.ts";
 import { filtersJson } from "./ps.ts";
 
 interface EventMessage {
@@ -50,10 +51,12 @@ export const command: Command = {
   async run({ client }, flags) {
     const format = flags.string("format");
     const template = format && format !== "json" ? new GoTemplate(format) : undefined;
+    const since = flags.string("since");
+    const until = flags.string("until");
     const response = await client.request("GET", "/events", {
       query: {
-        since: flags.string("since"),
-        until: flags.string("until"),
+        since: since ? timestampParameter(since, Date.now(), "since") : undefined,
+        until: until ? timestampParameter(until, Date.now(), "until") : undefined,
         filters: filtersJson(flags.list("filter")),
       },
     });

@@ -54,8 +54,8 @@ export const command: Command = {
           follow: flags.bool("follow"),
           timestamps: flags.bool("timestamps"),
           tail: flags.string("tail"),
-          since: since ? timestampParameter(since) : undefined,
-          until: until ? timestampParameter(until) : undefined,
+          since: since ? timestampParameter(since, Date.now(), "since") : undefined,
+          until: until ? timestampParameter(until, Date.now(), "until") : undefined,
         },
       },
     );

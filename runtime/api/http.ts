@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { parseRfc3339 } from "../../protocol/timestamp.ts";
 import { BERTH_VERSION } from "../../protocol/version.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, BadRequest } from "../errors.ts";
@@ -166,4 +167,13 @@ export function queryInt(query: URLSearchParams, name: string): number | undefin
   if (value === null || value === "") return undefined;
   if (!/^-?\d+$/.test(value)) throw new BadRequest(`invalid value for ${name}: ${value}`);
   return Number(value);
+}
+
+/** A since/until parameter: unix seconds (fractional) or RFC 3339; epoch ms. */
+export function timeParameter(text: string | null, name: string): number | undefined {
+  if (!text || text === "0") return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const parsed = parseRfc3339(text);
+  if (Number.isNaN(parsed)) throw new BadRequest(`invalid value for ${name}: ${text}`);
+  return parsed;
 }

@@ -165,9 +165,7 @@ async function schedule(
  * whether it was restarting.
  */
 export async function cancelRestart(container: Container): Promise<boolean> {
-  const timer = pending.get(container.id);
-  if (timer !== undefined) clearTimeout(timer);
-  pending.delete(container.id);
+  dropPending(container);
   if (container.state.Status !== "restarting") return false;
   container.record.state = { ...container.state, Status: "exited" };
   await container.save();
@@ -176,10 +174,13 @@ export async function cancelRestart(container: Container): Promise<boolean> {
 
 /** Forget a container's pending restart and backoff (a removal, a start by hand). */
 export function forgetRestarts(container: Container): void {
-  const timer = pending.get(container.id);
-  if (timer !== undefined) clearTimeout(timer);
-  pending.delete(container.id);
+  dropPending(container);
   delays.delete(container.id);
+}
+
+function dropPending(container: Container): void {
+  clearTimeout(pending.get(container.id));
+  pending.delete(container.id);
 }
 
 /**
@@ -189,6 +190,6 @@ export function forgetRestarts(container: Container): void {
  */
 export async function resetRestarts(container: Container): Promise<void> {
   await cancelRestart(container);
-  forgetRestarts(container);
+  delays.delete(container.id);
   container.record.restartCount = 0;
 }

@@ -29,12 +29,8 @@ export interface StatsSample {
   blkio: { major: number; minor: number; op: string; value: number }[];
 }
 
-function readText(path: string): string | undefined {
-  return readSystemFile(path);
-}
-
 function readNumber(path: string): number | undefined {
-  const text = readText(path)?.trim();
+  const text = readSystemFile(path)?.trim();
   if (text === undefined || text === "" || text === "max") return undefined;
   const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
@@ -84,7 +80,7 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
     cpuUserNs: 0,
     cpuSystemNs: 0,
     perCpuNs: [],
-    systemCpuNs: systemCpuNs(readText("/proc/stat") ?? ""),
+    systemCpuNs: systemCpuNs(readSystemFile("/proc/stat") ?? ""),
     memoryUsage: 0,
     memoryLimit: hostMemory,
     memoryStats: {},
@@ -96,7 +92,7 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
   const cgroup = containerCgroup(context, container.id);
   if (context.cgroupVersion === 2) {
     const dir = `/sys/fs/cgroup${cgroup}`;
-    const cpu = parseKeyValues(readText(`${dir}/cpu.stat`));
+    const cpu = parseKeyValues(readSystemFile(`${dir}/cpu.stat`));
     sample.cpuTotalNs = (cpu.usage_usec ?? 0) * 1000;
     sample.cpuUserNs = (cpu.user_usec ?? 0) * 1000;
     sample.cpuSystemNs = (cpu.system_usec ?? 0) * 1000;
@@ -105,17 +101,17 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
       (readNumber(`${dir}/memory.max`)) ?? hostMemory,
       hostMemory,
     );
-    sample.memoryStats = parseKeyValues(readText(`${dir}/memory.stat`));
+    sample.memoryStats = parseKeyValues(readSystemFile(`${dir}/memory.stat`));
     sample.pids = (readNumber(`${dir}/pids.current`)) ?? 0;
     sample.pidsLimit = (readNumber(`${dir}/pids.max`)) ?? 0;
-    sample.blkio = parseBlkio(readText(`${dir}/io.stat`), true);
+    sample.blkio = parseBlkio(readSystemFile(`${dir}/io.stat`), true);
     return sample;
   }
   const v1 = (controller: string, file: string) => `/sys/fs/cgroup/${controller}${cgroup}/${file}`;
   sample.cpuTotalNs = (readNumber(v1("cpuacct", "cpuacct.usage"))) ?? 0;
-  sample.perCpuNs = ((readText(v1("cpuacct", "cpuacct.usage_percpu"))) ?? "").trim()
+  sample.perCpuNs = ((readSystemFile(v1("cpuacct", "cpuacct.usage_percpu"))) ?? "").trim()
     .split(/\s+/).filter(Boolean).map(Number);
-  const ticks = parseKeyValues(readText(v1("cpuacct", "cpuacct.stat")));
+  const ticks = parseKeyValues(readSystemFile(v1("cpuacct", "cpuacct.stat")));
   sample.cpuUserNs = (ticks.user ?? 0) * NS_PER_TICK;
   sample.cpuSystemNs = (ticks.system ?? 0) * NS_PER_TICK;
   sample.memoryUsage = (readNumber(v1("memory", "memory.usage_in_bytes"))) ?? 0;
@@ -123,12 +119,12 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
     (readNumber(v1("memory", "memory.limit_in_bytes"))) ?? hostMemory,
     hostMemory,
   );
-  sample.memoryStats = parseKeyValues(readText(v1("memory", "memory.stat")));
+  sample.memoryStats = parseKeyValues(readSystemFile(v1("memory", "memory.stat")));
   sample.pids = (readNumber(v1("pids", "pids.current"))) ?? 0;
   sample.pidsLimit = (readNumber(v1("pids", "pids.max"))) ?? 0;
   sample.blkio = parseBlkio(
-    readText(v1("blkio", "blkio.throttle.io_service_bytes_recursive")) ??
-      readText(v1("blkio", "blkio.throttle.io_service_bytes")),
+    readSystemFile(v1("blkio", "blkio.throttle.io_service_bytes_recursive")) ??
+      readSystemFile(v1("blkio", "blkio.throttle.io_service_bytes")),
     false,
   );
   return sample;

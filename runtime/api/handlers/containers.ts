@@ -8,7 +8,6 @@ import { archivePath, extractToPath, type PathStat, statPath } from "../../conta
 import { exportContainer } from "../../containers/export.ts";
 import { commitContainer } from "../../images/commit.ts";
 import { containerChanges } from "../../containers/changes.ts";
-import { parseRfc3339 } from "../../../protocol/timestamp.ts";
 import { createContainer, type CreateRequest } from "../../containers/create.ts";
 import { inspectContainer } from "../../containers/inspect.ts";
 import { killContainer, signalParameter } from "../../containers/kill.ts";
@@ -35,6 +34,7 @@ import {
   queryInt,
   readJson,
   sendTar,
+  timeParameter,
   writeChunk,
 } from "../http.ts";
 import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
@@ -225,15 +225,6 @@ export async function commit({ context, query }: ApiRequest) {
 export async function changes({ context, params }: ApiRequest) {
   const container = context.containers.get(params[0]);
   return { status: 200, body: await containerChanges(context, container) };
-}
-
-/** A since/until parameter: unix seconds (fractional) or RFC 3339; epoch ms. */
-export function timeParameter(text: string | null, name: string): number | undefined {
-  if (!text || text === "0") return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const parsed = parseRfc3339(text);
-  if (Number.isNaN(parsed)) throw new BadRequest(`invalid value for ${name}: ${text}`);
-  return parsed;
 }
 
 /** The tail parameter: a count, or undefined for all. */

@@ -7,22 +7,21 @@
 
 import { parseFilters } from "../../containers/list.ts";
 import { BadRequest } from "../../errors.ts";
-import { eventMatches, type EventMessage, eventTime } from "../../events.ts";
-import { type ApiRequest, commonHeaders, writeChunk } from "../http.ts";
+import { eventMatches, type EventMessage } from "../../events.ts";
+import { type ApiRequest, commonHeaders, timeParameter, writeChunk } from "../http.ts";
 
-function timeParameter(query: URLSearchParams, name: string): number | undefined {
-  const text = query.get(name);
-  if (!text) return undefined;
-  const time = eventTime(text);
-  if (time === undefined) throw new BadRequest(`invalid value for ${name}: ${text}`);
-  return time;
+/** `since`/`until` in ns; `since=0` means every event kept (without it, only new ones). */
+function eventBound(query: URLSearchParams, name: "since" | "until"): number | undefined {
+  const ms = timeParameter(query.get(name), name);
+  if (ms !== undefined) return ms * 1e6;
+  return name === "since" && query.get(name) === "0" ? 0 : undefined;
 }
 
 /** GET /events */
 export async function events({ context, query, res, signal }: ApiRequest) {
   const filters = parseFilters(query.get("filters"));
-  const since = timeParameter(query, "since");
-  const until = timeParameter(query, "until");
+  const since = eventBound(query, "since");
+  const until = eventBound(query, "until");
   const nowNano = Date.now() * 1e6;
   if (since !== undefined && until !== undefined && until < since) {
     throw new BadRequest("`since` must come before `until`");
