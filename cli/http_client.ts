@@ -54,7 +54,8 @@ class ConnReader {
       this.#eof = true;
       return false;
     }
-    this.#buffer = concatBytes([this.#buffer, chunk.subarray(0, count)]);
+    const data = chunk.subarray(0, count);
+    this.#buffer = this.#buffer.length ? concatBytes([this.#buffer, data]) : data;
     return true;
   }
 
@@ -80,8 +81,9 @@ class ConnReader {
     return this.take(this.#buffer.length);
   }
 
+  /** The next `count` bytes (a view: buffered bytes are never written again). */
   take(count: number): Uint8Array {
-    const out = this.#buffer.slice(0, count);
+    const out = this.#buffer.subarray(0, count);
     this.#buffer = this.#buffer.subarray(count);
     return out;
   }

@@ -4,22 +4,27 @@
  * @module
  */
 
-import { concatBytes } from "../lib/bytes.ts";
-
 /** Where demultiplexed output goes. */
 export interface DemuxTarget {
   stdout(chunk: Uint8Array): void | Promise<void>;
   stderr(chunk: Uint8Array): void | Promise<void>;
 }
 
-/** Read a multiplexed (or, with `raw`, a plain) stream to its end. */
+/**
+ * Read a multiplexed (or, with `raw`, a plain) stream to its end. Payload
+ * bytes are passed on as they arrive, without waiting for (or copying
+ * into) whole frames: a frame often spans two reads.
+ */
 export async function demultiplex(
   body: ReadableStream<Uint8Array>,
   target: DemuxTarget,
   raw: boolean,
 ): Promise<void> {
   const reader = body.getReader();
-  let pending = new Uint8Array(0);
+  const header = new Uint8Array(8);
+  let headerBytes = 0;
+  let payloadLeft = 0;
+  let write = target.stdout;
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -28,17 +33,24 @@ export async function demultiplex(
         await target.stdout(value);
         continue;
       }
-      const data = pending.length ? concatBytes([pending, value]) : value;
       let offset = 0;
-      while (data.length - offset >= 8) {
-        const size = new DataView(data.buffer, data.byteOffset + offset + 4, 4).getUint32(0);
-        if (data.length - offset - 8 < size) break;
-        const payload = data.subarray(offset + 8, offset + 8 + size);
-        if (data[offset] === 2) await target.stderr(payload);
-        else await target.stdout(payload);
-        offset += 8 + size;
+      while (offset < value.length) {
+        if (payloadLeft === 0) {
+          const taken = Math.min(8 - headerBytes, value.length - offset);
+          header.set(value.subarray(offset, offset + taken), headerBytes);
+          headerBytes += taken;
+          offset += taken;
+          if (headerBytes < 8) break;
+          headerBytes = 0;
+          write = header[0] === 2 ? target.stderr : target.stdout;
+          payloadLeft = new DataView(header.buffer).getUint32(4);
+          continue;
+        }
+        const end = Math.min(value.length, offset + payloadLeft);
+        await write(value.subarray(offset, end));
+        payloadLeft -= end - offset;
+        offset = end;
       }
-      pending = data.slice(offset);
     }
   } finally {
     reader.releaseLock();

@@ -10,11 +10,18 @@ import { closeFd, readFd, setWindowSize, writeFd } from "./libc.ts";
 
 /** Receives the container's output. */
 export interface OutputSink {
-  /** Called for every chunk; awaited, so a sink can apply backpressure. */
+  /**
+   * Called for every chunk; awaited, so a sink can apply backpressure. The
+   * chunk's memory is read into again once this resolves: keep a copy.
+   */
   write(stream: OutputStream, chunk: Uint8Array): Promise<void> | void;
   /** Called once per stream when it ends. */
   end(stream: OutputStream): Promise<void> | void;
 }
+
+/** Read sizes from the output pipes: while output is slow, and while it streams. */
+const SMALL_READ = 64 * 1024;
+const BIG_READ = 1024 * 1024;
 
 /** How long to wait for the pipes to close after the init exited. */
 const DRAIN_TIMEOUT_MS = 2000;
@@ -35,15 +42,23 @@ export interface ContainerIo {
 
 /** Pump a container's stdout/stderr pipes and hold its stdin pipe. */
 export function pipeIo(child: Deno.ChildProcess, sink: OutputSink): ContainerIo {
-  const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  const readers: ReadableStreamBYOBReader[] = [];
   const pump = async (stream: OutputStream, source: ReadableStream<Uint8Array>) => {
-    const reader = source.getReader();
+    const reader = source.getReader({ mode: "byob" });
     readers.push(reader);
+    let buffer = new Uint8Array(SMALL_READ);
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
+        const { value, done } = await reader.read(buffer);
+        if (done || !value) break;
         await sink.write(stream, value);
+        // Output that fills a small read gets the big buffer next; a short
+        // read (output has slowed down) goes back to a small one, so an
+        // idle container does not keep a big buffer in the shim.
+        const size = value.length >= SMALL_READ ? BIG_READ : SMALL_READ;
+        buffer = size === value.buffer.byteLength
+          ? new Uint8Array(value.buffer)
+          : new Uint8Array(size);
       }
     } catch {
       // cancelled after the drain timeout

@@ -1,7 +1,7 @@
 /**
  * The few libc calls the shim needs and Deno has no API for: the child
  * subreaper, waitpid on one known pid, a console socket that receives a file
- * descriptor (SCM_RIGHTS), pty reads and writes, and TIOCSWINSZ.
+ * descriptor (SCM_RIGHTS), pty reads and writes, TIOCSWINSZ and pipe sizes.
  *
  * Calls declared `nonblocking` run on a worker thread and return a Promise;
  * errno is only readable after synchronous calls.
@@ -28,6 +28,7 @@ const symbols = {
   close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
   close: { parameters: ["i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "usize" },
   // memcpy with n = 0 returns the address of a buffer, and copies from a raw
@@ -123,9 +124,12 @@ const O_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
 /** Where the name starts in a linux_dirent64 (after ino, off, reclen, type). */
 const DIRENT_NAME_OFFSET = 19;
 
-/** The ids of this process's threads, from /proc/self/task (read through libc). */
-function threadIds(): number[] {
-  const fd = lib().open(new TextEncoder().encode("/proc/self/task\0"), O_DIRECTORY_CLOEXEC);
+/**
+ * The numeric entries of a /proc/self directory (read through libc: Deno's
+ * permissions refuse /proc without --allow-all).
+ */
+function procSelfNumbers(dir: "task" | "fd"): number[] {
+  const fd = lib().open(new TextEncoder().encode(`/proc/self/${dir}\0`), O_DIRECTORY_CLOEXEC);
   if (fd < 0) return [];
   const ids: number[] = [];
   const buffer = new Uint8Array(8192);
@@ -148,6 +152,19 @@ function threadIds(): number[] {
   return ids;
 }
 
+const F_SETPIPE_SZ = 1031;
+const F_GETPIPE_SZ = 1032;
+
+/** The pipe descriptors this process holds now. */
+export function openPipes(): Set<number> {
+  return new Set(procSelfNumbers("fd").filter((fd) => lib().fcntl(fd, F_GETPIPE_SZ, 0) > 0));
+}
+
+/** Ask for a pipe buffer of `bytes` (best effort: the kernel may refuse). */
+export function setPipeSize(fd: number, bytes: number): void {
+  lib().fcntl(fd, F_SETPIPE_SZ, bytes);
+}
+
 /**
  * Back to normal priority (a pooled shim boots niced). The nice value is
  * per thread on Linux, and Deno's I/O and V8 threads were started niced
@@ -155,7 +172,7 @@ function threadIds(): number[] {
  */
 export function resetPriority(): void {
   lib().setpriority(0, /* PRIO_PROCESS */ 0, 0);
-  for (const id of threadIds()) lib().setpriority(0, id, 0);
+  for (const id of procSelfNumbers("task")) lib().setpriority(0, id, 0);
 }
 
 /** The parent's pid: it changes when the parent dies and we are re-parented. */

@@ -230,10 +230,8 @@ const LAYOUTS: Record<LogFormat, (stream: OutputStream, time: string) => EntryLa
 /** Encodes the output of a container's two streams into log entries. */
 export class LogEncoder {
   readonly format: LogFormat;
-  #pending: Record<OutputStream, Uint8Array> = {
-    stdout: new Uint8Array(0),
-    stderr: new Uint8Array(0),
-  };
+  /** Each stream's unfinished line, at the start of a buffer reused from chunk to chunk. */
+  #pending: Record<OutputStream, Carry> = { stdout: new Carry(), stderr: new Carry() };
   /** Output buffers written out and handed back: allocating them costs more than encoding. */
   #spare: Uint8Array[] = [];
 
@@ -244,6 +242,8 @@ export class LogEncoder {
   /** Drop the buffers kept for reuse (the output has gone quiet). */
   releaseBuffers(): void {
     this.#spare = [];
+    this.#pending.stdout.shrink();
+    this.#pending.stderr.shrink();
   }
 
   /** Give back the buffer of entries that are written, for reuse. */
@@ -265,7 +265,7 @@ export class LogEncoder {
    */
   encode(stream: OutputStream, chunk: Uint8Array, time: string): Uint8Array {
     const pending = this.#pending[stream];
-    const data = pending.length ? join(pending, chunk) : chunk;
+    const data = pending.length ? pending.append(chunk) : chunk;
     const layout = LAYOUTS[this.format](stream, time);
     // Room for the worst case of escapes; short lines may still grow it.
     const out = this.#output(data.length * layout.expansion + 1024);
@@ -284,14 +284,13 @@ export class LogEncoder {
       layout.add(out, data, start, lineEnd, true);
       start = newline + 1;
     }
-    this.#pending[stream] = data.slice(start);
+    pending.keep(data, start);
     return out.result();
   }
 
   /** The entry for whatever partial line `stream` still holds (empty when none). */
   flush(stream: OutputStream, time: string): Uint8Array {
-    const pending = this.#pending[stream];
-    this.#pending[stream] = new Uint8Array(0);
+    const pending = this.#pending[stream].take();
     if (pending.length === 0) return pending;
     const layout = LAYOUTS[this.format](stream, time);
     const out = this.#output(pending.length * layout.expansion + 256);
@@ -300,9 +299,48 @@ export class LogEncoder {
   }
 }
 
-function join(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first);
-  joined.set(second, first.length);
-  return joined;
+/**
+ * An unfinished line kept for the next chunk, in a buffer that is reused
+ * (a new one per chunk costs zeroing it, and chunks reach 1 MiB).
+ */
+class Carry {
+  #buffer = new Uint8Array(0);
+  length = 0;
+
+  /** The kept bytes followed by `chunk` (a view, valid until the next call). */
+  append(chunk: Uint8Array): Uint8Array {
+    const total = this.length + chunk.length;
+    if (total > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(total, this.#buffer.length * 2));
+      grown.set(this.#buffer.subarray(0, this.length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.length);
+    this.length = total;
+    return this.#buffer.subarray(0, total);
+  }
+
+  /** Keep `data[start..]` (data may be a view of this buffer). */
+  keep(data: Uint8Array, start: number): void {
+    const rest = data.length - start;
+    if (data.buffer === this.#buffer.buffer) {
+      this.#buffer.copyWithin(0, data.byteOffset + start, data.byteOffset + data.length);
+    } else {
+      if (rest > this.#buffer.length) this.#buffer = new Uint8Array(Math.max(rest, 4096));
+      this.#buffer.set(data.subarray(start));
+    }
+    this.length = rest;
+  }
+
+  /** The kept bytes (a copy), leaving nothing kept. */
+  take(): Uint8Array {
+    const kept = this.#buffer.slice(0, this.length);
+    this.length = 0;
+    return kept;
+  }
+
+  /** Free a buffer grown by a burst. */
+  shrink(): void {
+    if (this.length === 0) this.#buffer = new Uint8Array(0);
+  }
 }

@@ -8,6 +8,7 @@
  */
 
 import { SHIM_FILES, type ShimConfig } from "../protocol/shim_protocol.ts";
+import { openPipes, setPipeSize } from "./libc.ts";
 
 /** Paths of the files `create` leaves in the state directory. */
 export function statePath(config: ShimConfig, name: keyof typeof SHIM_FILES): string {
@@ -64,16 +65,29 @@ export function spawnExec(config: ShimConfig, detach: boolean): Deno.ChildProces
 }
 
 /**
+ * The pipe buffer asked for the process's stdio: a writer of big blocks
+ * then hands a whole block over at once and the shim reads it in one go
+ * (64 KiB pipes cap every read, and each read costs the shim a turn of its
+ * event loop). Only pages that hold data cost memory.
+ */
+const PIPE_BUFFER_BYTES = 1024 * 1024;
+
+/**
  * Spawn the runtime with the stdio the process will inherit: pipes (stdin
  * only when kept open), or nothing but stderr when a tty is handed over.
+ * Deno does not say which descriptors its pipes got: the pipes that are
+ * new after the spawn are this child's.
  */
 function spawnWithProcessStdio(config: ShimConfig, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(config.runtime.path, {
+  const pipesBefore = openPipes();
+  const child = new Deno.Command(config.runtime.path, {
     args,
     stdin: config.openStdin && !config.tty ? "piped" : "null",
     stdout: config.tty ? "null" : "piped",
     stderr: "piped",
   }).spawn();
+  for (const fd of openPipes()) if (!pipesBefore.has(fd)) setPipeSize(fd, PIPE_BUFFER_BYTES);
+  return child;
 }
 
 /** `<runtime> start`; throws with the runtime's message. */

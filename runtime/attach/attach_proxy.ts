@@ -20,6 +20,10 @@ import { frame } from "./stream_framing.ts";
  * container must not lose its stream), bounded all the same.
  */
 export const CLIENT_BUFFER_LIMIT = 64 * 1024 * 1024;
+/** Bytes asked of the shim's stream per read. */
+const READ_SIZE = 128 * 1024;
+/** Reads smaller than this are copied out of the read buffer. */
+const COPY_BELOW = 16 * 1024;
 /** How long a dropped client has to read what was sent to it. */
 const DROPPED_CLIENT_GRACE_MS = 10_000;
 
@@ -82,11 +86,19 @@ export function proxyAttach(
   (async () => {
     try {
       let ok = attachment.initial.length === 0 || await forward(attachment.initial);
-      const buffer = new Uint8Array(64 * 1024);
+      let buffer = new Uint8Array(READ_SIZE);
       while (ok && end === undefined) {
         const count = await shim.read(buffer);
         if (count === null) break;
-        ok = await forward(buffer.slice(0, count));
+        // The client's socket keeps what it is given until sent: a big
+        // read is handed over as it is (a copy costs more than a new
+        // buffer), a small one is copied.
+        if (count < COPY_BELOW) {
+          ok = await forward(buffer.slice(0, count));
+        } else {
+          ok = await forward(buffer.subarray(0, count));
+          buffer = new Uint8Array(READ_SIZE);
+        }
       }
     } catch {
       // the shim or the client went away

@@ -95,7 +95,10 @@ export async function createContainer(
     const container = new Container(record, context.flags.root);
     await prepareMounts(context, container, mounts);
     try {
-      await container.save();
+      // A --rm container's record need not outlive a power loss (a torn one
+      // is a directory without a record, which the next daemon removes): no
+      // fsync, worth 5 ms of `run --rm` on a disk.
+      await container.save({ durable: !hostConfig.AutoRemove });
     } catch (error) {
       await removeAnonymousVolumes(context, container);
       throw error;
