@@ -39,22 +39,35 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
+/** Bytes asked of the connection per read (streams of output come in big reads). */
+const READ_SIZE = 256 * 1024;
+/** Reads smaller than this are copied out of the read buffer. */
+const COPY_BELOW = 16 * 1024;
+
 /** Buffered reads from a connection. */
 class ConnReader {
   #buffer: Uint8Array = new Uint8Array(0);
+  #readBuffer = new Uint8Array(READ_SIZE);
   #eof = false;
 
   constructor(readonly conn: Deno.Conn) {}
 
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
-    const chunk = new Uint8Array(64 * 1024);
-    const count = await this.conn.read(chunk);
+    const count = await this.conn.read(this.#readBuffer);
     if (count === null) {
       this.#eof = true;
       return false;
     }
-    const data = chunk.subarray(0, count);
+    // Bytes handed out are never written again: a big read keeps its
+    // buffer (a new one is zeroed for the next), a small one is copied.
+    let data: Uint8Array;
+    if (count < COPY_BELOW) {
+      data = this.#readBuffer.slice(0, count);
+    } else {
+      data = this.#readBuffer.subarray(0, count);
+      this.#readBuffer = new Uint8Array(READ_SIZE);
+    }
     this.#buffer = this.#buffer.length ? concatBytes([this.#buffer, data]) : data;
     return true;
   }
@@ -129,7 +142,7 @@ function bodyStream(
               return;
             }
           }
-          const data = await reader.readExactly(Math.min(chunkLeft, 64 * 1024));
+          const data = await reader.readExactly(Math.min(chunkLeft, READ_SIZE));
           if (data.length === 0) throw new Error("connection closed inside a chunk");
           chunkLeft -= data.length;
           if (chunkLeft === 0) await reader.readExactly(2); // CRLF after the chunk
@@ -142,7 +155,7 @@ function bodyStream(
           return;
         }
         const data = kind === "framed" && Number.isFinite(remaining)
-          ? await reader.readExactly(Math.min(remaining, 64 * 1024))
+          ? await reader.readExactly(Math.min(remaining, READ_SIZE))
           : await reader.readSome();
         if (!data || data.length === 0) {
           finished = true;

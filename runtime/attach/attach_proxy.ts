@@ -21,7 +21,7 @@ import { frame } from "./stream_framing.ts";
  */
 export const CLIENT_BUFFER_LIMIT = 64 * 1024 * 1024;
 /** Bytes asked of the shim's stream per read. */
-const READ_SIZE = 128 * 1024;
+const READ_SIZE = 256 * 1024;
 /** Reads smaller than this are copied out of the read buffer. */
 const COPY_BELOW = 16 * 1024;
 /** How long a dropped client has to read what was sent to it. */
