@@ -3,10 +3,10 @@
  * @module
  */
 
-import { parseSize } from "../lib/units.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 import { UsageError } from "./flags.ts";
 import { parseMountOption } from "./mount_option.ts";
+import { RESOURCE_FLAGS, resourceLimits } from "./resource_flags.ts";
 
 /** Flags of `create` and `run` by name, for commands that take the same ones (`exec`). */
 export function containerFlags(...names: string[]): FlagSpec[] {
@@ -118,7 +118,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     description: "Connect a container to a network (none, host)",
   },
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
-  { name: "memory", short: "m", type: "string", value: "bytes", description: "Memory limit" },
+  ...RESOURCE_FLAGS,
   {
     name: "volume",
     short: "v",
@@ -308,17 +308,6 @@ export async function createRequest(
   const attachAll = !options.detached && attach.length === 0;
   const attachStdin = attach.includes("stdin") || (attachAll && interactive);
   const env = await environment(flags);
-  const memoryText = flags.string("memory");
-  let memory = 0;
-  if (memoryText !== undefined) {
-    const parsed = parseSize(memoryText);
-    if (parsed === undefined) {
-      throw new UsageError(
-        `invalid argument "${memoryText}" for "-m, --memory" flag: invalid size`,
-      );
-    }
-    memory = parsed;
-  }
   const entrypoint = flags.string("entrypoint");
   const pull = flags.string("pull");
   if (pull !== undefined && pull !== "never" && pull !== "missing") {
@@ -352,7 +341,7 @@ export async function createRequest(
         Config: parseLogOptions(flags.list("log-opt")),
       },
       RestartPolicy: restartPolicy(flags.string("restart") ?? "no", flags.bool("rm")),
-      Memory: memory,
+      ...resourceLimits(flags),
       Ulimits: flags.list("ulimit").map(parseUlimit),
       ConsoleSize: tty ? consoleSize() : [0, 0],
       Binds: flags.list("volume"),

@@ -87,6 +87,11 @@ export class RuntimeDriver {
     await this.#run("delete", ["--force", id]);
   }
 
+  /** Change the cgroup limits of a running container (OCI linux.resources in `file`). */
+  async update(id: string, file: string): Promise<void> {
+    await this.#run("update", ["--resources", file, id]);
+  }
+
   /** The runtime's view of the container. */
   async state(id: string): Promise<RuntimeState> {
     const state = JSON.parse(await this.#run("state", [id]));

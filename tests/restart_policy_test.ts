@@ -125,7 +125,7 @@ integrationTest(
     match(retries.stderr, /maximum retry count can only be used with 'on-failure'/);
     deepStrictEqual((await daemon.ok(["ps", "-aq"])).trim().split("\n").length, 4);
 
-    // update changes the policy; resources are refused, by berth and through the docker CLI.
+    // update changes the policy, by berth and through the docker CLI.
     deepStrictEqual(
       await daemon.ok(["update", "--restart", "unless-stopped", "succeeds"]),
       "succeeds\n",
@@ -145,9 +145,18 @@ integrationTest(
       ]),
       "unless-stopped:0\non-failure:5\n",
     );
+    // Limits and the policy are kept apart: a limit leaves the policy as it is.
     const memory = await runCommand("docker", ["update", "--memory", "64m", "fails"], { env });
-    deepStrictEqual(memory.code, 1);
-    match(memory.stderr, /updating Memory is not supported yet/);
+    deepStrictEqual(memory.code, 0, memory.stderr);
+    deepStrictEqual(
+      await daemon.ok([
+        "inspect",
+        "-f",
+        "{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}",
+        "fails",
+      ]),
+      `${64 * 1024 * 1024} on-failure\n`,
+    );
 
     await daemon.ok(["rm", "-f", "fails", "succeeds", "loop", "killed"]);
     await assertNoLeaks(daemon);

@@ -9,6 +9,7 @@ import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import type { LogFile } from "../logs/log_reader.ts";
 import { ZERO_TIME } from "../../protocol/timestamp.ts";
 import type { MountPoint } from "./mount_points.ts";
+import type { ResourceLimits } from "../oci/resources.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -43,7 +44,7 @@ export interface Ulimit {
 }
 
 /** The parts of docker's HostConfig berth honours (others are kept as sent). */
-export interface HostConfig {
+export interface HostConfig extends ResourceLimits {
   NetworkMode: string;
   LogConfig: { Type: string; Config: Record<string, string> };
   AutoRemove: boolean;

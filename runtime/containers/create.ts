@@ -12,7 +12,9 @@ import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import type { Image } from "../images/image_store.ts";
+import { normalizeResources } from "../oci/resources.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
+import { hostCpus } from "../system/host_cpus.ts";
 import { discardStandbyShim } from "../shims/shim_launcher.ts";
 import { parseSignal } from "../signals.ts";
 import {
@@ -197,7 +199,6 @@ export function mergeConfig(request: CreateRequest, image: Image, id: string): C
 }
 
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
-const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Validate and fill in the HostConfig. */
 export function normalizeHostConfig(
@@ -250,13 +251,7 @@ export function normalizeHostConfig(
     requested.RestartPolicy,
     Boolean(requested.AutoRemove),
   );
-  const memory = requested.Memory ?? 0;
-  if (!Number.isInteger(memory) || memory < 0) {
-    throw new BadRequest("Memory must be a whole number");
-  }
-  if (memory > 0 && memory < MIN_MEMORY) {
-    throw new BadRequest("Minimum memory limit allowed is 6MB");
-  }
+  const resources = normalizeResources(requested, hostCpus());
   const ulimits = requested.Ulimits ?? null;
   if (ulimits !== null && !Array.isArray(ulimits)) throw new BadRequest("Ulimits must be a list");
   containerRlimits(ulimits ?? [], context.hardLimits); // validates
@@ -268,7 +263,8 @@ export function normalizeHostConfig(
     AutoRemove: Boolean(requested.AutoRemove),
     Runtime: runtime,
     RestartPolicy: restartPolicy,
-    Memory: memory,
+    ...resources,
+    Memory: resources.Memory ?? 0,
     Ulimits: ulimits,
     ConsoleSize: [Number(consoleSize[0]) || 0, Number(consoleSize[1]) || 0],
   };

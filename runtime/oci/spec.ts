@@ -15,6 +15,7 @@ import {
   READONLY_PATHS,
   type SpecMount,
 } from "./defaults.ts";
+import { ociResources } from "./resources.ts";
 import { RLIM_INFINITY, type SpecRlimit } from "./rlimits.ts";
 import type { ResolvedUser } from "./user.ts";
 
@@ -128,8 +129,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   ];
   const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (!hostNetwork) namespaces.push({ type: "network" });
-  const resources: Record<string, unknown> = { devices: DEVICE_RULES };
-  if (hostConfig.Memory > 0) resources.memory = { limit: hostConfig.Memory };
+  const resources = { devices: DEVICE_RULES, ...ociResources(hostConfig) };
   const [height, width] = hostConfig.ConsoleSize ?? [0, 0];
   const process = buildProcess({
     tty: config.Tty,
