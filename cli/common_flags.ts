@@ -18,3 +18,11 @@ export const FILTER_FLAG: FlagSpec = {
 export function formatFlag(description = "Format output using a custom template"): FlagSpec {
   return { name: "format", type: "string", value: "string", description };
 }
+
+/** --filter of the prune commands (no -f: that is --force there). */
+export const PRUNE_FILTER_FLAG: FlagSpec = {
+  name: "filter",
+  type: "list",
+  value: "filter",
+  description: "Provide filter values (e.g. 'until=<timestamp>', 'label=<label>')",
+};

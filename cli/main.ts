@@ -47,6 +47,12 @@ const COMMANDS: Record<string, Loader> = {
   // Reached as `berth image prune` (docker has no top-level prune).
   "image-prune": () => import("./commands/image_prune.ts"),
   "system-df": () => import("./commands/system_df.ts"),
+  "container-prune": () => import("./commands/container_prune.ts"),
+  "system-prune": () => import("./commands/system_prune.ts"),
+  "network-ls": () => import("./commands/network_ls.ts"),
+  "network-rm": () => import("./commands/network_rm.ts"),
+  "network-create": () => import("./commands/network_create.ts"),
+  "network-prune": () => import("./commands/network_prune.ts"),
   "volume-create": () => import("./commands/volume_create.ts"),
   "volume-ls": () => import("./commands/volume_ls.ts"),
   "volume-rm": () => import("./commands/volume_rm.ts"),
@@ -80,6 +86,7 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     export: "export",
     commit: "commit",
     cp: "cp",
+    prune: "container-prune",
   },
   image: {
     ls: "images",
@@ -96,7 +103,18 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
     prune: "image-prune",
     tag: "tag",
   },
-  system: { df: "system-df", info: "info", events: "events" },
+  system: { df: "system-df", info: "info", events: "events", prune: "system-prune" },
+  network: {
+    ls: "network-ls",
+    list: "network-ls",
+    inspect: "inspect",
+    rm: "network-rm",
+    remove: "network-rm",
+    create: "network-create",
+    connect: "network-create",
+    disconnect: "network-create",
+    prune: "network-prune",
+  },
   volume: {
     create: "volume-create",
     ls: "volume-ls",
@@ -109,7 +127,7 @@ const MANAGEMENT: Record<string, Record<string, string>> = {
 };
 
 /** `berth image inspect` and friends: `inspect` limited to their type. */
-const TYPED_INSPECT = new Set(["container", "image", "volume"]);
+const TYPED_INSPECT = new Set(["container", "image", "volume", "network"]);
 
 const DESCRIPTIONS: [string, string][] = [
   ["run", "Create and run a new container from an image"],
@@ -129,10 +147,10 @@ const DESCRIPTIONS: [string, string][] = [
   ["rm", "Remove one or more containers"],
   ["wait", "Block until one or more containers stop, then print their exit codes"],
   ["ps", "List containers"],
-  ["inspect", "Return low-level information on containers, images or volumes"],
+  ["inspect", "Return low-level information on containers, images, volumes or networks"],
   ["logs", "Fetch the logs of a container"],
   ["rename", "Rename a container"],
-  ["update", "Update configuration of one or more containers (the restart policy)"],
+  ["update", "Update configuration of one or more containers (resource limits, restart policy)"],
   ["pause", "Pause all processes within one or more containers"],
   ["unpause", "Unpause all processes within one or more containers"],
   ["import", "Import the contents from a tarball to create a filesystem image"],
@@ -147,6 +165,9 @@ const DESCRIPTIONS: [string, string][] = [
   ["tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"],
   ["rmi", "Remove one or more images"],
   ["volume", "Manage volumes (create, ls, inspect, rm, prune)"],
+  ["network", "Manage networks (ls, inspect, rm, prune; host and none only)"],
+  ["container", "Manage containers (ls, rm, inspect, prune, ...)"],
+  ["system", "Manage berth (df, info, events, prune)"],
   ["events", "Get real time events from the server"],
   ["version", "Show the berth version information"],
   ["info", "Display system-wide information"],

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { humanDuration } from "../lib/units.ts";
+import { humanDuration, parseGoDuration } from "../lib/units.ts";
 
 /** Go's time.String() for a UTC time: `2006-01-02 15:04:05 +0000 UTC`. */
 export function goTimeString(epochMs: number): string {
@@ -13,26 +13,6 @@ export function goTimeString(epochMs: number): string {
 /** "5 seconds ago" */
 export function ago(epochMs: number, now = Date.now()): string {
   return `${humanDuration(now - epochMs)} ago`;
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  "µs": 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Parse a Go duration (`10m`, `1h30m`, `1.5s`) to milliseconds; undefined if not one. */
-export function parseGoDuration(text: string): number | undefined {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(match[1]) * DURATION_UNITS[match[2]];
-  }
-  return total;
 }
 
 /**

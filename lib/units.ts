@@ -58,3 +58,23 @@ function scaled(bytes: number, base: number, units: string[], digits: number): s
   }
   return `${Number(value.toPrecision(digits))}${units[unit]}`;
 }
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parse a Go duration (`10m`, `1h30m`, `1.5s`) to milliseconds; undefined if not one. */
+export function parseGoDuration(text: string): number | undefined {
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(match[1]) * DURATION_UNITS[match[2]];
+  }
+  return total;
+}

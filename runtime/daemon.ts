@@ -65,6 +65,12 @@ async function daemonId(root: string): Promise<string> {
   }
 }
 
+/** When the root got its engine id, i.e. was first set up. */
+async function rootCreatedAt(root: string): Promise<string> {
+  const { mtime } = await Deno.stat(`${root}/engine-id`);
+  return (mtime ?? new Date()).toISOString();
+}
+
 /** Take the root's lock so that two daemons never share a root. */
 async function lockRoot(root: string): Promise<Deno.FsFile> {
   const file = await Deno.open(`${root}/berth.lock`, { read: true, write: true, create: true });
@@ -129,6 +135,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       cgroupVersion: await detectCgroupVersion(),
       hostname: Deno.hostname(),
       daemonId: await daemonId(flags.root),
+      createdAt: await rootCreatedAt(flags.root),
     };
     await context.layers.init();
     await context.images.init();

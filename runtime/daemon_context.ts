@@ -42,6 +42,8 @@ export interface DaemonContext {
   hostname: string;
   /** Daemon id for /info. */
   daemonId: string;
+  /** When the root was set up (RFC 3339): the predefined networks' creation time. */
+  createdAt: string;
 }
 
 /** A container's shim state directory. */

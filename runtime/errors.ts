@@ -18,6 +18,13 @@ export class BadRequest extends ApiError {
   }
 }
 
+/** 403: the object exists but this may never be done to it (a predefined network). */
+export class Forbidden extends ApiError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
 /** 404: the container, image or exec does not exist. */
 export class NotFound extends ApiError {
   constructor(message: string) {

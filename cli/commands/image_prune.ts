@@ -4,10 +4,10 @@
  * @module
  */
 
-import { humanSize } from "../../lib/units.ts";
 import type { Command } from "../command.ts";
 import { confirm } from "../confirm.ts";
 import { outLine } from "../output.ts";
+import { imageLines, printDeleted, printReclaimed } from "../prune_output.ts";
 
 export const command: Command = {
   usage: "image prune [OPTIONS]",
@@ -37,15 +37,8 @@ export const command: Command = {
     }>("POST", "/images/prune", {
       query: { filters: JSON.stringify({ dangling: [all ? "false" : "true"] }) },
     });
-    if (report.ImagesDeleted?.length) {
-      outLine("Deleted Images:");
-      for (const item of report.ImagesDeleted) {
-        if (item.Untagged) outLine(`untagged: ${item.Untagged}`);
-        if (item.Deleted) outLine(`deleted: ${item.Deleted}`);
-      }
-      outLine();
-    }
-    outLine(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+    printDeleted("Deleted Images", imageLines(report.ImagesDeleted));
+    printReclaimed(report.SpaceReclaimed);
     return 0;
   },
 };

@@ -14,11 +14,12 @@ const PATHS: Record<string, (name: string) => string> = {
   container: (name) => `/containers/${name}/json`,
   image: (name) => `/images/${name}/json`,
   volume: (name) => `/volumes/${name}`,
+  network: (name) => `/networks/${name}`,
 };
 
 export const command: Command = {
   usage: "inspect [OPTIONS] NAME|ID [NAME|ID...]",
-  description: "Return low-level information on containers, images or volumes",
+  description: "Return low-level information on containers, images, volumes or networks",
   flags: [
     {
       name: "format",
@@ -37,7 +38,7 @@ export const command: Command = {
       name: "type",
       type: "string",
       value: "string",
-      description: "Only inspect objects of the given type (container, image, volume)",
+      description: "Only inspect objects of the given type (container, image, volume, network)",
     },
   ],
   minArgs: 1,

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { humanSize } from "../../lib/units.ts";
 import type { Command } from "../command.ts";
+import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
 import { confirm } from "../confirm.ts";
 import { outLine } from "../output.ts";
+import { printDeleted, printReclaimed } from "../prune_output.ts";
 import { filtersJson } from "./ps.ts";
 
 export const command: Command = {
@@ -21,12 +22,7 @@ export const command: Command = {
       type: "bool",
       description: "Remove all unused volumes, not just anonymous ones",
     },
-    {
-      name: "filter",
-      type: "list",
-      value: "filter",
-      description: "Provide filter values (e.g. 'label=<label>')",
-    },
+    PRUNE_FILTER_FLAG,
     { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
   ],
   maxArgs: 0,
@@ -46,12 +42,8 @@ export const command: Command = {
       "/volumes/prune",
       { query: { filters: filtersJson(filters) } },
     );
-    if (report.VolumesDeleted?.length) {
-      outLine("Deleted Volumes:");
-      for (const name of report.VolumesDeleted) outLine(name);
-      outLine();
-    }
-    outLine(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}`);
+    printDeleted("Deleted Volumes", report.VolumesDeleted ?? []);
+    printReclaimed(report.SpaceReclaimed);
     return 0;
   },
 };

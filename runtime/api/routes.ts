@@ -10,6 +10,7 @@ import * as containers from "./handlers/containers.ts";
 import * as events from "./handlers/events.ts";
 import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
+import * as networks from "./handlers/networks.ts";
 import * as system from "./handlers/system.ts";
 import * as volumes from "./handlers/volumes.ts";
 import type { Handler } from "./http.ts";
@@ -37,6 +38,7 @@ const ROUTES: Route[] = [
   route("POST", "/auth", auth.login),
 
   route("POST", "/containers/create", containers.create),
+  route("POST", "/containers/prune", containers.prune),
   route("GET", "/containers/json", containers.list),
   route("GET", `/containers/${ID}/json`, containers.inspect),
   route("POST", `/containers/${ID}/start`, containers.start),
@@ -80,6 +82,15 @@ const ROUTES: Route[] = [
   route("POST", "/volumes/prune", volumes.prune),
   route("GET", `/volumes/${ID}`, volumes.inspect),
   route("DELETE", `/volumes/${ID}`, volumes.remove),
+
+  route("GET", "/networks", networks.list),
+  route("POST", "/networks/create", networks.unsupported),
+  route("POST", "/networks/prune", networks.prune),
+  route("GET", `/networks/${ID}`, networks.inspect),
+  route("DELETE", `/networks/${ID}`, networks.remove),
+  route("POST", `/networks/${ID}/connect`, networks.unsupported),
+  route("POST", `/networks/${ID}/disconnect`, networks.unsupported),
+  route("POST", "/build/prune", networks.pruneBuildCache),
 ];
 
 /** A route whose handler takes over the connection (attach, exec start). */

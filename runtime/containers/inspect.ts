@@ -3,6 +3,7 @@
  * @module
  */
 
+import { networkId } from "../networks/networks.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import type { Container } from "./container.ts";
 import { inspectMounts } from "./mount_points.ts";
@@ -90,7 +91,7 @@ export function networkSettings(mode: string) {
         IPAMConfig: null,
         Links: null,
         Aliases: null,
-        NetworkID: mode,
+        NetworkID: networkId(mode),
         EndpointID: "",
         Gateway: "",
         IPAddress: "",

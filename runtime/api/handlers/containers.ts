@@ -23,6 +23,7 @@ import { resizePty, windowSize } from "../../containers/resize.ts";
 import { sampleStats, statsDocument, type StatsSample } from "../../containers/stats.ts";
 import { topContainer } from "../../containers/top.ts";
 import { updateContainer } from "../../containers/update.ts";
+import { pruneContainers } from "../../containers/prune.ts";
 import { shimStateDir } from "../../daemon_context.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
 import { readLog } from "../../logs/log_reader.ts";
@@ -325,6 +326,14 @@ export async function stats({ context, params, query, res, signal }: ApiRequest)
   } catch {
     res.destroy();
   }
+}
+
+/** POST /containers/prune?filters= */
+export async function prune({ context, query }: ApiRequest) {
+  return {
+    status: 200,
+    body: await pruneContainers(context, parseFilters(query.get("filters"))),
+  };
 }
 
 /** POST /containers/{id}/update */

@@ -1,0 +1,38 @@
+/**
+ * `berth container prune [-f] [--filter]`: remove every stopped container
+ * (the filters `until` and `label` narrow it), after a confirmation unless -f.
+ * @module
+ */
+
+import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
+import type { Command } from "../command.ts";
+import { confirm } from "../confirm.ts";
+import { outLine } from "../output.ts";
+import { printDeleted, printReclaimed } from "../prune_output.ts";
+import { filtersJson } from "./ps.ts";
+
+export const command: Command = {
+  usage: "container prune [OPTIONS]",
+  description: "Remove all stopped containers",
+  flags: [
+    PRUNE_FILTER_FLAG,
+    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+  ],
+  maxArgs: 0,
+  async run({ client }, flags) {
+    if (!flags.bool("force")) {
+      outLine("WARNING! This will remove all stopped containers.");
+      if (!await confirm("Are you sure you want to continue?")) return 0;
+    }
+    const report = await client.json<
+      { ContainersDeleted: string[] | null; SpaceReclaimed: number }
+    >(
+      "POST",
+      "/containers/prune",
+      { query: { filters: filtersJson(flags.list("filter")) } },
+    );
+    printDeleted("Deleted Containers", report.ContainersDeleted ?? []);
+    printReclaimed(report.SpaceReclaimed);
+    return 0;
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * POST /containers/prune: remove the stopped containers (created, exited,
+ * dead) that docker's filters select: `until` (created before a time or a
+ * duration ago) and `label` / `label!`.
+ * @module
+ */
+
+import { parseGoDuration } from "../../lib/units.ts";
+import { timeParameter } from "../api/http.ts";
+import type { DaemonContext } from "../daemon_context.ts";
+import { BadRequest } from "../errors.ts";
+import { errorMessage, log } from "../logger.ts";
+import { treeBytes } from "../system/disk_usage.ts";
+import type { Container } from "./container.ts";
+import { type Filters, matchesLabel } from "./list.ts";
+import { removeContainer } from "./remove.ts";
+
+/** What a container prune removed and the bytes of their writable layers. */
+export interface ContainerPruneReport {
+  ContainersDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+const PRUNE_FILTERS = new Set(["until", "label", "label!"]);
+const STOPPED = new Set(["created", "exited", "dead"]);
+
+/** Docker's `until`: a duration before now, a unix time or an RFC 3339 date; epoch ms. */
+export function untilFilter(filters: Filters, now = Date.now()): number | undefined {
+  const values = filters.get("until") ?? [];
+  if (values.length > 1) throw new BadRequest("more than one until filter specified");
+  if (values.length === 0) return undefined;
+  const duration = parseGoDuration(values[0]);
+  return duration !== undefined ? now - duration : timeParameter(values[0], "until");
+}
+
+function selected(container: Container, filters: Filters, until: number | undefined): boolean {
+  if (until !== undefined && Date.parse(container.record.created) >= until) return false;
+  const labels = container.record.config.Labels ?? {};
+  return (filters.get("label") ?? []).every((filter) => matchesLabel(labels, filter)) &&
+    !(filters.get("label!") ?? []).some((filter) => matchesLabel(labels, filter));
+}
+
+/** Remove every stopped container the filters select. */
+export async function pruneContainers(
+  context: DaemonContext,
+  filters: Filters,
+): Promise<ContainerPruneReport> {
+  for (const key of filters.keys()) {
+    if (!PRUNE_FILTERS.has(key)) throw new BadRequest(`invalid filter '${key}'`);
+  }
+  const until = untilFilter(filters);
+  const deleted: string[] = [];
+  let reclaimed = 0;
+  for (const container of context.containers.list()) {
+    if (!STOPPED.has(container.state.Status) || container.removing) continue;
+    if (!selected(container, filters, until)) continue;
+    const size = await treeBytes(container.paths.upper).catch(() => 0);
+    try {
+      await removeContainer(context, container, { force: false, volumes: false });
+    } catch (error) {
+      // Started (or removed) meanwhile: not ours to prune.
+      log.warn("prune skipped a container", { id: container.id, error: errorMessage(error) });
+      continue;
+    }
+    deleted.push(container.id);
+    reclaimed += size;
+  }
+  return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+}
