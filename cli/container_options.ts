@@ -7,6 +7,7 @@ import type { Flags, FlagSpec } from "./flags.ts";
 import { UsageError } from "./flags.ts";
 import { parseMountOption } from "./mount_option.ts";
 import { RESOURCE_FLAGS, resourceLimits } from "./resource_flags.ts";
+import { HOST_OPTION_FLAGS, hostOptions } from "./host_option_flags.ts";
 
 /** Flags of `create` and `run` by name, for commands that take the same ones (`exec`). */
 export function containerFlags(...names: string[]): FlagSpec[] {
@@ -119,6 +120,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   },
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
   ...RESOURCE_FLAGS,
+  ...HOST_OPTION_FLAGS,
   {
     name: "volume",
     short: "v",
@@ -327,6 +329,7 @@ export async function createRequest(
     Env: env,
     Cmd: command.length ? command : null,
     Image: image,
+    Domainname: flags.string("domainname") ?? "",
     WorkingDir: flags.string("workdir") ?? "",
     Entrypoint: entrypoint === undefined ? null : entrypoint === "" ? [""] : [entrypoint],
     Labels: keyValues(flags.list("label"), "label"),
@@ -342,6 +345,7 @@ export async function createRequest(
       },
       RestartPolicy: restartPolicy(flags.string("restart") ?? "no", flags.bool("rm")),
       ...resourceLimits(flags),
+      ...hostOptions(flags),
       Ulimits: flags.list("ulimit").map(parseUlimit),
       ConsoleSize: tty ? consoleSize() : [0, 0],
       Binds: flags.list("volume"),

@@ -10,6 +10,7 @@ import type { LogFile } from "../logs/log_reader.ts";
 import { ZERO_TIME } from "../../protocol/timestamp.ts";
 import type { MountPoint } from "./mount_points.ts";
 import type { ResourceLimits } from "../oci/resources.ts";
+import type { HostOptions } from "./host_options.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -44,7 +45,7 @@ export interface Ulimit {
 }
 
 /** The parts of docker's HostConfig berth honours (others are kept as sent). */
-export interface HostConfig extends ResourceLimits {
+export interface HostConfig extends ResourceLimits, Partial<HostOptions> {
   NetworkMode: string;
   LogConfig: { Type: string; Config: Record<string, string> };
   AutoRemove: boolean;

@@ -15,6 +15,8 @@ import type { Image } from "../images/image_store.ts";
 import { normalizeResources } from "../oci/resources.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { hostCpus } from "../system/host_cpus.ts";
+import { hostDevice } from "../system/host_devices.ts";
+import { findInitBinary } from "../system/init_binary.ts";
 import { discardStandbyShim } from "../shims/shim_launcher.ts";
 import { parseSignal } from "../signals.ts";
 import {
@@ -25,6 +27,7 @@ import {
   createdState,
   type HostConfig,
 } from "./container.ts";
+import { normalizeHostOptions } from "./host_options.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
@@ -252,6 +255,14 @@ export function normalizeHostConfig(
     Boolean(requested.AutoRemove),
   );
   const resources = normalizeResources(requested, hostCpus());
+  const options = normalizeHostOptions(requested, networkMode === "host");
+  if (options.Init && !findInitBinary()) {
+    throw new BadRequest(
+      "--init needs a static init on the host (docker-init or tini-static: apt-get install tini)",
+    );
+  }
+  // A missing device fails the create, not a later start.
+  for (const device of options.Devices) hostDevice(device.PathOnHost, device.PathInContainer);
   const ulimits = requested.Ulimits ?? null;
   if (ulimits !== null && !Array.isArray(ulimits)) throw new BadRequest("Ulimits must be a list");
   containerRlimits(ulimits ?? [], context.hardLimits); // validates
@@ -263,6 +274,7 @@ export function normalizeHostConfig(
     AutoRemove: Boolean(requested.AutoRemove),
     Runtime: runtime,
     RestartPolicy: restartPolicy,
+    ...options,
     ...resources,
     Memory: resources.Memory ?? 0,
     Ulimits: ulimits,

@@ -13,7 +13,8 @@ import type { Container } from "./container.ts";
 /** The hostname a container gets. */
 export function containerHostname(context: DaemonContext, container: Container): string {
   const { config, hostConfig } = container.record;
-  if (hostConfig.NetworkMode === "host" && config.Hostname === container.id.slice(0, 12)) {
+  const hostNames = hostConfig.NetworkMode === "host" || hostConfig.UTSMode === "host";
+  if (hostNames && config.Hostname === container.id.slice(0, 12)) {
     return context.hostname;
   }
   return config.Hostname;
@@ -27,14 +28,48 @@ async function readHostFile(path: string): Promise<string> {
   }
 }
 
+/** docker's `--add-host name:ip` entries as /etc/hosts lines. */
+function extraHostLines(entries: string[]): string {
+  return entries.map((entry) => {
+    const colon = entry.indexOf(":");
+    return `${entry.slice(colon + 1)}\t${entry.slice(0, colon)}\n`;
+  }).join("");
+}
+
+/**
+ * The host's resolv.conf with --dns, --dns-search and --dns-option in
+ * place of its own nameserver, search and options lines.
+ */
+export function resolvConf(
+  host: string,
+  options: { dns: string[]; search: string[]; options: string[] },
+): string {
+  const lines = host.split("\n").filter((line) =>
+    !(options.dns.length && /^\s*nameserver\b/.test(line)) &&
+    !(options.search.length && /^\s*(search|domain)\b/.test(line)) &&
+    !(options.options.length && /^\s*options\b/.test(line))
+  );
+  const text = lines.join("\n").replace(/\n*$/, "\n").replace(/^\n$/, "");
+  return text +
+    options.dns.map((server) => `nameserver ${server}\n`).join("") +
+    (options.search.length ? `search ${options.search.join(" ")}\n` : "") +
+    (options.options.length ? `options ${options.options.join(" ")}\n` : "");
+}
+
 /** Write hostname, hosts and resolv.conf for the next start. */
 export async function writeEtcFiles(container: Container, hostname: string): Promise<void> {
   const { paths, record } = container;
+  const { hostConfig } = record;
   const volatile = { durable: false };
   await writeFileAtomic(paths.hostname, `${hostname}\n`, volatile);
-  const hosts = record.hostConfig.NetworkMode === "host"
+  const hosts = hostConfig.NetworkMode === "host"
     ? await readHostFile("/etc/hosts")
     : LOOPBACK_HOSTS.join("\n") + "\n";
-  await writeFileAtomic(paths.hosts, hosts, volatile);
-  await writeFileAtomic(paths.resolvConf, await readHostFile("/etc/resolv.conf"), volatile);
+  await writeFileAtomic(paths.hosts, hosts + extraHostLines(hostConfig.ExtraHosts ?? []), volatile);
+  const resolv = resolvConf(await readHostFile("/etc/resolv.conf"), {
+    dns: hostConfig.Dns ?? [],
+    search: hostConfig.DnsSearch ?? [],
+    options: hostConfig.DnsOptions ?? [],
+  });
+  await writeFileAtomic(paths.resolvConf, resolv, volatile);
 }

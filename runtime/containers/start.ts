@@ -25,7 +25,9 @@ import { ApiError, Conflict, NotModified } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
-import { resolveUser } from "../oci/user.ts";
+import { resolveGroups, resolveUser } from "../oci/user.ts";
+import { allHostDevices, hostDevice } from "../system/host_devices.ts";
+import { findInitBinary } from "../system/init_binary.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
 import { standbyShim } from "../shims/shim_launcher.ts";
 import { POOL_LOG_FILES } from "../shims/shim_pool.ts";
@@ -64,6 +66,17 @@ function dockerStyleError(message: string): string {
   return message;
 }
 
+/** The host devices a container gets: all of them when privileged, else its --device ones. */
+function containerDevices(hostConfig: Container["record"]["hostConfig"]) {
+  if (hostConfig.Privileged) {
+    return allHostDevices().map((device) => ({ ...device, access: "rwm" }));
+  }
+  return (hostConfig.Devices ?? []).map((device) => ({
+    ...hostDevice(device.PathOnHost, device.PathInContainer),
+    access: device.CgroupPermissions,
+  }));
+}
+
 /** Start with the container's lock held (restart calls this too). */
 export async function startLocked(context: DaemonContext, container: Container): Promise<void> {
   const { record, paths } = container;
@@ -85,7 +98,12 @@ export async function startLocked(context: DaemonContext, container: Container):
   try {
     await mountRootfs(context, container);
     const hostname = containerHostname(context, container);
-    const user = await resolveUser(paths.rootfs, record.config.User);
+    const resolved = await resolveUser(paths.rootfs, record.config.User);
+    const extraGids = await resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []);
+    const user = {
+      ...resolved,
+      additionalGids: [...new Set([...resolved.additionalGids, ...extraGids])],
+    };
     if (record.config.WorkingDir) {
       await Deno.mkdir(await secureJoin(paths.rootfs, record.config.WorkingDir), {
         recursive: true,
@@ -101,6 +119,8 @@ export async function startLocked(context: DaemonContext, container: Container):
       cgroupsPath: containerCgroup(context, container.id),
       rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
       files: { hostname: paths.hostname, hosts: paths.hosts, resolvConf: paths.resolvConf },
+      devices: containerDevices(record.hostConfig),
+      initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
     });
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);

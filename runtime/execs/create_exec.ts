@@ -34,7 +34,6 @@ export function createExec(
   if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((arg) => typeof arg === "string")) {
     throw new BadRequest("No exec command specified");
   }
-  if (request.Privileged) throw new BadRequest("privileged exec is not supported");
   if (
     request.Env && !request.Env.every((entry) => typeof entry === "string" && /^[^=]+/.test(entry))
   ) {

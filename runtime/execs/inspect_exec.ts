@@ -25,7 +25,7 @@ export function inspectExec(context: DaemonContext, exec: Exec) {
       tty: Boolean(request.Tty),
       entrypoint: request.Cmd?.[0] ?? "",
       arguments: request.Cmd?.slice(1) ?? [],
-      privileged: false,
+      privileged: request.Privileged === true,
       user: request.User ?? "",
     },
     OpenStdin: Boolean(request.AttachStdin),

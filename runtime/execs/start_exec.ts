@@ -23,7 +23,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
-import { buildProcess, processEnv } from "../oci/spec.ts";
+import { buildProcess, processEnv, processSecurity } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
 import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
@@ -64,6 +64,8 @@ async function execProcess(
     cwd: request.WorkingDir || config.WorkingDir || "/",
     rlimits: containerRlimits(hostConfig.Ulimits ?? [], context.hardLimits),
     consoleSize: { rows, cols },
+    // A privileged exec gets every capability, as in docker.
+    ...processSecurity({ ...hostConfig, Privileged: hostConfig.Privileged || request.Privileged }),
   });
 }
 

@@ -30,8 +30,15 @@ export interface SpecMount {
   options: string[];
 }
 
-/** The kernel filesystems every container gets. */
-export function defaultMounts(): SpecMount[] {
+/**
+ * The kernel filesystems every container gets: /dev/shm of `shmSize`
+ * bytes (the host's with `hostShm`), /sys and its cgroups read-only unless
+ * `sysWritable` (privileged).
+ */
+export function defaultMounts(
+  options: { shmSize: number; hostShm: boolean; sysWritable: boolean },
+): SpecMount[] {
+  const sysMode = options.sysWritable ? "rw" : "ro";
   return [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     {
@@ -50,13 +57,13 @@ export function defaultMounts(): SpecMount[] {
       destination: "/sys",
       type: "sysfs",
       source: "sysfs",
-      options: ["nosuid", "noexec", "nodev", "ro"],
+      options: ["nosuid", "noexec", "nodev", sysMode],
     },
     {
       destination: "/sys/fs/cgroup",
       type: "cgroup",
       source: "cgroup",
-      options: ["ro", "nosuid", "noexec", "nodev"],
+      options: [sysMode, "nosuid", "noexec", "nodev"],
     },
     {
       destination: "/dev/mqueue",
@@ -64,12 +71,19 @@ export function defaultMounts(): SpecMount[] {
       source: "mqueue",
       options: ["nosuid", "noexec", "nodev"],
     },
-    {
-      destination: "/dev/shm",
-      type: "tmpfs",
-      source: "shm",
-      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"],
-    },
+    options.hostShm
+      ? {
+        destination: "/dev/shm",
+        type: "bind",
+        source: "/dev/shm",
+        options: ["rbind", "rprivate"],
+      }
+      : {
+        destination: "/dev/shm",
+        type: "tmpfs",
+        source: "shm",
+        options: ["nosuid", "noexec", "nodev", "mode=1777", `size=${options.shmSize}`],
+      },
   ];
 }
 

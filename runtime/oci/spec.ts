@@ -15,6 +15,16 @@ import {
   READONLY_PATHS,
   type SpecMount,
 } from "./defaults.ts";
+import {
+  DEFAULT_SHM_SIZE,
+  noNewPrivileges,
+  parseDeviceCgroupRule,
+  systemPathsUnconfined,
+} from "../containers/host_options.ts";
+import type { SpecDevice } from "../system/host_devices.ts";
+import { boundingCapabilities } from "../system/host_capabilities.ts";
+import { CONTAINER_INIT_PATH } from "../system/init_binary.ts";
+import { containerCapabilities } from "./capabilities.ts";
 import { ociResources } from "./resources.ts";
 import { RLIM_INFINITY, type SpecRlimit } from "./rlimits.ts";
 import type { ResolvedUser } from "./user.ts";
@@ -31,6 +41,10 @@ export interface SpecInput {
   rlimits: SpecRlimit[];
   /** Host files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf. */
   files: { hostname: string; hosts: string; resolvConf: string };
+  /** Host devices the container gets (--device, or all of them when privileged). */
+  devices?: (SpecDevice & { access: string })[];
+  /** The host's static init, for --init. */
+  initBinary?: string;
 }
 
 /** The resolved command: entrypoint followed by cmd. */
@@ -70,10 +84,30 @@ export interface ProcessInput {
   cwd: string;
   rlimits: SpecRlimit[];
   consoleSize?: { rows: number; cols: number };
+  /** The container's capabilities (docker's default set when left out). */
+  capabilities?: string[];
+  noNewPrivileges?: boolean;
+  oomScoreAdj?: number;
 }
 
-/** An OCI process with docker's default capabilities. */
+/** The capabilities and no-new-privileges a container's HostConfig asks for (execs share them). */
+export function processSecurity(
+  hostConfig: ContainerRecord["hostConfig"],
+): Pick<ProcessInput, "capabilities" | "noNewPrivileges"> {
+  return {
+    capabilities: containerCapabilities(
+      hostConfig.CapAdd ?? [],
+      hostConfig.CapDrop ?? [],
+      hostConfig.Privileged === true,
+      boundingCapabilities(),
+    ),
+    noNewPrivileges: noNewPrivileges(hostConfig),
+  };
+}
+
+/** An OCI process. */
 export function buildProcess(input: ProcessInput): Record<string, unknown> {
+  const capabilities = input.capabilities ?? DEFAULT_CAPABILITIES;
   const process: Record<string, unknown> = {
     terminal: input.tty,
     user: {
@@ -84,14 +118,11 @@ export function buildProcess(input: ProcessInput): Record<string, unknown> {
     args: input.args,
     env: input.env,
     cwd: input.cwd,
-    capabilities: {
-      bounding: DEFAULT_CAPABILITIES,
-      effective: DEFAULT_CAPABILITIES,
-      permitted: DEFAULT_CAPABILITIES,
-    },
+    capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
     rlimits: input.rlimits,
-    noNewPrivileges: false,
+    noNewPrivileges: input.noNewPrivileges ?? false,
   };
+  if (input.oomScoreAdj) process.oomScoreAdj = input.oomScoreAdj;
   const size = input.consoleSize;
   if (input.tty && size && size.rows > 0 && size.cols > 0) {
     process.consoleSize = { height: size.rows, width: size.cols };
@@ -116,8 +147,18 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   // path; its own mounts and the /etc files go parents first (a volume on
   // /etc must not hide /etc/hosts).
   const notTaken = (mount: SpecMount) => !taken.has(mount.destination);
+  const privileged = hostConfig.Privileged === true;
+  const ipcHost = hostConfig.IpcMode === "host";
+  const init = input.initBinary
+    ? [{ ...bind(CONTAINER_INIT_PATH, input.initBinary), options: ["bind", "ro"] }]
+    : [];
   const mounts = [
-    ...defaultMounts().filter(notTaken),
+    ...defaultMounts({
+      shmSize: hostConfig.ShmSize || DEFAULT_SHM_SIZE,
+      hostShm: ipcHost,
+      sysWritable: privileged,
+    }).filter(notTaken),
+    ...init,
     ...byDepth(
       [
         bind("/etc/resolv.conf", input.files.resolvConf),
@@ -127,14 +168,35 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       (mount) => mount.destination,
     ),
   ];
-  const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
+  const namespaces = [{ type: "mount" }];
+  if (hostConfig.PidMode !== "host") namespaces.push({ type: "pid" });
+  if (!ipcHost) namespaces.push({ type: "ipc" });
+  if (hostConfig.UTSMode !== "host") namespaces.push({ type: "uts" });
   if (!hostNetwork) namespaces.push({ type: "network" });
-  const resources = { devices: DEVICE_RULES, ...ociResources(hostConfig) };
+  const devices = input.devices ?? [];
+  const deviceRules = privileged ? [{ allow: true, access: "rwm" }] : [
+    ...DEVICE_RULES,
+    ...devices.map((device) => ({
+      allow: true,
+      type: device.type,
+      major: device.major,
+      minor: device.minor,
+      access: device.access,
+    })),
+    ...(hostConfig.DeviceCgroupRules ?? []).map((rule) => ({
+      allow: true,
+      ...parseDeviceCgroupRule(rule),
+    })),
+  ];
+  const resources = { devices: deviceRules, ...ociResources(hostConfig) };
+  const unconfined = privileged || systemPathsUnconfined(hostConfig);
   const [height, width] = hostConfig.ConsoleSize ?? [0, 0];
   const process = buildProcess({
     tty: config.Tty,
     user: input.user,
-    args: containerCommand(record),
+    args: input.initBinary
+      ? [CONTAINER_INIT_PATH, "--", ...containerCommand(record)]
+      : containerCommand(record),
     env: processEnv({
       env: config.Env,
       hostname: input.hostname,
@@ -144,25 +206,33 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     cwd: config.WorkingDir || "/",
     rlimits: input.rlimits,
     consoleSize: { rows: height, cols: width },
+    ...processSecurity(hostConfig),
+    oomScoreAdj: hostConfig.OomScoreAdj,
   });
+  const sysctl: Record<string, string> = hostNetwork ? {} : {
+    "net.ipv4.ip_unprivileged_port_start": "0",
+    "net.ipv4.ping_group_range": "0 2147483647",
+  };
   return {
     ociVersion: "1.0.2",
     process,
-    root: { path: input.rootfs, readonly: false },
-    hostname: input.hostname,
+    root: { path: input.rootfs, readonly: hostConfig.ReadonlyRootfs === true },
+    // Without its own UTS namespace the runtime may not set a hostname.
+    ...(hostConfig.UTSMode === "host" ? {} : {
+      hostname: input.hostname,
+      ...(config.Domainname ? { domainname: config.Domainname } : {}),
+    }),
     mounts,
     linux: {
       cgroupsPath: input.cgroupsPath,
       resources,
       namespaces,
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
-      ...(hostNetwork ? {} : {
-        sysctl: {
-          "net.ipv4.ip_unprivileged_port_start": "0",
-          "net.ipv4.ping_group_range": "0 2147483647",
-        },
-      }),
+      ...(devices.length
+        ? { devices: devices.map(({ access: _access, ...device }) => device) }
+        : {}),
+      maskedPaths: unconfined ? [] : hostConfig.MaskedPaths ?? MASKED_PATHS,
+      readonlyPaths: unconfined ? [] : hostConfig.ReadonlyPaths ?? READONLY_PATHS,
+      sysctl: { ...sysctl, ...hostConfig.Sysctls },
     },
   };
 }

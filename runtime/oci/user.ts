@@ -100,3 +100,17 @@ export async function resolveUser(rootfs: string, user: string): Promise<Resolve
     : [];
   return { uid, gid, additionalGids, home };
 }
+
+/** Docker's --group-add: group names (from the container's /etc/group) or numbers, as gids. */
+export async function resolveGroups(rootfs: string, wanted: string[]): Promise<number[]> {
+  if (wanted.length === 0) return [];
+  const groups = parseGroup(await readInRoot(rootfs, "/etc/group"));
+  return wanted.map((name) => {
+    if (NUMERIC.test(name)) return Number(name);
+    const group = groups.find((candidate) => candidate.name === name);
+    if (!group) {
+      throw new BadRequest(`Unable to find group ${name}: no matching entries in group file`);
+    }
+    return group.gid;
+  });
+}

@@ -31,6 +31,8 @@ const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
+  lstat: { parameters: ["buffer", "buffer"], result: "i32" },
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -240,4 +242,76 @@ export function readSystemFile(path: string): string | undefined {
   } finally {
     lib().close(fd);
   }
+}
+
+/** What lstat(2) says of a host path: its type and mode bits, and for a device its numbers. */
+export interface HostFileInfo {
+  type: "char" | "block" | "directory" | "symlink" | "other";
+  /** The permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  major: number;
+  minor: number;
+}
+
+/** Field offsets in glibc's struct stat. */
+const STAT_LAYOUT = {
+  x86_64: { mode: 24, uid: 28, rdev: 40 },
+  aarch64: { mode: 16, uid: 24, rdev: 32 },
+};
+
+/** lstat(2) of a host path (Deno's stat needs read access to it); undefined when missing. */
+export function hostFileInfo(path: string): HostFileInfo | undefined {
+  const layout = STAT_LAYOUT[Deno.build.arch];
+  const buffer = new Uint8Array(256);
+  if (lib().lstat(cString(path), buffer) !== 0) return undefined;
+  const view = new DataView(buffer.buffer);
+  const mode = view.getUint32(layout.mode, true);
+  const rdev = view.getBigUint64(layout.rdev, true);
+  const format = mode & 0o170000;
+  const type = format === 0o020000
+    ? "char"
+    : format === 0o060000
+    ? "block"
+    : format === 0o040000
+    ? "directory"
+    : format === 0o120000
+    ? "symlink"
+    : "other";
+  return {
+    type,
+    mode: mode & 0o7777,
+    uid: view.getUint32(layout.uid, true),
+    gid: view.getUint32(layout.uid + 4, true),
+    major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
+    minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+  };
+}
+
+const O_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
+/** Where the name starts in a linux_dirent64 (after ino, off, reclen, type). */
+const DIRENT_NAME_OFFSET = 19;
+
+/** The entry names of a host directory (without . and ..); empty when unreadable. */
+export function hostDirectoryNames(path: string): string[] {
+  const fd = lib().open(cString(path), O_DIRECTORY_CLOEXEC);
+  if (fd < 0) return [];
+  const names: string[] = [];
+  const buffer = new Uint8Array(16 * 1024);
+  const view = new DataView(buffer.buffer);
+  try {
+    for (;;) {
+      const filled = Number(lib().getdents64(fd, buffer, BigInt(buffer.length)));
+      if (filled <= 0) break;
+      for (let offset = 0; offset < filled; offset += view.getUint16(offset + 16, true)) {
+        const start = offset + DIRENT_NAME_OFFSET;
+        const name = new TextDecoder().decode(buffer.subarray(start, buffer.indexOf(0, start)));
+        if (name !== "." && name !== "..") names.push(name);
+      }
+    }
+  } finally {
+    lib().close(fd);
+  }
+  return names;
 }

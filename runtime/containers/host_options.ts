@@ -1,0 +1,293 @@
+/**
+ * The HostConfig options beyond networking, logs and resources, checked
+ * at create as docker checks them: capabilities, --privileged,
+ * --read-only, --security-opt, --device, --sysctl, --dns/--add-host,
+ * --shm-size, --init, --group-add, --oom-score-adj, --pid/--ipc/--uts host,
+ * port publishing. What berth cannot do yet is refused with a clear
+ * message rather than silently ignored: a container must never run with
+ * less isolation, or different settings, than it was asked for.
+ * @module
+ */
+
+import { BadRequest } from "../errors.ts";
+import { normalizeCapability } from "../oci/capabilities.ts";
+
+/** A --device mapping. */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+/** The options this module checks, as stored in the container's HostConfig. */
+export interface HostOptions {
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  SecurityOpt: string[] | null;
+  Devices: DeviceMapping[];
+  DeviceCgroupRules: string[] | null;
+  Sysctls: Record<string, string> | null;
+  Dns: string[];
+  DnsSearch: string[];
+  DnsOptions: string[];
+  ExtraHosts: string[] | null;
+  ShmSize: number;
+  Init: boolean | null;
+  GroupAdd: string[] | null;
+  OomScoreAdj: number;
+  PidMode: string;
+  IpcMode: string;
+  UTSMode: string;
+  MaskedPaths: string[] | null;
+  ReadonlyPaths: string[] | null;
+}
+
+/** Docker's default /dev/shm size (64 MiB). */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
+function stringList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw new BadRequest(`${field} must be a list of strings`);
+  }
+  return value;
+}
+
+function isIp(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) return v4.slice(1).every((part) => Number(part) <= 255);
+  return /^[0-9a-f:.]+$/i.test(text) && text.includes(":");
+}
+
+/** `--add-host host:ip` entries (docker's API form). */
+function checkExtraHosts(entries: string[]): string[] {
+  for (const entry of entries) {
+    const colon = entry.indexOf(":");
+    const name = entry.slice(0, colon);
+    const address = entry.slice(colon + 1);
+    if (colon <= 0 || !name) throw new BadRequest(`invalid extra host: ${entry}`);
+    if (address === "host-gateway") {
+      throw new BadRequest(
+        `invalid extra host ${entry}: host-gateway needs the bridge network, which berth does not have yet`,
+      );
+    }
+    if (!isIp(address)) throw new BadRequest(`invalid IP address in add-host: "${address}"`);
+  }
+  return entries;
+}
+
+/** Docker's rules for namespaced sysctls (others would change the host). */
+function checkSysctls(sysctls: Record<string, string>, hostNetwork: boolean, ipcHost: boolean) {
+  for (const [key, value] of Object.entries(sysctls)) {
+    if (typeof value !== "string") throw new BadRequest(`sysctl ${key} must be a string`);
+    const ipc = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall"]
+      .includes(key) ||
+      /^kernel\.shm(max|mni|_rmid_forced)$/.test(key) ||
+      key.startsWith("fs.mqueue.");
+    if (ipc && !ipcHost) continue;
+    if (key.startsWith("net.") && !hostNetwork) continue;
+    if (ipc) throw new BadRequest(`sysctl '${key}' is not allowed in host IPC mode`);
+    if (key.startsWith("net.")) {
+      throw new BadRequest(`sysctl '${key}' is not allowed in host network mode`);
+    }
+    throw new BadRequest(`sysctl '${key}' is not allowed`);
+  }
+}
+
+/** `--security-opt` values berth honours; anything else is refused. */
+function checkSecurityOpts(options: string[]): string[] {
+  for (const option of options) {
+    const [key, value = "true"] = option.split(/[=:]/, 2);
+    if (key === "no-new-privileges" && /^(true|false)$/.test(value)) continue;
+    if (key === "systempaths" && value === "unconfined") continue;
+    // berth applies no seccomp, AppArmor or SELinux profile: "unconfined"
+    // and "disable" ask for what a container gets anyway.
+    if ((key === "seccomp" || key === "apparmor") && value === "unconfined") continue;
+    if (key === "label" && value === "disable") continue;
+    if (["seccomp", "apparmor", "label"].includes(key)) {
+      throw new BadRequest(
+        `--security-opt ${option}: berth does not apply ${key} profiles yet (only ${key}=${
+          key === "label" ? "disable" : "unconfined"
+        })`,
+      );
+    }
+    throw new BadRequest(`Invalid --security-opt: ${JSON.stringify(option)}`);
+  }
+  return options;
+}
+
+/** "c 1:3 mr" and friends (docker's --device-cgroup-rule). */
+export function parseDeviceCgroupRule(
+  rule: string,
+): { type: "a" | "c" | "b"; major?: number; minor?: number; access: string } {
+  const match = /^([acb]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/.exec(rule.trim());
+  if (!match) throw new BadRequest(`invalid device cgroup format '${rule}'`);
+  const number = (text: string) => text === "*" ? undefined : Number(text);
+  return {
+    type: match[1] as "a" | "c" | "b",
+    major: number(match[2]),
+    minor: number(match[3]),
+    access: match[4],
+  };
+}
+
+function checkDevices(value: unknown): DeviceMapping[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new BadRequest("Devices must be a list");
+  return value.map((device) => {
+    const { PathOnHost, PathInContainer, CgroupPermissions } = device ?? {};
+    if (typeof PathOnHost !== "string" || !PathOnHost.startsWith("/")) {
+      throw new BadRequest(`invalid device path: ${JSON.stringify(PathOnHost)}`);
+    }
+    const inside = PathInContainer || PathOnHost;
+    if (typeof inside !== "string" || !inside.startsWith("/")) {
+      throw new BadRequest(`${inside} is not an absolute path`);
+    }
+    const permissions = CgroupPermissions || "rwm";
+    if (!/^[rwm]{1,3}$/.test(permissions)) {
+      throw new BadRequest(`invalid device mode: ${permissions}`);
+    }
+    return { PathOnHost, PathInContainer: inside, CgroupPermissions: permissions };
+  });
+}
+
+/** A namespace mode: "" (the container's own) or "host"; others are refused. */
+function checkMode(value: unknown, flag: string, field: string, also: string[] = []): string {
+  const mode = typeof value === "string" ? value : "";
+  if (mode === "" || mode === "host" || also.includes(mode)) return mode;
+  throw new BadRequest(
+    `${flag} ${mode}: berth supports only host${also.map((item) => `, ${item}`).join("")} ` +
+      `or the container's own ${field} namespace for now`,
+  );
+}
+
+/** HostConfig fields berth cannot honour yet: refused when set. */
+const UNSUPPORTED: [string, string][] = [
+  ["Links", "--link"],
+  ["VolumesFrom", "--volumes-from"],
+  ["CgroupParent", "--cgroup-parent (per container; the daemon has --cgroup-parent)"],
+  ["DeviceRequests", "--gpus"],
+  ["BlkioWeightDevice", "--blkio-weight-device"],
+  ["BlkioDeviceReadBps", "--device-read-bps"],
+  ["BlkioDeviceWriteBps", "--device-write-bps"],
+  ["BlkioDeviceReadIOps", "--device-read-iops"],
+  ["BlkioDeviceWriteIOps", "--device-write-iops"],
+  ["CpuRealtimePeriod", "--cpu-rt-period"],
+  ["CpuRealtimeRuntime", "--cpu-rt-runtime"],
+  ["CpuCount", "--cpu-count"],
+  ["CpuPercent", "--cpu-percent"],
+  ["IOMaximumIOps", "--io-maxiops"],
+  ["IOMaximumBandwidth", "--io-maxbandwidth"],
+  ["VolumeDriver", "--volume-driver"],
+];
+
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === "") {
+    return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return true;
+}
+
+/**
+ * Check the options of a create request; returns them normalized.
+ * `hostNetwork` is the checked network mode.
+ */
+export function normalizeHostOptions(
+  requested: Record<string, unknown>,
+  hostNetwork: boolean,
+): HostOptions {
+  for (const [field, flag] of UNSUPPORTED) {
+    if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
+  }
+  if (requested.Isolation && requested.Isolation !== "default") {
+    throw new BadRequest(`invalid isolation: ${requested.Isolation}`);
+  }
+  const userns = requested.UsernsMode;
+  if (userns && userns !== "host") {
+    throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
+  }
+  if (!hostNetwork && (isSet(requested.PortBindings) || requested.PublishAllPorts)) {
+    throw new BadRequest(
+      "publishing ports needs the bridge network, which berth does not have yet: " +
+        "use --network host (the container then listens on the host's ports)",
+    );
+  }
+  const capAdd = stringList(requested.CapAdd, "CapAdd").map((name) =>
+    normalizeCapability(name, "CapAdd")
+  );
+  const capDrop = stringList(requested.CapDrop, "CapDrop").map((name) =>
+    normalizeCapability(name, "CapDrop")
+  );
+  const shmSize = requested.ShmSize ?? 0;
+  if (typeof shmSize !== "number" || !Number.isInteger(shmSize) || shmSize < 0) {
+    throw new BadRequest("SHM size can not be less than 0");
+  }
+  const oomScoreAdj = requested.OomScoreAdj ?? 0;
+  if (
+    typeof oomScoreAdj !== "number" || !Number.isInteger(oomScoreAdj) || oomScoreAdj < -1000 ||
+    oomScoreAdj > 1000
+  ) {
+    throw new BadRequest(
+      `Invalid value ${oomScoreAdj}, range for oom score adj is [-1000, 1000]`,
+    );
+  }
+  const dns = stringList(requested.Dns, "Dns");
+  for (const server of dns) {
+    if (!isIp(server)) throw new BadRequest(`${server} is not an ip address`);
+  }
+  const ipcMode = checkMode(requested.IpcMode, "--ipc", "IPC", ["private", "shareable"]);
+  const sysctls = requested.Sysctls ?? null;
+  if (sysctls !== null && (typeof sysctls !== "object" || Array.isArray(sysctls))) {
+    throw new BadRequest("Sysctls must be an object");
+  }
+  if (sysctls) {
+    checkSysctls(sysctls as Record<string, string>, hostNetwork, ipcMode === "host");
+  }
+  const deviceRules = stringList(requested.DeviceCgroupRules, "DeviceCgroupRules");
+  deviceRules.forEach(parseDeviceCgroupRule);
+  const init = requested.Init ?? null;
+  if (init !== null && typeof init !== "boolean") throw new BadRequest("Init must be a boolean");
+  const pathList = (field: "MaskedPaths" | "ReadonlyPaths") =>
+    requested[field] === undefined || requested[field] === null
+      ? null
+      : stringList(requested[field], field);
+  return {
+    CapAdd: capAdd.length ? capAdd : null,
+    CapDrop: capDrop.length ? capDrop : null,
+    Privileged: requested.Privileged === true,
+    ReadonlyRootfs: requested.ReadonlyRootfs === true,
+    SecurityOpt: checkSecurityOpts(stringList(requested.SecurityOpt, "SecurityOpt")),
+    Devices: checkDevices(requested.Devices),
+    DeviceCgroupRules: deviceRules.length ? deviceRules : null,
+    Sysctls: sysctls as Record<string, string> | null,
+    Dns: dns,
+    DnsSearch: stringList(requested.DnsSearch, "DnsSearch"),
+    DnsOptions: stringList(requested.DnsOptions, "DnsOptions"),
+    ExtraHosts: checkExtraHosts(stringList(requested.ExtraHosts, "ExtraHosts")),
+    ShmSize: shmSize,
+    Init: init,
+    GroupAdd: stringList(requested.GroupAdd, "GroupAdd"),
+    OomScoreAdj: oomScoreAdj,
+    PidMode: checkMode(requested.PidMode, "--pid", "PID"),
+    IpcMode: ipcMode,
+    UTSMode: checkMode(requested.UTSMode, "--uts", "UTS"),
+    MaskedPaths: pathList("MaskedPaths"),
+    ReadonlyPaths: pathList("ReadonlyPaths"),
+  };
+}
+
+/** True when the options ask for no-new-privileges. */
+export function noNewPrivileges(options: Partial<HostOptions>): boolean {
+  return (options.SecurityOpt ?? []).some((option) =>
+    /^no-new-privileges([=:]true)?$/.test(option)
+  );
+}
+
+/** True when `--security-opt systempaths=unconfined` lifts the masked and read-only paths. */
+export function systemPathsUnconfined(options: Partial<HostOptions>): boolean {
+  return (options.SecurityOpt ?? []).some((option) => /^systempaths[=:]unconfined$/.test(option));
+}
