@@ -8,6 +8,7 @@ import { UsageError } from "./flags.ts";
 import { parseMountOption } from "./mount_option.ts";
 import { RESOURCE_FLAGS, resourceLimits } from "./resource_flags.ts";
 import { HOST_OPTION_FLAGS, hostOptions } from "./host_option_flags.ts";
+import { HEALTH_FLAGS, healthcheck } from "./health_flags.ts";
 
 /** Flags of `create` and `run` by name, for commands that take the same ones (`exec`). */
 export function containerFlags(...names: string[]): FlagSpec[] {
@@ -121,6 +122,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
   ...RESOURCE_FLAGS,
   ...HOST_OPTION_FLAGS,
+  ...HEALTH_FLAGS,
   {
     name: "volume",
     short: "v",
@@ -330,6 +332,7 @@ export async function createRequest(
     Cmd: command.length ? command : null,
     Image: image,
     Domainname: flags.string("domainname") ?? "",
+    Healthcheck: healthcheck(flags),
     WorkingDir: flags.string("workdir") ?? "",
     Entrypoint: entrypoint === undefined ? null : entrypoint === "" ? [""] : [entrypoint],
     Labels: keyValues(flags.list("label"), "label"),

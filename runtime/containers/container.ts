@@ -10,6 +10,7 @@ import type { LogFile } from "../logs/log_reader.ts";
 import { ZERO_TIME } from "../../protocol/timestamp.ts";
 import type { MountPoint } from "./mount_points.ts";
 import type { ResourceLimits } from "../oci/resources.ts";
+import type { HealthState } from "./health.ts";
 import type { HostOptions } from "./host_options.ts";
 
 /** Docker's container Config. */
@@ -80,6 +81,8 @@ export interface ContainerState {
   OOMKilled: boolean;
   StartedAt: string;
   FinishedAt: string;
+  /** While a healthcheck is configured (kept after an exit, as docker does). */
+  Health?: HealthState;
 }
 
 /** What is persisted for a container. */

@@ -27,6 +27,7 @@ import {
   createdState,
   type HostConfig,
 } from "./container.ts";
+import { validateHealthcheck } from "./health.ts";
 import { normalizeHostOptions } from "./host_options.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { containerEvent } from "./container_events.ts";
@@ -189,7 +190,7 @@ export function mergeConfig(request: CreateRequest, image: Image, id: string): C
     StdinOnce: Boolean(request.StdinOnce),
     Env: env,
     Cmd: cmd ?? null,
-    Healthcheck: request.Healthcheck ?? defaults.Healthcheck,
+    Healthcheck: validateHealthcheck(request.Healthcheck) ?? defaults.Healthcheck,
     Image: request.Image!,
     Volumes: { ...defaults.Volumes, ...request.Volumes },
     WorkingDir: workingDir,

@@ -30,6 +30,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
       Error: state.Error,
       StartedAt: state.StartedAt,
       FinishedAt: state.FinishedAt,
+      ...(state.Health ? { Health: state.Health } : {}),
     },
     Image: record.imageId,
     ResolvConfPath: paths.resolvConf,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { healthNote } from "./health.ts";
 import { humanDuration } from "../../lib/units.ts";
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
 import type { DaemonContext } from "../daemon_context.ts";
@@ -49,7 +50,16 @@ const STATUSES: ContainerStatus[] = [
   "exited",
   "dead",
 ];
-const CONTAINER_FILTERS = ["status", "name", "id", "label", "exited", "ancestor", "volume"];
+const CONTAINER_FILTERS = [
+  "status",
+  "name",
+  "id",
+  "label",
+  "exited",
+  "ancestor",
+  "volume",
+  "health",
+];
 
 /** Check a label filter (`key` or `key=value`) against labels. */
 export function matchesLabel(labels: Record<string, string>, filter: string): boolean {
@@ -92,6 +102,10 @@ function matches(context: DaemonContext, container: Container, filters: Filters)
           return image?.id === record.imageId || value === record.config.Image;
         });
         break;
+      case "health":
+        // "none": no healthcheck; else the current health status.
+        ok = values.includes(record.state.Health?.Status ?? "none");
+        break;
       case "volume":
         ok = values.some((value) =>
           (record.mounts ?? []).some((point) => point.Name === value || point.Destination === value)
@@ -111,7 +125,7 @@ export function statusText(container: Container, now = Date.now()): string {
   const since = (time: string) => humanDuration(now - parseRfc3339(time));
   switch (state.Status) {
     case "running":
-      return `Up ${since(state.StartedAt)}`;
+      return `Up ${since(state.StartedAt)}${healthNote(state.Health)}`;
     case "paused":
       return `Up ${since(state.StartedAt)} (Paused)`;
     case "exited":

@@ -20,6 +20,7 @@ import { ShimConnection } from "../shims/shim_client.ts";
 import { shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
+import { stopHealthMonitor } from "./health.ts";
 import { unmountRootfs } from "./rootfs.ts";
 
 /** How long a shim may take to delete its container after the exit. */
@@ -182,6 +183,7 @@ export async function recordExit(
     FinishedAt: exit.exitedAt,
   };
   delete container.record.shimProtocol;
+  stopHealthMonitor(container);
   // A --rm container's record goes in a moment: written, but not fsynced
   // (after a power loss it is removed all the same).
   await container.save({ durable: !container.record.hostConfig.AutoRemove });
@@ -226,6 +228,7 @@ export async function recordShimDeath(context: DaemonContext, container: Contain
     FinishedAt: formatRfc3339Nano(preciseNow()),
   };
   delete container.record.shimProtocol;
+  stopHealthMonitor(container);
   await container.save();
   await releaseRuntimeResources(context, container);
   containerEvent(context, container, "die", { exitCode: "255" });

@@ -12,6 +12,7 @@ import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import { discardStandbyShim, shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
+import { startHealthMonitor } from "./health.ts";
 import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 
@@ -78,7 +79,11 @@ async function restoreContainer(context: DaemonContext, container: Container): P
     return;
   }
   const status = await superviseShim(context, container);
-  if (!status || container.isRunning) return;
+  if (status && container.isRunning) {
+    startHealthMonitor(context, container, { resume: true });
+    return;
+  }
+  if (!status) return;
   if (status.state === "running") {
     // The daemon died between the start and recording it.
     container.record.state = {
@@ -90,6 +95,7 @@ async function restoreContainer(context: DaemonContext, container: Container): P
       StartedAt: formatRfc3339Nano(preciseNow()),
     };
     await container.save();
+    startHealthMonitor(context, container);
     return;
   }
   if (status.state !== "created") return;

@@ -35,6 +35,7 @@ import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
 import { containerHostname, writeEtcFiles } from "./etc_files.ts";
+import { startHealthMonitor } from "./health.ts";
 import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { resetRestarts } from "./restart_policy.ts";
@@ -218,4 +219,5 @@ export async function startLocked(context: DaemonContext, container: Container):
   container.emit("start");
   containerEvent(context, container, "start");
   followShim(context, container, connection!);
+  startHealthMonitor(context, container);
 }

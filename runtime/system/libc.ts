@@ -32,6 +32,7 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
   getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
 } as const;
 
@@ -314,4 +315,10 @@ export function hostDirectoryNames(path: string): string[] {
     lib().close(fd);
   }
   return names;
+}
+
+/** Send `signal` to a host process (kill(2)); false when it is gone. */
+export function killProcess(pid: number, signal: number): boolean {
+  if (pid <= 0) return false;
+  return lib().kill(pid, signal) === 0;
 }
