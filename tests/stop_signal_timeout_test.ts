@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { assertNoLeaks, integrationTest } from "./helpers/harness.ts";
+import { assertNoLeaks, integrationTest, runCommand } from "./helpers/harness.ts";
 
 const TRAP_TERM = 'trap "echo got TERM; exit 0" TERM; echo ready; while true; do sleep 0.1; done';
 
@@ -77,3 +77,46 @@ integrationTest("kill -s sends the named signal", async (daemon) => {
   ok(again.stderr.includes("is not running"), again.stderr);
   await daemon.ok(["rm", "hup"]);
 });
+
+integrationTest(
+  "stop -s and restart -s send that signal (berth and the docker CLI); inspect --size counts the writable layer",
+  async (daemon) => {
+    const TRAP_HUP = 'trap "echo got HUP; exit 0" HUP; echo ready; while true; do sleep 0.1; done';
+    await daemon.ok(["run", "-d", "--name", "hup", "busybox", "sh", "-c", TRAP_HUP]);
+    await daemon.waitForLog("hup", "ready");
+    deepStrictEqual(await daemon.ok(["stop", "-s", "HUP", "hup"]), "hup\n");
+    deepStrictEqual(await daemon.ok(["logs", "hup"]), "ready\ngot HUP\n");
+    deepStrictEqual(await daemon.ok(["inspect", "-f", "{{.State.ExitCode}}", "hup"]), "0\n");
+    await daemon.ok(["start", "hup"]);
+    await daemon.ok(["restart", "-s", "HUP", "hup"]);
+    deepStrictEqual(
+      (await daemon.ok(["logs", "hup"])).match(/got HUP/g)?.length,
+      2,
+      "restart -s HUP reached the trap",
+    );
+    const env = { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
+    const docker = await runCommand("docker", ["stop", "-s", "KILL", "hup"], { env });
+    deepStrictEqual([docker.code, docker.stdout], [0, "hup\n"], docker.stderr);
+    deepStrictEqual(await daemon.ok(["inspect", "-f", "{{.State.ExitCode}}", "hup"]), "137\n");
+    // SIGKILL was the signal asked for, not the fallback after the timeout.
+    ok(!(await daemon.log()).includes("did not stop in time"), "stop -s KILL waited");
+
+    await daemon.ok([
+      "run",
+      "--name",
+      "writer",
+      "busybox",
+      "sh",
+      "-c",
+      "head -c 50000 /dev/zero > /f",
+    ]);
+    const size = await runCommand(
+      "docker",
+      ["inspect", "--size", "-f", "{{.SizeRw}}", "writer"],
+      { env },
+    );
+    ok(Number(size.stdout) >= 50000, `SizeRw ${size.stdout.trim()}`);
+    await daemon.ok(["rm", "hup", "writer"]);
+    await assertNoLeaks(daemon);
+  },
+);

@@ -17,9 +17,19 @@ export const command: Command = {
       value: "int",
       description: "Seconds to wait before killing the container",
     },
+    {
+      name: "signal",
+      short: "s",
+      type: "string",
+      value: "string",
+      description: "Signal to send to the container",
+    },
   ],
   minArgs: 1,
   run({ client }, flags) {
-    return postToEach(client, flags.positionals, "restart", { t: flags.int("time") });
+    return postToEach(client, flags.positionals, "restart", {
+      t: flags.int("time"),
+      signal: flags.string("signal"),
+    });
   },
 };

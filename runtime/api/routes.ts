@@ -69,6 +69,7 @@ const ROUTES: Route[] = [
   route("POST", "/images/load", images.load),
   route("GET", "/images/get", images.save),
   route("POST", "/images/prune", images.prune),
+  route("GET", "/images/search", images.search),
   route("GET", "/images/json", images.list),
   route("GET", `/images/${NAME}/json`, images.inspect),
   route("GET", `/images/${NAME}/get`, images.save),

@@ -15,10 +15,11 @@ export function restartContainer(
   context: DaemonContext,
   container: Container,
   timeoutSeconds?: number,
+  stopSignal?: number,
 ): Promise<void> {
   return container.lock.run(async () => {
     await resetRestarts(container);
-    if (container.isRunning) await stopLocked(context, container, timeoutSeconds);
+    if (container.isRunning) await stopLocked(context, container, timeoutSeconds, stopSignal);
     await startLocked(context, container);
     containerEvent(context, container, "restart");
   });

@@ -22,15 +22,20 @@ export function stopContainer(
   context: DaemonContext,
   container: Container,
   timeoutSeconds?: number,
+  stopSignal?: number,
 ): Promise<void> {
-  return container.lock.run(() => stopLocked(context, container, timeoutSeconds));
+  return container.lock.run(() => stopLocked(context, container, timeoutSeconds, stopSignal));
 }
 
-/** Stop with the container's lock held. */
+/**
+ * Stop with the container's lock held: `stopSignal` (docker's `stop -s`),
+ * else the container's StopSignal, then SIGKILL after the grace period.
+ */
 export async function stopLocked(
   context: DaemonContext,
   container: Container,
   timeoutSeconds?: number,
+  stopSignal?: number,
 ): Promise<void> {
   if (await cancelRestart(container)) {
     container.record.manuallyStopped = true;
@@ -41,7 +46,7 @@ export async function stopLocked(
   container.exitOnNext = true;
   container.record.manuallyStopped = true;
   const { config } = container.record;
-  const signal = parseSignal(config.StopSignal ?? "SIGTERM") ?? SIGNALS.TERM;
+  const signal = stopSignal ?? parseSignal(config.StopSignal ?? "SIGTERM") ?? SIGNALS.TERM;
   const grace = timeoutSeconds ?? config.StopTimeout ?? 10;
   const stopped = waitUntilStopped(container, grace < 0 ? Infinity : grace * 1000);
   await signalContainer(context, container, signal);

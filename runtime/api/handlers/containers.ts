@@ -24,6 +24,7 @@ import { sampleStats, statsDocument, type StatsSample } from "../../containers/s
 import { topContainer } from "../../containers/top.ts";
 import { updateContainer } from "../../containers/update.ts";
 import { pruneContainers } from "../../containers/prune.ts";
+import { treeBytes } from "../../system/disk_usage.ts";
 import { shimStateDir } from "../../daemon_context.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
 import { readLog } from "../../logs/log_reader.ts";
@@ -67,9 +68,15 @@ export function list({ context, query }: ApiRequest) {
   };
 }
 
-/** GET /containers/{id}/json */
-export function inspect({ context, params }: ApiRequest) {
-  return { status: 200, body: inspectContainer(context, context.containers.get(params[0])) };
+/** GET /containers/{id}/json?size= */
+export async function inspect({ context, params, query }: ApiRequest) {
+  const container = context.containers.get(params[0]);
+  const body = inspectContainer(context, container);
+  if (!queryBool(query, "size")) return { status: 200, body };
+  // `inspect --size`: the writable layer, and that plus the image.
+  const sizeRw = await treeBytes(container.paths.upper);
+  const imageSize = context.images.byId(container.record.imageId)?.size ?? 0;
+  return { status: 200, body: { ...body, SizeRw: sizeRw, SizeRootFs: sizeRw + imageSize } };
 }
 
 /** POST /containers/{id}/start */
@@ -78,9 +85,10 @@ export async function start({ context, params }: ApiRequest) {
   return NO_CONTENT;
 }
 
-/** POST /containers/{id}/stop?t= */
+/** POST /containers/{id}/stop?t=&signal= */
 export async function stop({ context, params, query }: ApiRequest) {
-  await stopContainer(context, context.containers.get(params[0]), queryInt(query, "t"));
+  const container = context.containers.get(params[0]);
+  await stopContainer(context, container, queryInt(query, "t"), stopSignalQuery(query));
   return NO_CONTENT;
 }
 
@@ -91,10 +99,16 @@ export async function kill({ context, params, query }: ApiRequest) {
   return NO_CONTENT;
 }
 
-/** POST /containers/{id}/restart?t= */
+/** POST /containers/{id}/restart?t=&signal= */
 export async function restart({ context, params, query }: ApiRequest) {
-  await restartContainer(context, context.containers.get(params[0]), queryInt(query, "t"));
+  const container = context.containers.get(params[0]);
+  await restartContainer(context, container, queryInt(query, "t"), stopSignalQuery(query));
   return NO_CONTENT;
+}
+
+/** The `signal` parameter of stop and restart (docker's `-s`), when given. */
+function stopSignalQuery(query: URLSearchParams): number | undefined {
+  return query.get("signal") ? signalParameter(query.get("signal")) : undefined;
 }
 
 /** POST /containers/{id}/pause */

@@ -4,7 +4,7 @@
  */
 
 import { parseFilters } from "../../containers/list.ts";
-import { BadRequest } from "../../errors.ts";
+import { ApiError, BadRequest } from "../../errors.ts";
 import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";
 import { imageHistory } from "../../images/history.ts";
@@ -217,4 +217,12 @@ export async function remove({ context, params, query }: ApiRequest) {
     context.events.emit("image", action, name, { name });
   }
   return { status: 200, body: removed };
+}
+
+/** GET /images/search: registries' search APIs are not part of what berth speaks. */
+export function search(): never {
+  throw new ApiError(
+    501,
+    "berth does not search registries: pull by name (berth pull REGISTRY/NAME:TAG)",
+  );
 }
