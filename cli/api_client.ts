@@ -102,7 +102,7 @@ export class ApiClient {
     options: { query?: Query; body?: unknown } = {},
   ): Promise<number> {
     const response = await this.request(method, path, options);
-    await response.body.cancel().catch(() => {});
+    response.cancel();
     return response.status;
   }
 }

@@ -46,7 +46,9 @@ export async function openStream(
   });
   const conn = response.conn;
   const raw = streams.tty || !response.headers.get("content-type")?.includes("multiplexed");
-  const done = demultiplex(response.body, { stdout: out, stderr: errOut }, raw).catch(() => {});
+  const done = demultiplex(response.chunks(), { stdout: out, stderr: errOut }, raw).catch(
+    () => {},
+  );
   let stdinStarted = false;
   let detached = false;
   const keys = parseDetachKeys(streams.detachKeys ?? "ctrl-p,ctrl-q");
@@ -137,7 +139,7 @@ export async function runContainerSession(
   client: ApiClient,
   id: string,
   session: AttachSession,
-  wait: { json<T>(): Promise<T>; body: ReadableStream<Uint8Array> },
+  wait: { json<T>(): Promise<T>; cancel(): void },
   options: { tty: boolean; interactive: boolean; sigProxy: boolean },
 ): Promise<number> {
   const stopSignals = !options.tty && options.sigProxy ? proxySignals(client, id) : () => {};
@@ -153,7 +155,7 @@ export async function runContainerSession(
   const status = wait.json<{ StatusCode: number; Error?: { Message: string } | null }>()
     .catch(() => null);
   if (session.detached) {
-    await wait.body.cancel().catch(() => {});
+    wait.cancel();
     return 0;
   }
   const quick = await Promise.race([
@@ -167,7 +169,7 @@ export async function runContainerSession(
       `/containers/${encodeURIComponent(id)}/json`,
     ).catch(() => undefined);
     if (state?.State.Running) {
-      await wait.body.cancel().catch(() => {});
+      wait.cancel();
       return 0;
     }
   }

@@ -23,8 +23,12 @@ export interface HttpResponse {
   status: number;
   statusText: string;
   headers: Map<string, string>;
-  /** The decoded body (for 101: the raw stream after the headers). */
-  body: ReadableStream<Uint8Array>;
+  /** The decoded body as a web stream (for 101: the raw stream after the headers). */
+  readonly body: ReadableStream<Uint8Array>;
+  /** The same body as plain async pulls (no web streams: cheaper to start). */
+  chunks(): AsyncIterable<Uint8Array>;
+  /** Stop reading the body (closes the connection). */
+  cancel(): void;
   /** The connection, for writing after an upgrade. */
   conn: Deno.UnixConn;
   text(): Promise<string>;
@@ -112,70 +116,113 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-function bodyStream(
-  reader: ConnReader,
-  headers: Map<string, string>,
-  kind: "none" | "raw" | "framed",
-): ReadableStream<Uint8Array> {
-  const chunked = headers.get("transfer-encoding")?.toLowerCase().includes("chunked");
-  const lengthHeader = headers.get("content-length");
-  let remaining = lengthHeader !== undefined ? Number(lengthHeader) : Infinity;
-  let chunkLeft = 0;
-  let finished = kind === "none";
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (finished) {
-        controller.close();
-        return;
-      }
-      try {
-        if (kind === "framed" && chunked) {
-          if (chunkLeft === 0) {
-            const line = await reader.readUntil("\r\n");
-            if (!line) throw new Error("connection closed inside a chunked body");
-            chunkLeft = parseInt(decoder.decode(line).trim().split(";")[0], 16);
-            if (Number.isNaN(chunkLeft)) throw new Error("malformed chunk size");
-            if (chunkLeft === 0) {
-              await reader.readUntil("\r\n"); // trailer end
-              finished = true;
-              controller.close();
-              return;
-            }
-          }
-          const data = await reader.readExactly(Math.min(chunkLeft, READ_SIZE));
-          if (data.length === 0) throw new Error("connection closed inside a chunk");
-          chunkLeft -= data.length;
-          if (chunkLeft === 0) await reader.readExactly(2); // CRLF after the chunk
-          controller.enqueue(data);
-          return;
+/**
+ * A response body read on demand: Content-Length, chunked or read-to-close.
+ * Plain pulls, not a web ReadableStream: loading the streams code costs a
+ * CLI about 5 ms at start, and `run` needs none of it.
+ */
+class BodyReader implements AsyncIterable<Uint8Array> {
+  #chunked: boolean;
+  #remaining: number;
+  #chunkLeft = 0;
+  #finished: boolean;
+
+  constructor(
+    readonly reader: ConnReader,
+    headers: Map<string, string>,
+    readonly kind: "none" | "raw" | "framed",
+  ) {
+    this.#chunked = headers.get("transfer-encoding")?.toLowerCase().includes("chunked") ?? false;
+    const lengthHeader = headers.get("content-length");
+    this.#remaining = lengthHeader !== undefined ? Number(lengthHeader) : Infinity;
+    this.#finished = kind === "none";
+  }
+
+  /** The next piece of the body; undefined at its end. */
+  async read(): Promise<Uint8Array | undefined> {
+    if (this.#finished) return undefined;
+    const reader = this.reader;
+    if (this.kind === "framed" && this.#chunked) {
+      if (this.#chunkLeft === 0) {
+        const line = await reader.readUntil("\r\n");
+        if (!line) throw new Error("connection closed inside a chunked body");
+        this.#chunkLeft = parseInt(decoder.decode(line).trim().split(";")[0], 16);
+        if (Number.isNaN(this.#chunkLeft)) throw new Error("malformed chunk size");
+        if (this.#chunkLeft === 0) {
+          await reader.readUntil("\r\n"); // trailer end
+          this.#finished = true;
+          return undefined;
         }
-        if (remaining === 0) {
-          finished = true;
-          controller.close();
-          return;
-        }
-        const data = kind === "framed" && Number.isFinite(remaining)
-          ? await reader.readExactly(Math.min(remaining, READ_SIZE))
-          : await reader.readSome();
-        if (!data || data.length === 0) {
-          finished = true;
-          controller.close();
-          return;
-        }
-        remaining -= data.length;
-        controller.enqueue(data);
-      } catch (error) {
-        controller.error(error);
       }
-    },
-    cancel() {
-      try {
-        reader.conn.close();
-      } catch {
-        // already closed
-      }
-    },
-  });
+      const data = await reader.readExactly(Math.min(this.#chunkLeft, READ_SIZE));
+      if (data.length === 0) throw new Error("connection closed inside a chunk");
+      this.#chunkLeft -= data.length;
+      if (this.#chunkLeft === 0) await reader.readExactly(2); // CRLF after the chunk
+      return data;
+    }
+    if (this.#remaining === 0) {
+      this.#finished = true;
+      return undefined;
+    }
+    const data = this.kind === "framed" && Number.isFinite(this.#remaining)
+      ? await reader.readExactly(Math.min(this.#remaining, READ_SIZE))
+      : await reader.readSome();
+    if (!data || data.length === 0) {
+      this.#finished = true;
+      return undefined;
+    }
+    this.#remaining -= data.length;
+    return data;
+  }
+
+  /** Stop reading: the connection is closed. */
+  cancel(): void {
+    this.#finished = true;
+    try {
+      this.reader.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = await this.read();
+      if (chunk === undefined) return;
+      yield chunk;
+    }
+  }
+
+  /** The whole body as text. */
+  async text(): Promise<string> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this) parts.push(chunk);
+    return decoder.decode(concatBytes(parts));
+  }
+
+  /** The same body as a web stream, for code that pipes it. */
+  stream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const chunk = await this.read();
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      cancel: () => this.cancel(),
+    });
+  }
+}
+
+/**
+ * A web stream, told without naming the global `ReadableStream` (whose
+ * first use loads the streams code).
+ */
+function isStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return typeof (value as ReadableStream | null)?.getReader === "function";
 }
 
 /** Send a request on a new connection to `socketPath`; resolves at the response headers. */
@@ -184,7 +231,7 @@ export async function httpRequest(socketPath: string, request: HttpRequest): Pro
   try {
     const headers: Record<string, string> = { Host: "berth", ...request.headers };
     let body: Uint8Array | ReadableStream<Uint8Array> | undefined;
-    if (request.body instanceof ReadableStream) {
+    if (isStream(request.body)) {
       body = request.body;
       headers["Transfer-Encoding"] = "chunked";
     } else if (request.body instanceof Uint8Array) {
@@ -271,14 +318,19 @@ async function readResponse(reader: ConnReader, request: HttpRequest): Promise<H
     : request.method === "HEAD" || status === 204 || status === 304
     ? "none"
     : "framed";
-  const body = bodyStream(reader, headers, kind);
+  const body = new BodyReader(reader, headers, kind);
+  let stream: ReadableStream<Uint8Array> | undefined;
   return {
     status,
     statusText: statusLine[2],
     headers,
-    body,
+    get body() {
+      return stream ??= body.stream();
+    },
+    chunks: () => body,
+    cancel: () => body.cancel(),
     conn: reader.conn as Deno.UnixConn,
-    text: () => new Response(body).text(),
-    json: async () => JSON.parse(await new Response(body).text()),
+    text: () => body.text(),
+    json: async () => JSON.parse(await body.text()),
   };
 }

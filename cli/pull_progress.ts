@@ -110,7 +110,7 @@ export async function pullWithProgress(
  * the exit code (1 after an error message).
  */
 export async function showProgress(
-  response: { body: ReadableStream<Uint8Array> },
+  response: { chunks(): AsyncIterable<Uint8Array> },
   options: { quiet?: boolean; toStderr?: boolean },
 ): Promise<number> {
   const encoder = new TextEncoder();
@@ -119,7 +119,7 @@ export async function showProgress(
   const progress = new PullProgress(stream.isTerminal(), write);
   const decoder = new TextDecoder();
   let buffer = "";
-  for await (const chunk of response.body) {
+  for await (const chunk of response.chunks()) {
     buffer += decoder.decode(chunk, { stream: true });
     const lines = buffer.split(/\r?\n/);
     buffer = lines.pop()!;

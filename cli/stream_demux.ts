@@ -16,43 +16,36 @@ export interface DemuxTarget {
  * into) whole frames: a frame often spans two reads.
  */
 export async function demultiplex(
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
   target: DemuxTarget,
   raw: boolean,
 ): Promise<void> {
-  const reader = body.getReader();
   const header = new Uint8Array(8);
   let headerBytes = 0;
   let payloadLeft = 0;
   let write = target.stdout;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (raw) {
-        await target.stdout(value);
+  for await (const value of body) {
+    if (raw) {
+      await target.stdout(value);
+      continue;
+    }
+    let offset = 0;
+    while (offset < value.length) {
+      if (payloadLeft === 0) {
+        const taken = Math.min(8 - headerBytes, value.length - offset);
+        header.set(value.subarray(offset, offset + taken), headerBytes);
+        headerBytes += taken;
+        offset += taken;
+        if (headerBytes < 8) break;
+        headerBytes = 0;
+        write = header[0] === 2 ? target.stderr : target.stdout;
+        payloadLeft = new DataView(header.buffer).getUint32(4);
         continue;
       }
-      let offset = 0;
-      while (offset < value.length) {
-        if (payloadLeft === 0) {
-          const taken = Math.min(8 - headerBytes, value.length - offset);
-          header.set(value.subarray(offset, offset + taken), headerBytes);
-          headerBytes += taken;
-          offset += taken;
-          if (headerBytes < 8) break;
-          headerBytes = 0;
-          write = header[0] === 2 ? target.stderr : target.stdout;
-          payloadLeft = new DataView(header.buffer).getUint32(4);
-          continue;
-        }
-        const end = Math.min(value.length, offset + payloadLeft);
-        await write(value.subarray(offset, end));
-        payloadLeft -= end - offset;
-        offset = end;
-      }
+      const end = Math.min(value.length, offset + payloadLeft);
+      await write(value.subarray(offset, end));
+      payloadLeft -= end - offset;
+      offset = end;
     }
-  } finally {
-    reader.releaseLock();
   }
 }

@@ -66,7 +66,7 @@ async function copyOut(client: ApiClient, container: string, path: string, desti
     { query: { path } },
   );
   if (destination === "-") {
-    for await (const chunk of response.body) out(chunk);
+    for await (const chunk of response.chunks()) out(chunk);
     return 0;
   }
   const existing = await Deno.stat(destination).catch(() => undefined);

@@ -62,7 +62,7 @@ export const command: Command = {
     });
     const decoder = new TextDecoder();
     let pending = "";
-    for await (const chunk of response.body) {
+    for await (const chunk of response.chunks()) {
       pending += decoder.decode(chunk, { stream: true });
       let newline: number;
       while ((newline = pending.indexOf("\n")) >= 0) {

@@ -60,7 +60,7 @@ export const command: Command = {
       },
     );
     const raw = !response.headers.get("content-type")?.includes("multiplexed");
-    await demultiplex(response.body, {
+    await demultiplex(response.chunks(), {
       stdout: (chunk) => out(chunk),
       stderr: errOut,
     }, raw);

@@ -82,7 +82,7 @@ export const command: Command = {
       await client.call("POST", `/containers/${id}/start`);
     } catch (error) {
       session.close();
-      await wait.body.cancel().catch(() => {});
+      wait.cancel();
       return fail(error, runExitCode(error));
     }
     return await runContainerSession(client, id, session, wait, {

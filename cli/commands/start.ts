@@ -64,7 +64,7 @@ export const command: Command = {
       await client.call("POST", `/containers/${container.Id}/start`);
     } catch (error) {
       session.close();
-      await wait.body.cancel().catch(() => {});
+      wait.cancel();
       errLine(describeError(error));
       return runExitCode(error);
     }

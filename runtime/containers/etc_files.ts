@@ -61,15 +61,21 @@ export async function writeEtcFiles(container: Container, hostname: string): Pro
   const { paths, record } = container;
   const { hostConfig } = record;
   const volatile = { durable: false };
-  await writeFileAtomic(paths.hostname, `${hostname}\n`, volatile);
-  const hosts = hostConfig.NetworkMode === "host"
-    ? await readHostFile("/etc/hosts")
-    : LOOPBACK_HOSTS.join("\n") + "\n";
-  await writeFileAtomic(paths.hosts, hosts + extraHostLines(hostConfig.ExtraHosts ?? []), volatile);
-  const resolv = resolvConf(await readHostFile("/etc/resolv.conf"), {
+  const [hostHosts, hostResolv] = await Promise.all([
+    hostConfig.NetworkMode === "host" ? readHostFile("/etc/hosts") : undefined,
+    readHostFile("/etc/resolv.conf"),
+  ]);
+  const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
+    extraHostLines(hostConfig.ExtraHosts ?? []);
+  const resolv = resolvConf(hostResolv, {
     dns: hostConfig.Dns ?? [],
     search: hostConfig.DnsSearch ?? [],
     options: hostConfig.DnsOptions ?? [],
   });
-  await writeFileAtomic(paths.resolvConf, resolv, volatile);
+  // Three small files side by side: this is on the way of every start.
+  await Promise.all([
+    writeFileAtomic(paths.hostname, `${hostname}\n`, volatile),
+    writeFileAtomic(paths.hosts, hosts, volatile),
+    writeFileAtomic(paths.resolvConf, resolv, volatile),
+  ]);
 }

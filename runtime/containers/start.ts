@@ -96,22 +96,39 @@ export async function startLocked(context: DaemonContext, container: Container):
   let pid: number;
   let connection: ShimConnection | undefined;
   await container.released;
+  const logFile = container.logFile;
+  const logOptions = record.hostConfig.LogConfig.Config;
+  const maxFiles = logOptions["max-file"] ? Number(logOptions["max-file"]) : 1;
+  // The pool's standby shim, when it can serve this container; it is got
+  // ready (or booted) while the rootfs and the spec are prepared.
+  const logFiles = logFile ? maxFiles : 0;
+  const pooled = logFiles <= POOL_LOG_FILES;
+  const shimReady = standbyShim(
+    context.shim,
+    shimGrant(context, container.id, {
+      logFiles: pooled ? POOL_LOG_FILES : logFiles,
+      runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
+    }),
+    pooled,
+  );
+  shimReady.catch(() => {}); // awaited below, or on the way out
   try {
     await mountRootfs(context, container);
     const hostname = containerHostname(context, container);
-    const resolved = await resolveUser(paths.rootfs, record.config.User);
-    const extraGids = await resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []);
+    const workDir = record.config.WorkingDir;
+    const [resolved, extraGids] = await Promise.all([
+      resolveUser(paths.rootfs, record.config.User),
+      resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []),
+      workDir &&
+      secureJoin(paths.rootfs, workDir).then((dir) =>
+        Deno.mkdir(dir, { recursive: true, mode: 0o755 })
+      ),
+      writeEtcFiles(container, hostname),
+    ]);
     const user = {
       ...resolved,
       additionalGids: [...new Set([...resolved.additionalGids, ...extraGids])],
     };
-    if (record.config.WorkingDir) {
-      await Deno.mkdir(await secureJoin(paths.rootfs, record.config.WorkingDir), {
-        recursive: true,
-        mode: 0o755,
-      });
-    }
-    await writeEtcFiles(container, hostname);
     const spec = buildSpec({
       record,
       rootfs: paths.rootfs,
@@ -125,14 +142,12 @@ export async function startLocked(context: DaemonContext, container: Container):
     });
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);
-    const logOptions = record.hostConfig.LogConfig.Config;
     // --log-driver none: the output is only streamed to attachers.
-    const logFile = container.logFile;
     const log = logFile && {
       path: logFile.path,
       format: logFile.format,
       maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
-      maxFiles: logOptions["max-file"] ? Number(logOptions["max-file"]) : 1,
+      maxFiles,
     };
     const [rows, cols] = record.hostConfig.ConsoleSize;
     const shimConfig: ShimConfig = {
@@ -153,17 +168,7 @@ export async function startLocked(context: DaemonContext, container: Container):
         queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
       },
     };
-    // The pool's standby shim, when it can serve this container.
-    const logFiles = log?.maxFiles ?? 0;
-    const pooled = logFiles <= POOL_LOG_FILES;
-    connection = await standbyShim(
-      context.shim,
-      shimGrant(context, container.id, {
-        logFiles: pooled ? POOL_LOG_FILES : logFiles,
-        runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
-      }),
-      pooled,
-    );
+    connection = await shimReady;
     try {
       pid = (await connection.create(shimConfig)).pid ?? 0;
       // Clients that attached before the start get every byte of output.
@@ -181,6 +186,9 @@ export async function startLocked(context: DaemonContext, container: Container):
       throw error;
     }
   } catch (error) {
+    // A shim still getting ready must be there (and told to quit) before
+    // its state dir is cleaned up.
+    if (!connection) await shimReady.then((ready) => ready.close(), () => {});
     await releaseRuntimeResources(context, container).catch((cleanupError) =>
       log.warn("cleanup after a failed start failed", {
         id: container.id,
