@@ -3,7 +3,8 @@
  * @module
  */
 
-import { out } from "./output.ts";
+import type { Flags, FlagSpec } from "./flags.ts";
+import { out, outLine } from "./output.ts";
 
 /** Ask on the terminal; anything but y/yes is no. */
 export async function confirm(question: string): Promise<boolean> {
@@ -12,4 +13,19 @@ export async function confirm(question: string): Promise<boolean> {
   const read = await Deno.stdin.read(buffer);
   const answer = new TextDecoder().decode(buffer.subarray(0, read ?? 0)).trim().toLowerCase();
   return answer === "y" || answer === "yes";
+}
+
+/** `-f, --force` of the prune commands. */
+export const FORCE_FLAG: FlagSpec = {
+  name: "force",
+  short: "f",
+  type: "bool",
+  description: "Do not prompt for confirmation",
+};
+
+/** Unless --force: print the warning lines, then ask; true to go on. */
+export async function confirmUnlessForced(flags: Flags, warning: string[]): Promise<boolean> {
+  if (flags.bool("force")) return true;
+  for (const line of warning) outLine(line);
+  return await confirm("Are you sure you want to continue?");
 }

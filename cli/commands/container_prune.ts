@@ -6,8 +6,7 @@
 
 import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
 import type { Command } from "../command.ts";
-import { confirm } from "../confirm.ts";
-import { outLine } from "../output.ts";
+import { confirmUnlessForced, FORCE_FLAG } from "../confirm.ts";
 import { printDeleted, printReclaimed } from "../prune_output.ts";
 import { filtersJson } from "./ps.ts";
 
@@ -16,13 +15,12 @@ export const command: Command = {
   description: "Remove all stopped containers",
   flags: [
     PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
   ],
   maxArgs: 0,
   async run({ client }, flags) {
-    if (!flags.bool("force")) {
-      outLine("WARNING! This will remove all stopped containers.");
-      if (!await confirm("Are you sure you want to continue?")) return 0;
+    if (!await confirmUnlessForced(flags, ["WARNING! This will remove all stopped containers."])) {
+      return 0;
     }
     const report = await client.json<
       { ContainersDeleted: string[] | null; SpaceReclaimed: number }

@@ -5,8 +5,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { confirm } from "../confirm.ts";
-import { outLine } from "../output.ts";
+import { confirmUnlessForced, FORCE_FLAG } from "../confirm.ts";
 import { imageLines, printDeleted, printReclaimed } from "../prune_output.ts";
 
 export const command: Command = {
@@ -19,18 +18,15 @@ export const command: Command = {
       type: "bool",
       description: "Remove all unused images, not just dangling ones",
     },
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
   ],
   maxArgs: 0,
   async run({ client }, flags) {
     const all = flags.bool("all");
-    if (!flags.bool("force")) {
-      const warning = all
-        ? "WARNING! This will remove all images without at least one container associated to them."
-        : "WARNING! This will remove all dangling images.";
-      outLine(warning);
-      if (!await confirm("Are you sure you want to continue?")) return 0;
-    }
+    const warning = all
+      ? "WARNING! This will remove all images without at least one container associated to them."
+      : "WARNING! This will remove all dangling images.";
+    if (!await confirmUnlessForced(flags, [warning])) return 0;
     const report = await client.json<{
       ImagesDeleted: Record<string, string>[] | null;
       SpaceReclaimed: number;

@@ -6,8 +6,7 @@
 
 import type { Command } from "../command.ts";
 import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
-import { confirm } from "../confirm.ts";
-import { outLine } from "../output.ts";
+import { confirmUnlessForced, FORCE_FLAG } from "../confirm.ts";
 import { printDeleted } from "../prune_output.ts";
 
 export const command: Command = {
@@ -15,14 +14,13 @@ export const command: Command = {
   description: "Remove all unused networks",
   flags: [
     PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
   ],
   maxArgs: 0,
   async run({ client }, flags) {
-    if (!flags.bool("force")) {
-      outLine("WARNING! This will remove all custom networks not used by at least one container.");
-      if (!await confirm("Are you sure you want to continue?")) return 0;
-    }
+    const warning =
+      "WARNING! This will remove all custom networks not used by at least one container.";
+    if (!await confirmUnlessForced(flags, [warning])) return 0;
     const report = await client.json<{ NetworksDeleted: string[] | null }>(
       "POST",
       "/networks/prune",

@@ -8,8 +8,7 @@
 
 import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
 import type { Command } from "../command.ts";
-import { confirm } from "../confirm.ts";
-import { outLine } from "../output.ts";
+import { confirmUnlessForced, FORCE_FLAG } from "../confirm.ts";
 import { imageLines, printDeleted, printReclaimed } from "../prune_output.ts";
 import { filtersJson } from "./ps.ts";
 
@@ -25,24 +24,22 @@ export const command: Command = {
     },
     { name: "volumes", type: "bool", description: "Prune anonymous volumes" },
     PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
   ],
   maxArgs: 0,
   async run({ client }, flags) {
     const all = flags.bool("all");
     const volumes = flags.bool("volumes");
-    if (!flags.bool("force")) {
-      outLine("WARNING! This will remove:");
-      outLine("  - all stopped containers");
-      if (volumes) outLine("  - all anonymous volumes not used by at least one container");
-      outLine(
-        all
-          ? "  - all images without at least one container associated to them"
-          : "  - all dangling images",
-      );
-      outLine();
-      if (!await confirm("Are you sure you want to continue?")) return 0;
-    }
+    const warning = [
+      "WARNING! This will remove:",
+      "  - all stopped containers",
+      ...(volumes ? ["  - all anonymous volumes not used by at least one container"] : []),
+      all
+        ? "  - all images without at least one container associated to them"
+        : "  - all dangling images",
+      "",
+    ];
+    if (!await confirmUnlessForced(flags, warning)) return 0;
     const filters = flags.list("filter");
     const containers = await client.json<{
       ContainersDeleted: string[] | null;

@@ -7,8 +7,7 @@
 
 import type { Command } from "../command.ts";
 import { PRUNE_FILTER_FLAG } from "../common_flags.ts";
-import { confirm } from "../confirm.ts";
-import { outLine } from "../output.ts";
+import { confirmUnlessForced, FORCE_FLAG } from "../confirm.ts";
 import { printDeleted, printReclaimed } from "../prune_output.ts";
 import { filtersJson } from "./ps.ts";
 
@@ -23,19 +22,15 @@ export const command: Command = {
       description: "Remove all unused volumes, not just anonymous ones",
     },
     PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
   ],
   maxArgs: 0,
   async run({ client }, flags) {
     const all = flags.bool("all");
-    if (!flags.bool("force")) {
-      outLine(
-        all
-          ? "WARNING! This will remove all local volumes not used by at least one container."
-          : "WARNING! This will remove anonymous local volumes not used by at least one container.",
-      );
-      if (!await confirm("Are you sure you want to continue?")) return 0;
-    }
+    const warning = all
+      ? "WARNING! This will remove all local volumes not used by at least one container."
+      : "WARNING! This will remove anonymous local volumes not used by at least one container.";
+    if (!await confirmUnlessForced(flags, [warning])) return 0;
     const filters = [...flags.list("filter"), ...(all ? ["all=true"] : [])];
     const report = await client.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>(
       "POST",
