@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Flags } from "./flags.ts";
 import { GoTemplate } from "./go_template.ts";
 
 const encoder = new TextEncoder();
@@ -94,4 +95,15 @@ export function formatRows(
 /** An object without its function fields (for `--format json`). */
 function jsonView(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row).filter(([, value]) => typeof value !== "function"));
+}
+
+/** A list command's --format: the flag's, where none or plain "table" means `standard`. */
+export function listFormat(flags: Flags, standard: string): string {
+  const format = flags.string("format");
+  return format === undefined || format === "table" ? standard : format;
+}
+
+/** Labels as the list commands show them: `key=value,key=value`. */
+export function labelsText(labels: Record<string, string> | null | undefined): string {
+  return Object.entries(labels ?? {}).map(([key, value]) => `${key}=${value}`).join(",");
 }

@@ -6,7 +6,7 @@
 import { humanSize } from "../../lib/units.ts";
 import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
-import { formatRows, out } from "../output.ts";
+import { formatRows, listFormat, out } from "../output.ts";
 import { ago, goTimeString } from "../time_format.ts";
 import { filtersJson } from "./ps.ts";
 
@@ -79,8 +79,7 @@ export const command: Command = {
       }
     }
     const standard = flags.bool("digests") ? DIGESTS_FORMAT : DEFAULT_FORMAT;
-    let format = flags.string("format") ?? standard;
-    if (format === "table") format = standard;
+    const format = listFormat(flags, standard);
     if (flags.bool("quiet")) {
       out([...new Set(rows.map((item) => String(item.ID)))].map((id) => id + "\n").join(""));
       return 0;

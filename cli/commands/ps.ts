@@ -5,7 +5,7 @@
 
 import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
-import { formatRows, out } from "../output.ts";
+import { formatRows, labelsText, listFormat, out } from "../output.ts";
 import { ago, goTimeString } from "../time_format.ts";
 
 interface ContainerSummary {
@@ -62,7 +62,6 @@ export function filtersJson(filters: string[]): string | undefined {
 /** The fields `--format` sees for a container. */
 function row(container: ContainerSummary, noTrunc: boolean, now: number): Record<string, unknown> {
   const command = noTrunc ? container.Command : ellipsis(container.Command, 20);
-  const labels = Object.entries(container.Labels ?? {}).map(([key, value]) => `${key}=${value}`);
   const image = !noTrunc && /^sha256:[a-f0-9]{64}$/.test(container.Image)
     ? container.Image.slice(7, 19)
     : container.Image;
@@ -77,7 +76,7 @@ function row(container: ContainerSummary, noTrunc: boolean, now: number): Record
     Status: container.Status,
     Size: "",
     Names: container.Names.map((name) => name.replace(/^\//, "")).join(","),
-    Labels: labels.join(","),
+    Labels: labelsText(container.Labels),
     Label: (key: string) => container.Labels?.[key] ?? "",
     Mounts: "",
     Networks: container.HostConfig?.NetworkMode ?? "",
@@ -128,9 +127,7 @@ export const command: Command = {
       },
     });
     const noTrunc = flags.bool("no-trunc");
-    let format = flags.string("format") ?? DEFAULT_FORMAT;
-    if (format === "table") format = DEFAULT_FORMAT;
-    if (flags.bool("quiet")) format = "{{.ID}}";
+    const format = flags.bool("quiet") ? "{{.ID}}" : listFormat(flags, DEFAULT_FORMAT);
     const now = Date.now();
     out(formatRows(format, containers.map((container) => row(container, noTrunc, now)), HEADERS));
     return 0;

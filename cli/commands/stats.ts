@@ -8,7 +8,7 @@
 import { binarySize, humanSize } from "../../lib/units.ts";
 import type { Command } from "../command.ts";
 import type { ApiClient } from "../api_client.ts";
-import { formatRows, out } from "../output.ts";
+import { formatRows, listFormat, out } from "../output.ts";
 
 interface CpuStats {
   cpu_usage: { total_usage: number };
@@ -121,8 +121,7 @@ export const command: Command = {
       });
       containers = listed.map((container) => container.Id);
     }
-    let format = flags.string("format") ?? DEFAULT_FORMAT;
-    if (format === "table") format = DEFAULT_FORMAT;
+    const format = listFormat(flags, DEFAULT_FORMAT);
     const render = async () => {
       const rows = (await sample(client, containers)).map((stats) =>
         statsRow(stats, flags.bool("no-trunc"))

@@ -5,7 +5,7 @@
 
 import { FILTER_FLAG, formatFlag } from "../common_flags.ts";
 import type { Command } from "../command.ts";
-import { formatRows, out } from "../output.ts";
+import { formatRows, labelsText, listFormat, out } from "../output.ts";
 import { filtersJson } from "./ps.ts";
 
 interface VolumeSummary {
@@ -49,12 +49,9 @@ export const command: Command = {
     }
     const rows = volumes.map((volume) => ({
       ...volume,
-      Labels: Object.entries(volume.Labels ?? {}).map(([key, value]) => `${key}=${value}`)
-        .join(","),
+      Labels: labelsText(volume.Labels),
     }));
-    let format = flags.string("format") ?? DEFAULT_FORMAT;
-    if (format === "table") format = DEFAULT_FORMAT;
-    out(formatRows(format, rows, HEADERS));
+    out(formatRows(listFormat(flags, DEFAULT_FORMAT), rows, HEADERS));
     return 0;
   },
 };
