@@ -126,8 +126,11 @@ function words(text: string): string[] {
         if (text[end] === "(") depth++;
         if (text[end] === ")" && --depth === 0) break;
       }
-      out.push(text.slice(position, end + 1));
-      position = end + 1;
+      // A field chain right after the parenthesis belongs to it: `(index .M 0).Source`.
+      end++;
+      while (end < text.length && !/[\s()]/.test(text[end])) end++;
+      out.push(text.slice(position, end));
+      position = end;
       continue;
     }
     let end = position;
@@ -240,7 +243,12 @@ function fieldChain(base: unknown, chain: string, args: unknown[]): unknown {
 function evaluateArg(word: string, scope: Scope): unknown {
   if (word.startsWith('"')) return JSON.parse(word);
   if (word.startsWith("`")) return word.slice(1, -1);
-  if (word.startsWith("(")) return evaluatePipeline(word.slice(1, -1), scope);
+  if (word.startsWith("(")) {
+    const close = word.lastIndexOf(")");
+    const value = evaluatePipeline(word.slice(1, close), scope);
+    const chain = word.slice(close + 1);
+    return chain ? fieldChain(value, chain, []) : value;
+  }
   if (/^-?\d+(\.\d+)?$/.test(word)) return Number(word);
   if (word === "true" || word === "false") return word === "true";
   if (word === "nil") return null;

@@ -42,3 +42,14 @@ Deno.test("errors name what went wrong", () => {
   throws(() => render("{{nosuch .Id}}"), /function "nosuch" not defined/);
   throws(() => render("{{if .Id}}x"), /missing \{\{end\}\}/);
 });
+
+Deno.test("a field of a parenthesized pipeline: (index .Mounts 0).Source", () => {
+  const data = { Mounts: [{ Source: "/a", Destination: "/b" }], Labels: { x: "1" } };
+  deepStrictEqual(new GoTemplate("{{(index .Mounts 0).Source}}").execute(data), "/a");
+  deepStrictEqual(
+    new GoTemplate('{{printf "%s:%s" (index .Mounts 0).Source (index .Labels "x")}}').execute(
+      data,
+    ),
+    "/a:1",
+  );
+});
