@@ -19,6 +19,9 @@ import { LogEncoder } from "./log_encoder.ts";
  */
 const GATHER_LIMIT = 768 * 1024;
 
+/** Bytes of output encoded at a time. */
+const ENCODE_SLICE = 64 * 1024;
+
 /** How long the log may be quiet before its reusable buffers are freed. */
 const IDLE_RELEASE_MS = 5_000;
 
@@ -55,9 +58,18 @@ export class LogWriter {
     return new LogWriter(config, file, size);
   }
 
-  /** Append output; complete lines are written now, the rest is kept. */
-  write(stream: OutputStream, chunk: Uint8Array): Promise<void> {
-    return this.#enqueue(this.#encoder.encode(stream, chunk, now()));
+  /**
+   * Append output; complete lines are written now, the rest is kept. A big
+   * chunk is encoded a slice at a time, so that its entries are written
+   * while they are still in the CPU's cache (a whole 1 MiB read of
+   * /dev/zero is 6 MiB of json-file entries).
+   */
+  async write(stream: OutputStream, chunk: Uint8Array): Promise<void> {
+    const time = now();
+    for (let start = 0; start < chunk.length; start += ENCODE_SLICE) {
+      const slice = chunk.subarray(start, Math.min(start + ENCODE_SLICE, chunk.length));
+      await this.#enqueue(this.#encoder.encode(stream, slice, time));
+    }
   }
 
   /** Write whatever partial line a stream still holds. */
