@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concatBytes } from "../lib/bytes.ts";
+import { concatBytes, OWNED_READ_SIZE, OwnedReads } from "../lib/bytes.ts";
 
 /** A request. */
 export interface HttpRequest {
@@ -43,34 +43,26 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
-/** Bytes asked of the connection per read (streams of output come in big reads). */
-const READ_SIZE = 256 * 1024;
-/** Reads smaller than this are copied out of the read buffer. */
-const COPY_BELOW = 16 * 1024;
+/** Most bytes of a body handed out at once. */
+const READ_SIZE = OWNED_READ_SIZE;
 
 /** Buffered reads from a connection. */
 class ConnReader {
   #buffer: Uint8Array = new Uint8Array(0);
-  #readBuffer = new Uint8Array(READ_SIZE);
+  #reads: OwnedReads;
   #eof = false;
 
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: Deno.Conn) {
+    this.#reads = new OwnedReads(conn);
+  }
 
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
-    const count = await this.conn.read(this.#readBuffer);
-    if (count === null) {
+    // Bytes handed out are never written again (views need no copy).
+    const data = await this.#reads.read();
+    if (data === null) {
       this.#eof = true;
       return false;
-    }
-    // Bytes handed out are never written again: a big read keeps its
-    // buffer (a new one is zeroed for the next), a small one is copied.
-    let data: Uint8Array;
-    if (count < COPY_BELOW) {
-      data = this.#readBuffer.slice(0, count);
-    } else {
-      data = this.#readBuffer.subarray(0, count);
-      this.#readBuffer = new Uint8Array(READ_SIZE);
     }
     this.#buffer = this.#buffer.length ? concatBytes([this.#buffer, data]) : data;
     return true;

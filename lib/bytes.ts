@@ -1,5 +1,6 @@
 /**
- * Byte buffers: joining chunks, and streaming what a generator yields.
+ * Byte buffers: joining chunks, streaming what a generator yields, and reads
+ * into chunks the reader may keep.
  * @module
  */
 
@@ -32,4 +33,30 @@ export function generatorStream(pieces: AsyncGenerator<Uint8Array>): ReadableStr
       await pieces.return(undefined);
     },
   }, { highWaterMark: 0 });
+}
+
+/** Bytes asked per read by {@link OwnedReads}. */
+export const OWNED_READ_SIZE = 256 * 1024;
+/** Reads smaller than this are copied out of the read buffer. */
+const COPY_BELOW = 16 * 1024;
+
+/**
+ * Reads from a source into chunks the caller owns (nothing writes them
+ * again): a big read is handed over with its buffer and a new one is made
+ * for the next (cheaper than copying it); a small read is copied out.
+ */
+export class OwnedReads {
+  #buffer = new Uint8Array(OWNED_READ_SIZE);
+
+  constructor(readonly source: { read(buffer: Uint8Array): Promise<number | null> }) {}
+
+  /** The next chunk; null at the end. */
+  async read(): Promise<Uint8Array | null> {
+    const count = await this.source.read(this.#buffer);
+    if (count === null) return null;
+    if (count < COPY_BELOW) return this.#buffer.slice(0, count);
+    const chunk = this.#buffer.subarray(0, count);
+    this.#buffer = new Uint8Array(OWNED_READ_SIZE);
+    return chunk;
+  }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { parseGoDuration } from "../../lib/units.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
@@ -176,4 +177,13 @@ export function timeParameter(text: string | null, name: string): number | undef
   const parsed = parseRfc3339(text);
   if (Number.isNaN(parsed)) throw new BadRequest(`invalid value for ${name}: ${text}`);
   return parsed;
+}
+
+/** Docker's `until`: a duration before now, a unix time or an RFC 3339 date; epoch ms. */
+export function untilFilter(filters: Map<string, string[]>, now = Date.now()): number | undefined {
+  const values = filters.get("until") ?? [];
+  if (values.length > 1) throw new BadRequest("more than one until filter specified");
+  if (values.length === 0) return undefined;
+  const duration = parseGoDuration(values[0]);
+  return duration !== undefined ? now - duration : timeParameter(values[0], "until");
 }

@@ -8,11 +8,11 @@
  */
 
 import type { Duplex } from "node:stream";
-import { concatBytes } from "../../lib/bytes.ts";
+import { OwnedReads } from "../../lib/bytes.ts";
 import { log } from "../logger.ts";
 import type { ShimAttachment } from "../shims/attach_client.ts";
 import { DETACH_HOLD_MS, DetachKeyScanner } from "../../lib/detach_keys.ts";
-import { frame } from "./stream_framing.ts";
+import { frame, FrameReader } from "./stream_framing.ts";
 
 /**
  * Bytes a client may lag behind before it is dropped: room for a burst
@@ -20,10 +20,6 @@ import { frame } from "./stream_framing.ts";
  * container must not lose its stream), bounded all the same.
  */
 export const CLIENT_BUFFER_LIMIT = 64 * 1024 * 1024;
-/** Bytes asked of the shim's stream per read. */
-const READ_SIZE = 256 * 1024;
-/** Reads smaller than this are copied out of the read buffer. */
-const COPY_BELOW = 16 * 1024;
 /** How long a dropped client has to read what was sent to it. */
 const DROPPED_CLIENT_GRACE_MS = 10_000;
 
@@ -86,19 +82,12 @@ export function proxyAttach(
   (async () => {
     try {
       let ok = attachment.initial.length === 0 || await forward(attachment.initial);
-      let buffer = new Uint8Array(READ_SIZE);
+      // The client's socket keeps what it is given until sent.
+      const reads = new OwnedReads(shim);
       while (ok && end === undefined) {
-        const count = await shim.read(buffer);
-        if (count === null) break;
-        // The client's socket keeps what it is given until sent: a big
-        // read is handed over as it is (a copy costs more than a new
-        // buffer), a small one is copied.
-        if (count < COPY_BELOW) {
-          ok = await forward(buffer.slice(0, count));
-        } else {
-          ok = await forward(buffer.subarray(0, count));
-          buffer = new Uint8Array(READ_SIZE);
-        }
+        const chunk = await reads.read();
+        if (chunk === null) break;
+        ok = await forward(chunk);
       }
     } catch {
       // the shim or the client went away
@@ -191,23 +180,4 @@ function pumpStdin(
     if (scanner && scanner.held > 0) send(scanner.flush());
     chain = chain.then(() => shim.closeWrite()).catch(() => {});
   });
-}
-
-/** Turns a stream of frames into their payloads (for tty clients). */
-class FrameReader {
-  #pending = new Uint8Array(0);
-
-  payloads(bytes: Uint8Array): Uint8Array {
-    const data = this.#pending.length ? concatBytes([this.#pending, bytes]) : bytes;
-    const parts: Uint8Array[] = [];
-    let offset = 0;
-    while (data.length - offset >= 8) {
-      const size = new DataView(data.buffer, data.byteOffset + offset + 4, 4).getUint32(0);
-      if (data.length - offset - 8 < size) break;
-      parts.push(data.subarray(offset + 8, offset + 8 + size));
-      offset += 8 + size;
-    }
-    this.#pending = data.slice(offset);
-    return concatBytes(parts);
-  }
 }

@@ -8,7 +8,9 @@
  */
 
 import { PassThrough } from "node:stream";
+import { concatBytes } from "../../lib/bytes.ts";
 import { formatRfc3339Nano, parseRfc3339, preciseNow } from "../../protocol/timestamp.ts";
+import { FrameReader } from "../attach/stream_framing.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { createExec } from "../execs/create_exec.ts";
@@ -102,20 +104,6 @@ function probeCommand(test: string[]): string[] {
   return test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", test.slice(1).join(" ")] : test.slice(1);
 }
 
-/** The payloads of a multiplexed stream, stdout and stderr in order. */
-function payloads(frames: Uint8Array): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  while (frames.length - offset >= 8) {
-    const size = new DataView(frames.buffer, frames.byteOffset + offset + 4, 4).getUint32(0);
-    parts.push(frames.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-  return out;
-}
-
 /** Run one probe as an exec; its exit code and (the start of) its output. */
 async function probe(
   context: DaemonContext,
@@ -148,9 +136,9 @@ async function probe(
       if (exec.exitCode === null) killProcess(exec.pid, 9);
       return { exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
     }
-    const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-    chunks.reduce((at, chunk) => (all.set(chunk, at), at + chunk.length), 0);
-    const output = new TextDecoder().decode(payloads(all).subarray(0, OUTPUT_BYTES));
+    const output = new TextDecoder().decode(
+      new FrameReader().payloads(concatBytes(chunks)).subarray(0, OUTPUT_BYTES),
+    );
     return { exitCode: exec.exitCode ?? -1, output };
   } catch (error) {
     return { exitCode: -1, output: errorMessage(error) };

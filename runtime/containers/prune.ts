@@ -5,8 +5,6 @@
  * @module
  */
 
-import { parseGoDuration } from "../../lib/units.ts";
-import { timeParameter } from "../api/http.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
@@ -24,15 +22,6 @@ export interface ContainerPruneReport {
 const PRUNE_FILTERS = new Set(["until", "label", "label!"]);
 const STOPPED = new Set(["created", "exited", "dead"]);
 
-/** Docker's `until`: a duration before now, a unix time or an RFC 3339 date; epoch ms. */
-export function untilFilter(filters: Filters, now = Date.now()): number | undefined {
-  const values = filters.get("until") ?? [];
-  if (values.length > 1) throw new BadRequest("more than one until filter specified");
-  if (values.length === 0) return undefined;
-  const duration = parseGoDuration(values[0]);
-  return duration !== undefined ? now - duration : timeParameter(values[0], "until");
-}
-
 function selected(container: Container, filters: Filters, until: number | undefined): boolean {
   if (until !== undefined && Date.parse(container.record.created) >= until) return false;
   const labels = container.record.config.Labels ?? {};
@@ -40,15 +29,18 @@ function selected(container: Container, filters: Filters, until: number | undefi
     !(filters.get("label!") ?? []).some((filter) => matchesLabel(labels, filter));
 }
 
-/** Remove every stopped container the filters select. */
+/**
+ * Remove every stopped container the filters select (`until`, epoch ms,
+ * is the `until` filter's time, read by the API).
+ */
 export async function pruneContainers(
   context: DaemonContext,
   filters: Filters,
+  until: number | undefined,
 ): Promise<ContainerPruneReport> {
   for (const key of filters.keys()) {
     if (!PRUNE_FILTERS.has(key)) throw new BadRequest(`invalid filter '${key}'`);
   }
-  const until = untilFilter(filters);
   const deleted: string[] = [];
   let reclaimed = 0;
   for (const container of context.containers.list()) {

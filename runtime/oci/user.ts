@@ -83,16 +83,7 @@ export async function resolveUser(rootfs: string, user: string): Promise<Resolve
   }
   if (uid > 2 ** 31 - 1) throw new BadRequest(`uid ${uid} is out of range`);
 
-  if (groupPart !== undefined && groupPart !== "") {
-    const group = NUMERIC.test(groupPart)
-      ? groups.find((candidate) => candidate.gid === Number(groupPart))
-      : groups.find((candidate) => candidate.name === groupPart);
-    if (group) gid = group.gid;
-    else if (NUMERIC.test(groupPart)) gid = Number(groupPart);
-    else {throw new BadRequest(
-        `unable to find group ${groupPart}: no matching entries in group file`,
-      );}
-  }
+  if (groupPart !== undefined && groupPart !== "") gid = groupId(groups, groupPart, "unable");
   const additionalGids = name && groupPart === undefined
     ? groups.filter((group) => group.members.includes(name!) && group.gid !== gid).map((group) =>
       group.gid
@@ -105,12 +96,15 @@ export async function resolveUser(rootfs: string, user: string): Promise<Resolve
 export async function resolveGroups(rootfs: string, wanted: string[]): Promise<number[]> {
   if (wanted.length === 0) return [];
   const groups = parseGroup(await readInRoot(rootfs, "/etc/group"));
-  return wanted.map((name) => {
-    if (NUMERIC.test(name)) return Number(name);
-    const group = groups.find((candidate) => candidate.name === name);
-    if (!group) {
-      throw new BadRequest(`Unable to find group ${name}: no matching entries in group file`);
-    }
-    return group.gid;
-  });
+  return wanted.map((name) => groupId(groups, name, "Unable"));
+}
+
+/** A group's gid by name, or a number taken as it is; docker's error otherwise. */
+function groupId(groups: GroupEntry[], name: string, unable: "unable" | "Unable"): number {
+  if (NUMERIC.test(name)) return Number(name);
+  const group = groups.find((candidate) => candidate.name === name);
+  if (!group) {
+    throw new BadRequest(`${unable} to find group ${name}: no matching entries in group file`);
+  }
+  return group.gid;
 }

@@ -37,6 +37,7 @@ import {
   readJson,
   sendTar,
   timeParameter,
+  untilFilter,
   writeChunk,
 } from "../http.ts";
 import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
@@ -344,9 +345,10 @@ export async function stats({ context, params, query, res, signal }: ApiRequest)
 
 /** POST /containers/prune?filters= */
 export async function prune({ context, query }: ApiRequest) {
+  const filters = parseFilters(query.get("filters"));
   return {
     status: 200,
-    body: await pruneContainers(context, parseFilters(query.get("filters"))),
+    body: await pruneContainers(context, filters, untilFilter(filters)),
   };
 }
 
