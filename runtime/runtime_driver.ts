@@ -25,11 +25,13 @@ export class RuntimeError extends Error {
     return /does not exist|not found|no such file|not exist/i.test(this.message);
   }
 
-  /** True when the container is not running (already stopped). */
+  /**
+   * True when the container is not running (already stopped), or its init
+   * exited while the runtime looked for it (crun: "open pidfd: No such
+   * process", a kill racing an exit).
+   */
   get notRunning(): boolean {
-    return /not running|container not running|is stopped|already (stopped|exited)/i.test(
-      this.message,
-    );
+    return /not running|is stopped|already (stopped|exited)|no such process/i.test(this.message);
   }
 }
 
