@@ -94,7 +94,8 @@ export function berthEngine(daemon: TestDaemon, runtime: "runc" | "crun"): Engin
         return Number((await Deno.readTextFile(pidFile)).trim());
       })),
     enginePids: async () => [
-      ...await pgrep(`main.ts daemon --root ${daemon.root} `),
+      // From its bundle or its sources.
+      ...await pgrep(`(daemon\\.js|main\\.ts daemon) --root ${daemon.root} `),
       ...await pgrep(`--allow-read=${daemon.runRoot}/`),
     ],
     killAndRespawnDaemon: async () => {

@@ -9,6 +9,8 @@ if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null; th
   apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null; }
 fi
+# berth as it ships: from its bundles.
+"$repo/scripts/build.sh"
 # resvg (the chart's PNG) is a Node-API addon in Deno's npm cache.
 deno cache --quiet bench/main.ts
 npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"

@@ -95,6 +95,14 @@ export interface ShimConfig {
   oomEventsPath?: string;
   /** Absolute path of libc, for FFI. */
   libcPath: string;
+  /**
+   * Run the container with one `<runtime> run --detach` at `start` instead
+   * of `create` at `create` and `start` at `start`: one runtime call less.
+   * Only for runtimes that leave a fast exit's status to the subreaper
+   * (runc does; `crun run --detach` sometimes reaps it itself). Absent:
+   * create, then start (older daemons).
+   */
+  runDetached?: boolean;
   /** Attach limits; defaults apply when absent (older daemons). */
   attach?: { maxAttachers: number; queueBytes: number };
 }

@@ -14,6 +14,15 @@ export interface RuntimeInfo {
   root: string;
 }
 
+/**
+ * True when `<runtime> run --detach` leaves the status of a container that
+ * exits at once to the subreaper (the shim). runc does; crun's detached
+ * run sometimes reaps it itself, and the exit code would be lost.
+ */
+export function runsDetachedKeepingExit(runtime: RuntimeInfo): boolean {
+  return runtime.path.endsWith("/runc");
+}
+
 /** A runtime call that failed, with the runtime's own message. */
 export class RuntimeError extends Error {
   constructor(readonly runtime: string, readonly verb: string, message: string) {

@@ -23,9 +23,10 @@ fi
 
 "$repo/scripts/prepare_host.sh"
 ln -sf "$repo/bin/berth" /usr/local/bin/berth
-# Transpile once, so the first daemon, shim and CLI start at full speed.
-(cd "$repo" && deno cache --quiet --no-config main.ts shim/main.ts runtime/daemon.ts \
-  runtime/daemon_permissions.ts cli/main.ts cli/commands/*.ts)
+# The CLI, the daemon and the shim each start from one bundled file; the
+# daemon's permission helper is transpiled once.
+"$repo/scripts/build.sh"
+(cd "$repo" && deno cache --quiet --no-config runtime/daemon_permissions.ts)
 echo "setup: berth is installed ($(command -v berth))"
 
 [ "${1:-}" = --demo ] || exit 0

@@ -130,7 +130,7 @@ class Attacher {
 export class AttachServer {
   #listener: Deno.Listener;
   #attachers = new Set<Attacher>();
-  #io: () => ContainerIo | undefined;
+  #io: () => Promise<ContainerIo | undefined>;
   #limits: AttachLimits;
   #closeStdinOnEof: boolean;
   #backpressure: boolean;
@@ -142,7 +142,8 @@ export class AttachServer {
   constructor(
     path: string,
     options: {
-      io: () => ContainerIo | undefined;
+      /** The container's stdio, once it has a process (undefined if it never will). */
+      io: () => Promise<ContainerIo | undefined>;
       limits: AttachLimits;
       /** StdinOnce without a tty: an attacher's stdin EOF closes the container's. */
       closeStdinOnEof: boolean;
@@ -240,7 +241,7 @@ export class AttachServer {
         chunk = count === null ? null : buffer.subarray(0, count);
       }
       await this.#stdinQueue;
-      if (this.#closeStdinOnEof) await this.#io()?.closeStdin();
+      if (this.#closeStdinOnEof) await (await this.#io())?.closeStdin();
       // As docker: otherwise the attacher's stdin EOF ends its session.
       else await attacher.finish();
     } catch {
@@ -250,7 +251,7 @@ export class AttachServer {
 
   #writeStdin(data: Uint8Array): Promise<unknown> {
     const copy = data.slice();
-    this.#stdinQueue = this.#stdinQueue.then(() => this.#io()?.writeStdin(copy));
+    this.#stdinQueue = this.#stdinQueue.then(async () => (await this.#io())?.writeStdin(copy));
     return this.#stdinQueue;
   }
 }

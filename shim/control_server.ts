@@ -13,7 +13,7 @@ import {
   JsonLineDecoder,
 } from "../protocol/shim_protocol.ts";
 
-/** Answers requests; `replied` runs once an answer has been sent. */
+/** Answers requests; `replied` runs once an answer has been sent (or failed to be). */
 export interface ControlHandler {
   answer(request: ControlRequest): Promise<ControlMessage> | ControlMessage;
   replied?(request: ControlRequest): void;
@@ -76,8 +76,11 @@ export class ControlServer {
               error: error instanceof Error ? error.message : String(error),
             };
           }
-          await this.#send(conn, encodeJsonLine(reply));
-          this.#handler.replied?.(request);
+          try {
+            await this.#send(conn, encodeJsonLine(reply));
+          } finally {
+            this.#handler.replied?.(request); // sent, or never to be
+          }
         }
       }
     } catch {

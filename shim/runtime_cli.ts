@@ -1,14 +1,17 @@
 /**
  * The OCI runtime calls a shim makes itself: `create` (whose stdio becomes
  * the container's), `start` (so that a fast exit can never be deleted under
- * a start still running), `exec` for an exec process, and `delete` once the
- * container has exited. Everything else the daemon does through its
+ * a start still running), or both at once with `run --detach`; `exec` for
+ * an exec process, and `delete` once the container has exited. Everything else the daemon does through its
  * runtime driver.
  * @module
  */
 
 import { SHIM_FILES, type ShimConfig } from "../protocol/shim_protocol.ts";
 import { openPipes, setPipeSize } from "./libc.ts";
+
+/** The runtime calls whose failures the shim reports. */
+export type RuntimeVerb = "create" | "run" | "start" | "exec";
 
 /** Paths of the files `create` leaves in the state directory. */
 export function statePath(config: ShimConfig, name: keyof typeof SHIM_FILES): string {
@@ -27,13 +30,14 @@ function globalArgs(config: ShimConfig): string[] {
 }
 
 /**
- * Spawn `<runtime> create`. Without a tty its stdout and stderr (and stdin
- * when open) are pipes the container keeps after the runtime exits.
+ * Spawn `<runtime> create`, or `<runtime> run --detach` (create and start).
+ * Without a tty its stdout and stderr (and stdin when open) are pipes the
+ * container keeps after the runtime exits.
  */
-export function spawnCreate(config: ShimConfig): Deno.ChildProcess {
+export function spawnCreate(config: ShimConfig, verb: "create" | "run"): Deno.ChildProcess {
   const args = [
     ...globalArgs(config),
-    "create",
+    ...(verb === "run" ? ["run", "--detach"] : ["create"]),
     "--bundle",
     config.bundle,
     "--pid-file",
@@ -122,7 +126,7 @@ export async function deleteContainer(config: ShimConfig): Promise<string | unde
 export async function runtimeError(
   config: ShimConfig,
   stderr: string,
-  verb: "create" | "start" | "exec" = "create",
+  verb: RuntimeVerb = "create",
 ): Promise<string> {
   let fromLog = "";
   try {

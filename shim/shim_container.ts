@@ -30,6 +30,7 @@ import {
 import {
   deleteContainer,
   runtimeError,
+  type RuntimeVerb,
   spawnCreate,
   spawnExec,
   startContainer,
@@ -50,6 +51,9 @@ export class ShimContainer {
   #pid = 0;
   #exit: ExitRecord | undefined;
   #io: ContainerIo | undefined;
+  /** The stdio once there is a process: stdin sent before then waits for it. */
+  #ioReady: Promise<ContainerIo | undefined>;
+  #setIo!: (io: ContainerIo | undefined) => void;
   #log: LogWriter | undefined;
   #attach: AttachServer | undefined;
   /** The running `start`, which a fast exit's delete must wait for. */
@@ -67,6 +71,7 @@ export class ShimContainer {
       this.#noProcess = reject;
     });
     this.#ended.catch(() => {});
+    this.#ioReady = new Promise((resolve) => this.#setIo = resolve);
   }
 
   /** What the control socket reports. */
@@ -94,7 +99,7 @@ export class ShimContainer {
     const { config } = this;
     if (config.log) this.#log = await LogWriter.open(config.log);
     this.#attach = new AttachServer(statePath(config, "attach"), {
-      io: () => this.#io,
+      io: () => this.#ioReady,
       limits: config.attach ?? DEFAULT_ATTACH_LIMITS,
       closeStdinOnEof: config.stdinOnce && !config.tty,
       backpressure: config.exec !== undefined,
@@ -105,28 +110,39 @@ export class ShimContainer {
       this.#state = "created";
       return 0;
     }
-    const { child, master } = await this.#spawnRuntime(spawnCreate);
-    this.#pid = await readPid(statePath(config, "initPid"));
-    this.#takeIo(child, master);
-    this.#setEnded(() => waitForPid(this.#pid));
+    if (config.runDetached) {
+      this.#state = "created"; // the runtime runs it at start
+      return 0;
+    }
+    await this.#createProcess("create");
     this.#state = "created";
     return this.#pid;
   }
 
+  /** `<runtime> create` or `run --detach`: its stdio becomes the container's. */
+  async #createProcess(verb: "create" | "run"): Promise<void> {
+    const { child, master } = await this.#spawnRuntime((config) => spawnCreate(config, verb), verb);
+    this.#pid = await readPid(statePath(this.config, "initPid"));
+    this.#takeIo(child, master);
+    this.#setEnded(() => waitForPid(this.#pid));
+  }
+
   /**
-   * Start: `<runtime> start` for a container (on failure it is deleted, its
-   * init killed, so the shim records that and exits); `<runtime> exec` for
-   * an exec. (Not `run --detach`: a container that exits before the
-   * runtime does can be reaped by the runtime, and its status would be
-   * lost.)
+   * Start: `<runtime> start` for a created container (on failure it is
+   * deleted, its init killed, so the shim records that and exits),
+   * `<runtime> run --detach` when the runtime runs it in one call,
+   * `<runtime> exec` for an exec. A failure with no process makes the shim
+   * clean up and quit.
    */
   async start(): Promise<void> {
     if (this.#state !== "created") throw new Error(`cannot start what is ${this.#state}`);
-    if (this.config.exec) {
+    if (this.config.exec || this.config.runDetached) {
       try {
-        await this.#startExec();
+        if (this.config.exec) await this.#startExec();
+        else await this.#createProcess("run");
       } catch (error) {
         this.#noProcess(error instanceof Error ? error : new Error(String(error)));
+        this.#setIo(undefined);
         throw error;
       }
       this.#state = "running";
@@ -180,14 +196,14 @@ export class ShimContainer {
   }
 
   /**
-   * Spawn a runtime command that detaches (create, exec --detach), with the
+   * Spawn a runtime command that detaches (create, run --detach, exec --detach), with the
    * console socket for a tty, and wait for it. Its stdio stays the
    * container's; nothing is read from it until the runtime has succeeded,
    * so the runtime's own errors never land in the log.
    */
   async #spawnRuntime(
     spawn: (config: ShimConfig) => Deno.ChildProcess,
-    verb: "create" | "exec" = "create",
+    verb: RuntimeVerb,
   ): Promise<{ child: Deno.ChildProcess; master?: number }> {
     const { config } = this;
     const consoleFd = config.tty ? listenUnixRaw(statePath(config, "console")) : -1;
@@ -216,6 +232,7 @@ export class ShimContainer {
   #takeIo(child: Deno.ChildProcess, master: number | undefined): void {
     const sink = this.#outputSink();
     this.#io = master === undefined ? pipeIo(child, sink) : ptyIo(master, sink);
+    this.#setIo(this.#io);
   }
 
   /**

@@ -26,7 +26,10 @@ export class ShimSupervisor {
   #diagnostics: Diagnostics;
   #containers = new Map<string, ShimContainer>();
   #control: ControlServer;
+  /** Set when the shim is to quit once the answers in flight are sent. */
   #exitStatus: number | undefined;
+  #requestsInFlight = 0;
+  #stopped = false;
   #finish!: (status: number) => void;
   /** Resolves with the shim's exit status. */
   readonly done: Promise<number>;
@@ -37,9 +40,13 @@ export class ShimSupervisor {
     this.#diagnostics = diagnostics;
     this.done = new Promise((resolve) => this.#finish = resolve);
     this.#control = new ControlServer(`${stateDir}/${SHIM_FILES.control}`, {
-      answer: (request) => this.#answer(request),
+      answer: (request) => {
+        this.#requestsInFlight++;
+        return this.#answer(request);
+      },
       replied: () => {
-        if (this.#exitStatus !== undefined) this.#stop(this.#exitStatus);
+        this.#requestsInFlight--;
+        if (this.#exitStatus !== undefined) this.#stopAfterReplies(this.#exitStatus);
       },
     });
     // A standby shim whose daemon died (it is re-parented) has nobody to
@@ -77,7 +84,8 @@ export class ShimSupervisor {
         this.#container(request.id).io?.resize(request.rows, request.cols);
         return { seq, ok: true };
       case "shutdown":
-        if (this.#containers.size > 0) {
+        // A container the runtime runs only at start has no process yet.
+        if ([...this.#containers.values()].some((container) => container.status().pid)) {
           throw new Error("the shim has a container; it cannot shut down");
         }
         this.#exitStatus = 0;
@@ -121,13 +129,22 @@ export class ShimSupervisor {
     }
     container.waitForExit((exit) => this.#control.broadcast({ event: "exit", id: config.id, exit }))
       .then(() => this.#stop(0), (error) => {
+        // Nothing ran (a failed start): the start's answer carries the reason.
         this.#diagnostics(`waiting for the container failed: ${error}`);
-        this.#stop(1);
+        this.#stopAfterReplies(1);
       });
     return container.status();
   }
 
+  /** Quit once every request being answered has had its answer. */
+  #stopAfterReplies(status: number): void {
+    this.#exitStatus = status;
+    if (this.#requestsInFlight === 0) this.#stop(status);
+  }
+
   #stop(status: number): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     clearInterval(this.#parentWatch);
     this.#control.close();
     try {

@@ -1,5 +1,7 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { PROTOCOL_VERSION } from "../protocol/shim_protocol.ts";
 import { parseRfc3339 } from "../protocol/timestamp.ts";
+import { ShimConnection } from "../runtime/shims/shim_client.ts";
 import { berthInBackground } from "./helpers/background.ts";
 import {
   assertNoLeaks,
@@ -175,6 +177,49 @@ integrationTest(
     deepStrictEqual(await standby(), "");
     await daemon.startProcess();
     await daemon.ok(["rm", created]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "a daemon that dies between a shim's create and start: the next one undoes the start",
+  async (daemon) => {
+    const id = (await daemon.ok(["create", "busybox", "echo", "started later"])).trim();
+    const stateDir = `${daemon.runRoot}/c/${id}`;
+    await eventually(
+      () => Deno.stat(`${stateDir}/control.sock`).then(() => true, () => false),
+      5000,
+      "the container's shim",
+    );
+    // What the daemon sends first when it starts a container that the
+    // runtime runs in one call at start; it dies before the start.
+    const shim = await ShimConnection.connect(`${stateDir}/control.sock`);
+    await shim.hello(PROTOCOL_VERSION);
+    const created = await shim.create({
+      protocol: PROTOCOL_VERSION,
+      id,
+      bundle: `${daemon.root}/containers/${id}/bundle`,
+      stateDir,
+      runtime: { name: "runc", path: "/usr/sbin/runc", root: `${daemon.runRoot}/runtime-runc` },
+      tty: false,
+      openStdin: false,
+      stdinOnce: false,
+      libcPath: "/lib/x86_64-linux-gnu/libc.so.6", // the shim has its own from argv
+      runDetached: true,
+    });
+    deepStrictEqual([created.state, created.pid], ["created", undefined]);
+    shim.close();
+    await daemon.kill9();
+    await daemon.startProcess();
+
+    await eventually(
+      async () => (await daemon.ok(["inspect", "-f", "{{.State.Status}}", id])) === "exited\n",
+      10_000,
+      "the interrupted start to be undone",
+    );
+    match(await daemon.ok(["inspect", "-f", "{{.State.Error}}", id]), /interrupted/);
+    deepStrictEqual(await daemon.ok(["start", "-a", id]), "started later\n");
+    await daemon.ok(["rm", id]);
     await assertNoLeaks(daemon);
   },
 );

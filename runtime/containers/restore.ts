@@ -10,7 +10,7 @@ import { SHIM_FILES } from "../../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
-import { discardStandbyShim, shutdownStandbyShim } from "../shims/shim_launcher.ts";
+import { discardStandbyShim, shutdownShim, shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
 import { startHealthMonitor } from "./health.ts";
 import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
@@ -99,9 +99,14 @@ async function restoreContainer(context: DaemonContext, container: Container): P
     return;
   }
   if (status.state !== "created") return;
-  // Created but never started: undo the start.
+  // Created but never started: undo the start. Without a pid the runtime
+  // has nothing yet (it runs the container at start): the shim just quits.
   const exited = container.once((event) => event === "exit");
-  await context.runtimes.driver(container.record.runtime).delete(container.id).catch(() => {});
+  if (status.pid) {
+    await context.runtimes.driver(container.record.runtime).delete(container.id).catch(() => {});
+  } else {
+    await shutdownShim(stateDir);
+  }
   await exited.promise;
   container.record.state = {
     ...container.state,

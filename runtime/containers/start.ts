@@ -26,6 +26,7 @@ import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
 import { resolveGroups, resolveUser } from "../oci/user.ts";
+import { runsDetachedKeepingExit } from "../runtime_driver.ts";
 import { allHostDevices, hostDevice } from "../system/host_devices.ts";
 import { findInitBinary } from "../system/init_binary.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
@@ -163,6 +164,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       log,
       oomEventsPath: oomEventsPath(context, container.id),
       libcPath: context.libcPath,
+      runDetached: runsDetachedKeepingExit(runtime),
       attach: {
         maxAttachers: context.flags.maxAttachers,
         queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
@@ -175,7 +177,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
       // The shim runs `start` itself, so a fast exit is never deleted
       // while the start is still going on.
-      await connection.start(container.id);
+      pid = (await connection.start(container.id)).pid ?? pid;
     } catch (error) {
       // After a failed create or start the shim cleans up and quits.
       await Promise.race([

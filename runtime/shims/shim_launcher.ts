@@ -156,6 +156,16 @@ export async function shutdownStandbyShim(stateDir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Tell the shim in `stateDir` to quit, standby or not; it refuses while its
+ * container has a process.
+ */
+export async function shutdownShim(stateDir: string): Promise<void> {
+  const connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`)
+    .catch(() => undefined);
+  if (connection) await shutdownConnection(connection);
+}
+
 /** Stop a standby shim, if one waits in `stateDir`, and remove the dir. */
 export async function discardStandbyShim(stateDir: string): Promise<void> {
   await shutdownStandbyShim(stateDir);

@@ -8,6 +8,7 @@
 
 import { deepStrictEqual } from "node:assert/strict";
 import { httpRequest } from "../../cli/http_client.ts";
+import { ensureFreshBundles } from "./bundles.ts";
 
 /** The repository root. */
 export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -118,6 +119,7 @@ export class TestDaemon {
 
   /** Start a daemon whose default runtime is `runtime`. */
   static async start(runtime: RuntimeName, extraFlags: string[] = []): Promise<TestDaemon> {
+    await ensureFreshBundles();
     // Short paths: shim sockets live below the run root (108-byte limit).
     const dir = `/tmp/bt${randomSuffix()}`;
     await Deno.mkdir(dir, { mode: 0o700 });
