@@ -27,6 +27,7 @@ import { readHardLimits } from "./oci/rlimits.ts";
 import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
 import { POOL_LOG_FILES, ShimPool } from "./shims/shim_pool.ts";
 import { openLibc } from "./system/libc.ts";
+import { Trash } from "./system/trash.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
 const SOCKET_PATH_LIMIT = 107;
@@ -121,6 +122,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       images: new ImageStore(flags.root),
       layers: new LayerStore(flags.root),
       volumes: new VolumeStore(flags.root),
+      trash: new Trash(flags.root),
       events: new EventBus(),
       runtimes,
       shim: shimProgram,
@@ -140,6 +142,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     await context.layers.init();
     await context.images.init();
     await context.volumes.init();
+    await context.trash.init();
     await context.containers.init();
     onContainerExit((container) => {
       if (!container.record.hostConfig.AutoRemove) {
@@ -172,7 +175,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     });
     log.info("berth daemon shutting down; containers keep running");
     server.close();
-    await context.shimPool.close();
+    await Promise.all([context.shimPool.close(), context.trash.emptied()]);
     disconnectShims();
     await Deno.remove(flags.socketPath).catch(() => {});
     lock.close();

@@ -14,6 +14,7 @@ import type { ShimGrant, ShimProgram } from "./shims/shim_launcher.ts";
 import type { ShimPool } from "./shims/shim_pool.ts";
 import type { ExecStore } from "./execs/exec.ts";
 import type { VolumeStore } from "./volumes/volume_store.ts";
+import type { Trash } from "./system/trash.ts";
 import type { EventBus } from "./events.ts";
 import { containerPaths } from "./containers/container.ts";
 
@@ -27,6 +28,8 @@ export interface DaemonContext {
   images: ImageStore;
   layers: LayerStore;
   volumes: VolumeStore;
+  /** Where removed container directories are deleted in the background. */
+  trash: Trash;
   /** Events for GET /events. */
   events: EventBus;
   runtimes: RuntimeRegistry;

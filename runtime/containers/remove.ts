@@ -77,7 +77,8 @@ export function removeContainer(
  * Tear a stopped container down. Its own files go while its shim finishes
  * (the rootfs is unmounted first: rm -rf must never walk into the image
  * layers); the record goes before the rest, so a crash halfway leaves a
- * directory without a record, which the next daemon removes.
+ * directory without a record, which the next daemon removes. The directory
+ * goes to the trash: its log's blocks are freed after the removal is done.
  */
 export async function finishRemoval(
   context: DaemonContext,
@@ -94,9 +95,7 @@ export async function finishRemoval(
     await Deno.remove(container.paths.record).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
-    await Deno.remove(container.paths.dir, { recursive: true }).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    await context.trash.discard(container.paths.dir);
   };
   await Promise.all([
     removeFiles(),

@@ -25,6 +25,26 @@ import { byDepth, type MountPoint } from "./mount_points.ts";
 /** The longest mount data the kernel takes (one page). */
 const MAX_MOUNT_DATA = 4095;
 
+const EINVAL = 22;
+
+/**
+ * Mount an overlay; `volatile` (Linux 5.10+, else left out) when the
+ * rootfs is thrown away after one run, as podman does for --rm: no syncs
+ * of the upper filesystem, so neither the container's fsyncs nor the
+ * unmount wait for the disk (that unmount would flush every dirty page of
+ * the filesystem, the container's big log too: half a second after 1 GB).
+ */
+function mountOverlay(target: string, data: string, disposable: boolean): void {
+  if (disposable) {
+    try {
+      return mount("overlay", target, "overlay", 0, `${data},volatile`);
+    } catch (error) {
+      if (!(error instanceof SyscallError && error.code === EINVAL)) throw error;
+    }
+  }
+  mount("overlay", target, "overlay", 0, data);
+}
+
 /** Mount the container's rootfs (no-op when already mounted). */
 export async function mountRootfs(context: DaemonContext, container: Container): Promise<void> {
   const { paths, record } = container;
@@ -37,7 +57,14 @@ export async function mountRootfs(context: DaemonContext, container: Container):
     throw new Error(`the image has too many layers to mount (${lower.length})`);
   }
   await Deno.mkdir(paths.rootfs, { recursive: true });
-  mount("overlay", paths.rootfs, "overlay", 0, data);
+  const disposable = record.hostConfig.AutoRemove;
+  // A volatile overlay leaves a marker that refuses the next mount (its
+  // upper dir may have missed syncs): mounted again for the same run (a
+  // volume filled at create), the marker goes.
+  if (disposable) {
+    await Deno.remove(`${paths.work}/work/incompat`, { recursive: true }).catch(() => {});
+  }
+  mountOverlay(paths.rootfs, data, disposable);
   // Private: what `cp` mounts on it for a moment never reaches the container.
   mount("none", paths.rootfs, "", MS_PRIVATE, "");
 }
