@@ -9,7 +9,7 @@ import { BERTH_VERSION } from "../protocol/version.ts";
 import { serveApi } from "./api/server.ts";
 import { detachKeysParameter } from "./attach/detach_keys.ts";
 import { ContainerStore } from "./containers/container_store.ts";
-import { disconnectShims, onContainerExit } from "./containers/monitor.ts";
+import { disconnectShims, onContainerExit, settleReleases } from "./containers/monitor.ts";
 import { removeContainer } from "./containers/remove.ts";
 import { restoreContainers } from "./containers/restore.ts";
 import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_context.ts";
@@ -175,7 +175,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     });
     log.info("berth daemon shutting down; containers keep running");
     server.close();
-    await Promise.all([context.shimPool.close(), context.trash.emptied()]);
+    await Promise.all([context.shimPool.close(), context.trash.emptied(), settleReleases()]);
     disconnectShims();
     await Deno.remove(flags.socketPath).catch(() => {});
     lock.close();

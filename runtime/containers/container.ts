@@ -193,6 +193,8 @@ export class Container {
    * released; start and removal wait for it.
    */
   released: Promise<void> = Promise.resolve();
+  /** True from an exit until its shim has finished (deleted the container from the runtime). */
+  shimFinishing = false;
   /** Attach sessions waiting for the next start (called with the shim's state dir). */
   readonly pendingAttaches = new Set<(stateDir: string) => Promise<void>>();
   #listeners = new Set<(event: ContainerEvent) => void>();

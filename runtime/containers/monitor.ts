@@ -162,6 +162,31 @@ export async function releaseRuntimeResources(
   });
 }
 
+/** Releases of removed containers whose shims were still finishing. */
+const pendingReleases = new Set<Promise<void>>();
+
+/**
+ * Release a removed container's runtime resources once its shim has
+ * finished, without holding the removal up: the shim's `<runtime> delete`
+ * takes a few ms more, and the container is gone for clients already.
+ */
+export function releaseAfterShim(context: DaemonContext, container: Container): void {
+  const release = container.released.then(() => releaseRuntimeResources(context, container))
+    .catch((error) =>
+      log.warn("releasing a removed container's resources failed", {
+        id: container.id,
+        error: errorMessage(error),
+      })
+    )
+    .finally(() => pendingReleases.delete(release));
+  pendingReleases.add(release);
+}
+
+/** Wait for the releases still pending (at shutdown, before the shims are let go). */
+export async function settleReleases(): Promise<void> {
+  await Promise.all(pendingReleases);
+}
+
 /**
  * A container exited: record how (first, so a crash right after cannot turn
  * the true exit into a 255) and tell waiters; release what it held once its
@@ -187,13 +212,15 @@ export async function recordExit(
   // A --rm container's record goes in a moment: written, but not fsynced
   // (after a power loss it is removed all the same).
   await container.save({ durable: !container.record.hostConfig.AutoRemove });
+  container.shimFinishing = true;
   container.released = shimFinished.then(() => releaseRuntimeResources(context, container))
     .catch((error) =>
       log.warn("releasing a container's resources failed", {
         id: container.id,
         error: errorMessage(error),
       })
-    );
+    )
+    .finally(() => container.shimFinishing = false);
   log.debug("container exited", { id: container.id, exitCode: exit.exitCode });
   containerEvent(context, container, "die", { exitCode: String(exit.exitCode) });
   container.emit("exit");

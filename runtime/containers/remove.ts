@@ -12,7 +12,7 @@ import { MNT_DETACH, unmount } from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
-import { releaseRuntimeResources } from "./monitor.ts";
+import { releaseAfterShim, releaseRuntimeResources } from "./monitor.ts";
 import { removeAnonymousVolumes } from "./mounts.ts";
 import { cancelRestart, forgetRestarts } from "./restart_policy.ts";
 import { unmountRootfs } from "./rootfs.ts";
@@ -78,7 +78,9 @@ export function removeContainer(
  * (the rootfs is unmounted first: rm -rf must never walk into the image
  * layers); the record goes before the rest, so a crash halfway leaves a
  * directory without a record, which the next daemon removes. The directory
- * goes to the trash: its log's blocks are freed after the removal is done.
+ * goes to the trash: its log's blocks are freed after the removal is done;
+ * so does the shim's state, when the shim is still deleting the container
+ * from the runtime.
  */
 export async function finishRemoval(
   context: DaemonContext,
@@ -97,10 +99,12 @@ export async function finishRemoval(
     });
     await context.trash.discard(container.paths.dir);
   };
-  await Promise.all([
-    removeFiles(),
-    container.released.then(() => releaseRuntimeResources(context, container)),
-  ]);
+  if (container.shimFinishing) {
+    await removeFiles();
+    releaseAfterShim(context, container);
+  } else {
+    await Promise.all([removeFiles(), releaseRuntimeResources(context, container)]);
+  }
   context.containers.delete(container);
   forgetRestarts(container);
   if (options.volumes) await removeAnonymousVolumes(context, container);
