@@ -2,8 +2,8 @@
  * The OCI runtime calls a shim makes itself: `create` (whose stdio becomes
  * the container's), `start` (so that a fast exit can never be deleted under
  * a start still running), or both at once with `run --detach`; `exec` for
- * an exec process, and `delete` once the container has exited. Everything else the daemon does through its
- * runtime driver.
+ * an exec process, and `delete` once the container has exited. Everything
+ * else the daemon does through its runtime driver.
  * @module
  */
 

@@ -196,10 +196,10 @@ export class ShimContainer {
   }
 
   /**
-   * Spawn a runtime command that detaches (create, run --detach, exec --detach), with the
-   * console socket for a tty, and wait for it. Its stdio stays the
-   * container's; nothing is read from it until the runtime has succeeded,
-   * so the runtime's own errors never land in the log.
+   * Spawn a runtime command that detaches (create, run --detach, exec
+   * --detach), with the console socket for a tty, and wait for it. Its
+   * stdio stays the container's; nothing is read from it until the runtime
+   * has succeeded, so the runtime's own errors never land in the log.
    */
   async #spawnRuntime(
     spawn: (config: ShimConfig) => Deno.ChildProcess,

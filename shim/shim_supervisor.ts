@@ -84,7 +84,8 @@ export class ShimSupervisor {
         this.#container(request.id).io?.resize(request.rows, request.cols);
         return { seq, ok: true };
       case "shutdown":
-        // A container the runtime runs only at start has no process yet.
+        // Refused while a container has a process (one the runtime runs
+        // only at start, with runDetached, has none before it).
         if ([...this.#containers.values()].some((container) => container.status().pid)) {
           throw new Error("the shim has a container; it cannot shut down");
         }

@@ -78,9 +78,9 @@ export function removeContainer(
  * (the rootfs is unmounted first: rm -rf must never walk into the image
  * layers); the record goes before the rest, so a crash halfway leaves a
  * directory without a record, which the next daemon removes. The directory
- * goes to the trash: its log's blocks are freed after the removal is done;
- * so does the shim's state, when the shim is still deleting the container
- * from the runtime.
+ * goes to the trash (its log's blocks are freed after the removal is
+ * done); a shim still deleting the container from the runtime has its state
+ * dir removed once it has finished.
  */
 export async function finishRemoval(
   context: DaemonContext,
