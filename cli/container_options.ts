@@ -137,6 +137,24 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     description: "Attach a filesystem mount to the container (type=bind|volume|tmpfs,...)",
   },
   {
+    name: "volumes-from",
+    type: "list",
+    value: "list",
+    description: "Mount volumes from the specified container(s) (CONTAINER[:ro|rw])",
+  },
+  {
+    name: "expose",
+    type: "list",
+    value: "list",
+    description: "Expose a port or a range of ports",
+  },
+  {
+    name: "cidfile",
+    type: "string",
+    value: "string",
+    description: "Write the container ID to the file",
+  },
+  {
     name: "tmpfs",
     type: "list",
     value: "list",
@@ -293,6 +311,25 @@ export function consoleSize(): [number, number] {
   }
 }
 
+/** `--expose PORT[/PROTO]` or `START-END[/PROTO]`, as Config.ExposedPorts. */
+export function exposedPorts(specs: string[]): Record<string, Record<string, never>> {
+  const ports: Record<string, Record<string, never>> = {};
+  for (const spec of specs) {
+    const [range, protocol = "tcp", ...rest] = spec.split("/");
+    const match = /^(\d+)(?:-(\d+))?$/.exec(range);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (
+      !match || rest.length > 0 || !["tcp", "udp", "sctp"].includes(protocol) || first < 1 ||
+      last > 65535 || last < first
+    ) {
+      throw new UsageError(`invalid range format for --expose: ${spec}`);
+    }
+    for (let port = first; port <= last; port++) ports[`${port}/${protocol}`] = {};
+  }
+  return ports;
+}
+
 /** The POST /containers/create body for these flags. */
 export async function createRequest(
   flags: Flags,
@@ -336,6 +373,7 @@ export async function createRequest(
     WorkingDir: flags.string("workdir") ?? "",
     Entrypoint: entrypoint === undefined ? null : entrypoint === "" ? [""] : [entrypoint],
     Labels: keyValues(flags.list("label"), "label"),
+    ExposedPorts: exposedPorts(flags.list("expose")),
     StopSignal: flags.string("stop-signal"),
     StopTimeout: flags.int("stop-timeout"),
     HostConfig: {
@@ -354,6 +392,7 @@ export async function createRequest(
       Binds: flags.list("volume"),
       Mounts: flags.list("mount").map(parseMountOption),
       Tmpfs: tmpfsMounts(flags.list("tmpfs")),
+      VolumesFrom: flags.list("volumes-from"),
     },
   };
   return { name: flags.string("name"), body };

@@ -141,6 +141,8 @@ export class ShimContainer {
         if (this.config.exec) await this.#startExec();
         else await this.#createProcess("run");
       } catch (error) {
+        // runc undoes a failed run itself; whatever is left, delete removes.
+        if (this.config.runDetached) await deleteContainer(this.config);
         this.#noProcess(error instanceof Error ? error : new Error(String(error)));
         this.#setIo(undefined);
         throw error;

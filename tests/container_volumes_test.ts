@@ -286,3 +286,101 @@ print(len(client.volumes.list()))
     await assertNoLeaks(daemon);
   },
 );
+
+integrationTest(
+  "--volumes-from shares another container's volumes and binds, ro or rw; its anonymous volume stays its own",
+  async (daemon) => {
+    const host = await Deno.makeTempDir({ prefix: "berth-vf-" });
+    try {
+      await Deno.writeTextFile(`${host}/b`, "bound\n");
+      await daemon.ok([
+        "run",
+        "--name",
+        "data",
+        "-v",
+        "shared:/data",
+        "-v",
+        "/anon",
+        "-v",
+        `${host}:/bind:ro`,
+        "--tmpfs",
+        "/scratch",
+        "busybox",
+        "sh",
+        "-c",
+        "echo named > /data/f; echo anon > /anon/g",
+      ]);
+      const anonymous = (await volumeNames(daemon)).filter((name) => name !== "shared");
+      deepStrictEqual(anonymous.length, 1);
+
+      // Every volume and bind at its path, the tmpfs not; rw as the source has it.
+      deepStrictEqual(
+        await daemon.ok([
+          "run",
+          "--rm",
+          "--volumes-from",
+          "data",
+          "busybox",
+          "sh",
+          "-c",
+          "cat /data/f /anon/g /bind/b; grep -c ' /scratch ' /proc/mounts; echo more >> /data/f",
+        ]),
+        "named\nanon\nbound\n0\n",
+      );
+      // The docker CLI sends the same request.
+      const viaDocker = await runCommand("docker", [
+        "run",
+        "--rm",
+        "--volumes-from",
+        "data:ro",
+        "busybox",
+        "sh",
+        "-c",
+        "cat /data/f; echo x > /data/w",
+      ], { env: { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` } });
+      deepStrictEqual(viaDocker.stdout, "named\nmore\n");
+      match(viaDocker.stderr, /Read-only file system/);
+      // The container's own mount wins at the same path.
+      deepStrictEqual(
+        await daemon.ok([
+          "run",
+          "--rm",
+          "--volumes-from",
+          "data",
+          "-v",
+          `${host}:/data`,
+          "busybox",
+          "ls",
+          "/data",
+        ]),
+        "b\n",
+      );
+      // The --rm containers left the volumes they shared alone.
+      deepStrictEqual(await volumeNames(daemon), [...anonymous, "shared"].sort());
+
+      for (const bad of ["nosuch", "data:xx"]) {
+        const refused = await daemon.berth([
+          "run",
+          "--rm",
+          "--volumes-from",
+          bad,
+          "busybox",
+          "true",
+        ]);
+        deepStrictEqual(refused.code, 125, bad);
+        match(refused.stderr, bad === "nosuch" ? /No such container: nosuch/ : /invalid mode: xx/);
+      }
+      deepStrictEqual(
+        await daemon.ok(["ps", "-aq"]),
+        `${(await daemon.ok(["inspect", "-f", "{{.Id}}", "data"])).slice(0, 12)}\n`,
+      );
+
+      await daemon.ok(["rm", "-v", "data"]);
+      deepStrictEqual(await volumeNames(daemon), ["shared"]);
+      await daemon.ok(["volume", "rm", "shared"]);
+      await assertNoLeaks(daemon);
+    } finally {
+      await Deno.remove(host, { recursive: true });
+    }
+  },
+);

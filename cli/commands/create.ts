@@ -21,6 +21,40 @@ export async function createFromFlags(
   options: { detached: boolean },
 ): Promise<{ id: string; body: Record<string, unknown> }> {
   const { name, body } = await createRequest(flags, options);
+  const cidFile = flags.string("cidfile");
+  // As docker: refused when the file exists (another container may own it).
+  const cid = cidFile === undefined ? undefined : await openCidFile(cidFile);
+  try {
+    const created = await createPullingIfMissing(context, flags, name, body);
+    if (cid) await cid.write(new TextEncoder().encode(created.id));
+    return created;
+  } catch (error) {
+    if (cidFile !== undefined) await Deno.remove(cidFile).catch(() => {});
+    throw error;
+  } finally {
+    cid?.close();
+  }
+}
+
+async function openCidFile(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { write: true, createNew: true, mode: 0o644 });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new Error(
+        `Container ID file found, make sure the other container isn't running or delete ${path}`,
+      );
+    }
+    throw new Error(`Failed to create the container ID file: ${describeError(error)}`);
+  }
+}
+
+async function createPullingIfMissing(
+  context: CommandContext,
+  flags: Flags,
+  name: string | undefined,
+  body: Record<string, unknown>,
+): Promise<{ id: string; body: Record<string, unknown> }> {
   const create = async () => {
     const created = await context.client.json<{ Id: string; Warnings?: string[] }>(
       "POST",

@@ -32,6 +32,7 @@ import { normalizeHostOptions } from "./host_options.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
+import { inheritedMounts } from "./volumes_from.ts";
 import { normalizeRestartPolicy } from "./restart_policy.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
@@ -54,7 +55,13 @@ export async function createContainer(
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
-  const mounts = mountRequests(request.HostConfig ?? {}, Object.keys(config.Volumes ?? {}));
+  const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);
+  const mounts = mountRequests(
+    request.HostConfig ?? {},
+    Object.keys(config.Volumes ?? {}),
+    new Set(inherited.map((point) => point.Destination)),
+  );
+  const ownPaths = new Set(mounts.map((mount) => mount.destination));
 
   let name: string;
   if (requestedName) {
@@ -99,7 +106,12 @@ export async function createContainer(
       ),
     );
     const container = new Container(record, context.flags.root);
-    await prepareMounts(context, container, mounts);
+    await prepareMounts(
+      context,
+      container,
+      mounts,
+      inherited.filter((point) => !ownPaths.has(point.Destination)),
+    );
     try {
       // A --rm container's record need not outlive a power loss (a torn one
       // is a directory without a record, which the next daemon removes): no

@@ -166,7 +166,6 @@ function checkMode(value: unknown, flag: string, field: string, also: string[] =
 /** HostConfig fields berth cannot honour yet: refused when set. */
 const UNSUPPORTED: [string, string][] = [
   ["Links", "--link"],
-  ["VolumesFrom", "--volumes-from"],
   ["CgroupParent", "--cgroup-parent (per container; the daemon has --cgroup-parent)"],
   ["DeviceRequests", "--gpus"],
   ["BlkioWeightDevice", "--blkio-weight-device"],

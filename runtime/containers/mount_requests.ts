@@ -189,9 +189,13 @@ export interface MountFields {
 /**
  * Every mount of a new container: the explicit ones (one per destination,
  * a second is refused), then an anonymous volume for each `Volumes` path
- * nothing else covers.
+ * nothing else covers (`covered`: paths mounts from other containers take).
  */
-export function mountRequests(hostConfig: MountFields, volumes: string[]): MountRequest[] {
+export function mountRequests(
+  hostConfig: MountFields,
+  volumes: string[],
+  covered: Set<string> = new Set(),
+): MountRequest[] {
   const { Binds: binds, Mounts: mounts, Tmpfs: tmpfs } = hostConfig;
   if (binds !== undefined && binds !== null && !Array.isArray(binds)) {
     throw new BadRequest("HostConfig.Binds must be a list of strings");
@@ -221,7 +225,7 @@ export function mountRequests(hostConfig: MountFields, volumes: string[]): Mount
   const anonymous: MountRequest[] = [];
   for (const path of volumes) {
     const destination = destinationOf(path, path);
-    if (taken.has(destination)) continue;
+    if (taken.has(destination) || covered.has(destination)) continue;
     taken.add(destination);
     anonymous.push({ type: "volume", destination, readOnly: false, noCopy: false });
   }

@@ -31,12 +31,15 @@ export function volumeUsers(context: DaemonContext, name: string): string[] {
 
 /**
  * Make what the requests need and record the mount points on the
- * container (not yet saved). A failure removes the volumes this call made.
+ * container (not yet saved), after those it shares with other containers
+ * (`inherited`, --volumes-from). A failure removes the volumes this call
+ * made.
  */
 export async function prepareMounts(
   context: DaemonContext,
   container: Container,
   requests: MountRequest[],
+  inherited: MountPoint[] = [],
 ): Promise<void> {
   const made: string[] = [];
   const fill: MountPoint[] = [];
@@ -99,7 +102,7 @@ export async function prepareMounts(
     if (error instanceof ApiError) throw error;
     throw new ApiError(500, `cannot prepare the container's mounts: ${errorMessage(error)}`);
   }
-  container.record.mounts = points;
+  container.record.mounts = [...inherited, ...points];
 }
 
 /** True when the directory holds nothing. */
