@@ -149,6 +149,12 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     description: "Expose a port or a range of ports",
   },
   {
+    name: "quiet",
+    short: "q",
+    type: "bool",
+    description: "Suppress the pull output",
+  },
+  {
     name: "cidfile",
     type: "string",
     value: "string",

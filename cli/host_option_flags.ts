@@ -57,6 +57,10 @@ export const HOST_OPTION_FLAGS: FlagSpec[] = [
   text("pid", "PID namespace to use"),
   text("ipc", "IPC mode to use"),
   text("uts", "UTS namespace to use"),
+  text("cgroupns", "Cgroup namespace to use (host|private)"),
+  text("cgroup-parent", "Optional parent cgroup for the container"),
+  list("annotation", "Add an annotation to the container (passed through to the OCI runtime)"),
+  text("isolation", "Container isolation technology (default only)"),
   text("domainname", "Container NIS domain name"),
   { ...list("publish", "Publish a container's port(s) to the host"), short: "p" },
 ];
@@ -116,6 +120,12 @@ export function hostOptions(flags: Flags): Record<string, unknown> {
     PidMode: flags.string("pid"),
     IpcMode: flags.string("ipc"),
     UTSMode: flags.string("uts"),
+    CgroupnsMode: flags.string("cgroupns"),
+    CgroupParent: flags.string("cgroup-parent"),
+    Annotations: flags.list("annotation").length
+      ? keyValues(flags.list("annotation"), "annotation")
+      : undefined,
+    Isolation: flags.string("isolation"),
     PortBindings: flags.list("publish").length ? portBindings(flags.list("publish")) : undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));

@@ -16,7 +16,7 @@ import type { ExecStore } from "./execs/exec.ts";
 import type { VolumeStore } from "./volumes/volume_store.ts";
 import type { Trash } from "./system/trash.ts";
 import type { EventBus } from "./events.ts";
-import { containerPaths } from "./containers/container.ts";
+import { type Container, containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
 export type CgroupVersion = 1 | 2;
@@ -70,14 +70,20 @@ export function shimGrant(
   };
 }
 
-/** A container's cgroup (cgroupfs path). */
-export function containerCgroup(context: DaemonContext, id: string): string {
-  return `${context.flags.cgroupParent}/${id}`;
+/**
+ * A container's cgroup (cgroupfs path): below its own `--cgroup-parent`
+ * (relative ones from the root, as docker's cgroupfs driver does), else
+ * below the daemon's.
+ */
+export function containerCgroup(context: DaemonContext, container: Container): string {
+  const parent = container.record.hostConfig.CgroupParent;
+  const base = parent ? `/${parent.replace(/^\/+|\/+$/g, "")}` : context.flags.cgroupParent;
+  return `${base}/${container.id}`;
 }
 
 /** The cgroup file that counts OOM kills for a container. */
-export function oomEventsPath(context: DaemonContext, id: string): string {
-  const cgroup = containerCgroup(context, id);
+export function oomEventsPath(context: DaemonContext, container: Container): string {
+  const cgroup = containerCgroup(context, container);
   return context.cgroupVersion === 2
     ? `/sys/fs/cgroup${cgroup}/memory.events`
     : `/sys/fs/cgroup/memory${cgroup}/memory.oom_control`;

@@ -71,13 +71,17 @@ async function createPullingIfMissing(
       !(error instanceof DaemonError && error.status === 404 && /No such image/.test(error.message))
     ) throw error;
     const image = String(body.Image);
-    errLine(
-      `Unable to find image '${
-        /[:@]/.test(image.split("/").at(-1)!) ? image : `${image}:latest`
-      }' locally`,
-    );
+    const quiet = flags.bool("quiet");
+    if (!quiet) {
+      errLine(
+        `Unable to find image '${
+          /[:@]/.test(image.split("/").at(-1)!) ? image : `${image}:latest`
+        }' locally`,
+      );
+    }
     const pulled = await pullWithProgress(context.client, image, {
       platform: flags.string("platform"),
+      quiet,
       toStderr: true,
     });
     if (pulled !== 0) throw new PullFailed();

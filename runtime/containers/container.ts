@@ -59,6 +59,8 @@ export interface HostConfig extends ResourceLimits, Partial<HostOptions> {
   Binds?: unknown;
   Mounts?: unknown;
   Tmpfs?: unknown;
+  /** The cgroup the container's goes below (the daemon's --cgroup-parent when unset). */
+  CgroupParent?: string;
   [key: string]: unknown;
 }
 

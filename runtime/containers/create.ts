@@ -28,7 +28,7 @@ import {
   type HostConfig,
 } from "./container.ts";
 import { validateHealthcheck } from "./health.ts";
-import { normalizeHostOptions } from "./host_options.ts";
+import { checkEndpointSettings, normalizeHostOptions } from "./host_options.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
@@ -36,7 +36,12 @@ import { inheritedMounts } from "./volumes_from.ts";
 import { normalizeRestartPolicy } from "./restart_policy.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
-export type CreateRequest = Partial<ContainerConfig> & { HostConfig?: Partial<HostConfig> };
+export type CreateRequest = Partial<ContainerConfig> & {
+  HostConfig?: Partial<HostConfig>;
+  /** Before API 1.44 the MAC address was part of the config. */
+  MacAddress?: string;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
+};
 
 /** Create a container; returns it once its record is on disk. */
 export async function createContainer(
@@ -53,6 +58,7 @@ export async function createContainer(
   const image = context.images.resolve(request.Image);
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
+  checkEndpointSettings(request);
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
   const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);

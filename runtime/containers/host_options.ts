@@ -42,6 +42,10 @@ export interface HostOptions {
   UTSMode: string;
   MaskedPaths: string[] | null;
   ReadonlyPaths: string[] | null;
+  /** "private": a cgroup namespace of its own; "" or "host": the host's. */
+  CgroupnsMode: string;
+  /** OCI annotations of the container's spec. */
+  Annotations: Record<string, string> | null;
 }
 
 /** Docker's default /dev/shm size (64 MiB). */
@@ -166,7 +170,6 @@ function checkMode(value: unknown, flag: string, field: string, also: string[] =
 /** HostConfig fields berth cannot honour yet: refused when set. */
 const UNSUPPORTED: [string, string][] = [
   ["Links", "--link"],
-  ["CgroupParent", "--cgroup-parent (per container; the daemon has --cgroup-parent)"],
   ["DeviceRequests", "--gpus"],
   ["BlkioWeightDevice", "--blkio-weight-device"],
   ["BlkioDeviceReadBps", "--device-read-bps"],
@@ -180,6 +183,11 @@ const UNSUPPORTED: [string, string][] = [
   ["IOMaximumIOps", "--io-maxiops"],
   ["IOMaximumBandwidth", "--io-maxbandwidth"],
   ["VolumeDriver", "--volume-driver"],
+  [
+    "KernelMemory",
+    "--kernel-memory (deprecated by docker; no kernel memory limit exists on cgroup v2)",
+  ],
+  ["KernelMemoryTCP", "--kernel-memory-tcp"],
 ];
 
 function isSet(value: unknown): boolean {
@@ -201,6 +209,33 @@ export function normalizeHostOptions(
 ): HostOptions {
   for (const [field, flag] of UNSUPPORTED) {
     if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
+  }
+  if (isSet(requested.StorageOpt)) {
+    // docker's answer on overlay2 without xfs project quotas, berth's case
+    throw new BadRequest(
+      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+    );
+  }
+  const cgroupParent = requested.CgroupParent ?? "";
+  if (
+    typeof cgroupParent !== "string" ||
+    (cgroupParent !== "" &&
+      (!/^\/?[\w.@:-]+(\/[\w.@:-]+)*\/?$/.test(cgroupParent) ||
+        cgroupParent.split("/").some((part) => part === "." || part === "..")))
+  ) {
+    throw new BadRequest(`invalid cgroup parent: ${cgroupParent}`);
+  }
+  const cgroupns = requested.CgroupnsMode ?? "";
+  if (cgroupns !== "" && cgroupns !== "host" && cgroupns !== "private") {
+    throw new BadRequest(`invalid cgroup namespace mode: ${cgroupns}`);
+  }
+  const annotations = requested.Annotations ?? null;
+  if (
+    annotations !== null &&
+    (typeof annotations !== "object" || Array.isArray(annotations) ||
+      Object.values(annotations).some((value) => typeof value !== "string"))
+  ) {
+    throw new BadRequest("Annotations must be an object of strings");
   }
   if (requested.Isolation && requested.Isolation !== "default") {
     throw new BadRequest(`invalid isolation: ${requested.Isolation}`);
@@ -276,7 +311,37 @@ export function normalizeHostOptions(
     UTSMode: checkMode(requested.UTSMode, "--uts", "UTS"),
     MaskedPaths: pathList("MaskedPaths"),
     ReadonlyPaths: pathList("ReadonlyPaths"),
+    CgroupnsMode: cgroupns as string,
+    Annotations: annotations as Record<string, string> | null,
   };
+}
+
+/**
+ * Refuse what only the bridge network could honour: a given IP or MAC
+ * address and network aliases (NetworkingConfig, or Config.MacAddress
+ * before API 1.44), with docker's words for the default network.
+ */
+export function checkEndpointSettings(request: {
+  MacAddress?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
+}): void {
+  const endpoints = Object.values(request.NetworkingConfig?.EndpointsConfig ?? {}) as {
+    IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+    Aliases?: string[] | null;
+    MacAddress?: string;
+  }[];
+  for (const endpoint of endpoints) {
+    const ipam = endpoint?.IPAMConfig;
+    if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
+      throw new BadRequest("user specified IP address is supported on user defined networks only");
+    }
+    if (isSet(endpoint?.Aliases)) {
+      throw new BadRequest("network-scoped aliases are only supported for user-defined networks");
+    }
+  }
+  if (request.MacAddress || endpoints.some((endpoint) => endpoint?.MacAddress)) {
+    throw new BadRequest("conflicting options: mac-address and the network mode");
+  }
 }
 
 /** True when the options ask for no-new-privileges. */

@@ -135,7 +135,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       rootfs: paths.rootfs,
       user,
       hostname,
-      cgroupsPath: containerCgroup(context, container.id),
+      cgroupsPath: containerCgroup(context, container),
       rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
       files: { hostname: paths.hostname, hosts: paths.hosts, resolvConf: paths.resolvConf },
       devices: containerDevices(record.hostConfig),
@@ -162,7 +162,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       stdinOnce: record.config.StdinOnce,
       consoleSize: record.config.Tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
       log,
-      oomEventsPath: oomEventsPath(context, container.id),
+      oomEventsPath: oomEventsPath(context, container),
       libcPath: context.libcPath,
       runDetached: runsDetachedKeepingExit(runtime),
       attach: {

@@ -89,7 +89,7 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
     blkio: [],
   };
   if (!container.isRunning) return sample;
-  const cgroup = containerCgroup(context, container.id);
+  const cgroup = containerCgroup(context, container);
   if (context.cgroupVersion === 2) {
     const dir = `/sys/fs/cgroup${cgroup}`;
     const cpu = parseKeyValues(readSystemFile(`${dir}/cpu.stat`));

@@ -173,6 +173,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (!ipcHost) namespaces.push({ type: "ipc" });
   if (hostConfig.UTSMode !== "host") namespaces.push({ type: "uts" });
   if (!hostNetwork) namespaces.push({ type: "network" });
+  if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });
   const devices = input.devices ?? [];
   const deviceRules = privileged ? [{ allow: true, access: "rwm" }] : [
     ...DEVICE_RULES,
@@ -215,6 +216,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   };
   return {
     ociVersion: "1.0.2",
+    ...(hostConfig.Annotations ? { annotations: { ...hostConfig.Annotations } } : {}),
     process,
     root: { path: input.rootfs, readonly: hostConfig.ReadonlyRootfs === true },
     // Without its own UTS namespace the runtime may not set a hostname.

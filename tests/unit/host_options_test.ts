@@ -1,5 +1,6 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import {
+  checkEndpointSettings,
   normalizeHostOptions,
   parseDeviceCgroupRule,
 } from "../../runtime/containers/host_options.ts";
@@ -88,4 +89,29 @@ Deno.test("resolv.conf: --dns, --dns-search and --dns-option replace the host's 
     resolvConf("", { dns: ["192.0.2.1"], search: [], options: ["rotate"] }),
     "nameserver 192.0.2.1\noptions rotate\n",
   );
+});
+
+Deno.test("cgroupns and annotations are checked; bridge-only endpoint settings are refused", () => {
+  const options = normalizeHostOptions({ CgroupnsMode: "private", Annotations: { a: "b" } }, false);
+  deepStrictEqual([options.CgroupnsMode, options.Annotations], ["private", { a: "b" }]);
+  deepStrictEqual(normalizeHostOptions({}, false).CgroupnsMode, "");
+  throws(() => normalizeHostOptions({ CgroupnsMode: "shared" }, false), /invalid cgroup namespace/);
+  throws(() => normalizeHostOptions({ Annotations: { a: 1 } }, false), /Annotations must be/);
+  throws(() => normalizeHostOptions({ StorageOpt: { size: "1G" } }, false), /xfs with 'pquota'/);
+
+  checkEndpointSettings({});
+  checkEndpointSettings({ NetworkingConfig: { EndpointsConfig: { none: { IPAMConfig: {} } } } });
+  throws(
+    () =>
+      checkEndpointSettings({
+        NetworkingConfig: { EndpointsConfig: { x: { IPAMConfig: { IPv4Address: "10.0.0.2" } } } },
+      }),
+    /user specified IP address/,
+  );
+  throws(
+    () =>
+      checkEndpointSettings({ NetworkingConfig: { EndpointsConfig: { x: { Aliases: ["a"] } } } }),
+    /network-scoped aliases/,
+  );
+  throws(() => checkEndpointSettings({ MacAddress: "02:42:ac:11:00:02" }), /mac-address/);
 });
