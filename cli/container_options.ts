@@ -200,7 +200,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     name: "pull",
     type: "string",
     value: "string",
-    description: 'Pull image before running ("never" only for now)',
+    description: 'Pull image before running ("always", "missing", "never")',
   },
 ];
 
@@ -357,9 +357,9 @@ export async function createRequest(
   const env = await environment(flags);
   const entrypoint = flags.string("entrypoint");
   const pull = flags.string("pull");
-  if (pull !== undefined && pull !== "never" && pull !== "missing") {
+  if (pull !== undefined && !["always", "missing", "never"].includes(pull)) {
     throw new UsageError(
-      `invalid pull option: '${pull}': must be one of "never" or "missing" for now`,
+      `invalid pull option: '${pull}': must be one of "always", "missing" or "never"`,
     );
   }
   const body: Record<string, unknown> = {

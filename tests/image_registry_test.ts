@@ -2,6 +2,7 @@ import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { berthInBackground } from "./helpers/background.ts";
 import {
+  assertNoLeaks,
   BERTH,
   busyboxRootfs,
   eventually,
@@ -323,6 +324,52 @@ integrationTest(
       const [image] = JSON.parse(await daemon.ok(["image", "inspect", name]));
       deepStrictEqual(image.Id, layout.configDigest);
       deepStrictEqual(await daemon.ok(["run", "--rm", name, "cat", "/srv/pushed"]), "round trip\n");
+    });
+  },
+);
+
+integrationTest(
+  "run --pull: missing pulls once, never refuses a missing image, always fetches the tag again",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const marker = (text: string) => ({ tar: buildTar([{ path: "marker", content: text }]) });
+      const push = async (text: string) => {
+        await Deno.remove(`${daemon.dir}/layout`, { recursive: true }).catch(() => {});
+        const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+          await busyboxLayer(),
+          marker(text),
+        ]);
+        await registry.push(layout.dir, "test/moving:v1");
+      };
+      const name = `${registry.host}/test/moving:v1`;
+      await push("first\n");
+
+      const never = await daemon.berth(["run", "--rm", "--pull", "never", name, "cat", "/marker"]);
+      deepStrictEqual(never.code, 125);
+      match(never.stderr, /No such image/);
+      const missing = await daemon.berth(["run", "--rm", name, "cat", "/marker"]);
+      deepStrictEqual([missing.code, missing.stdout], [0, "first\n"], missing.stderr);
+      match(missing.stderr, /Unable to find image/);
+
+      await push("second\n");
+      // Present: not pulled again, unless always.
+      deepStrictEqual(await daemon.ok(["run", "--rm", name, "cat", "/marker"]), "first\n");
+      const always = await daemon.berth([
+        "run",
+        "--rm",
+        "--pull",
+        "always",
+        "-q",
+        name,
+        "cat",
+        "/marker",
+      ]);
+      deepStrictEqual([always.code, always.stdout, always.stderr], [0, "second\n", ""]);
+
+      const bad = await daemon.berth(["run", "--rm", "--pull", "sometimes", name, "true"]);
+      deepStrictEqual(bad.code, 125);
+      match(bad.stderr, /invalid pull option: 'sometimes'/);
+      await assertNoLeaks(daemon);
     });
   },
 );

@@ -49,12 +49,25 @@ async function openCidFile(path: string): Promise<Deno.FsFile> {
   }
 }
 
+/** Create, pulling the image first (`--pull always`), when missing (the default) or never. */
 async function createPullingIfMissing(
   context: CommandContext,
   flags: Flags,
   name: string | undefined,
   body: Record<string, unknown>,
 ): Promise<{ id: string; body: Record<string, unknown> }> {
+  const policy = flags.string("pull") ?? "missing";
+  const image = String(body.Image);
+  const quiet = flags.bool("quiet");
+  const pull = async () => {
+    const pulled = await pullWithProgress(context.client, image, {
+      platform: flags.string("platform"),
+      quiet,
+      toStderr: true,
+    });
+    if (pulled !== 0) throw new PullFailed();
+  };
+  if (policy === "always") await pull();
   const create = async () => {
     const created = await context.client.json<{ Id: string; Warnings?: string[] }>(
       "POST",
@@ -68,10 +81,9 @@ async function createPullingIfMissing(
     return await create();
   } catch (error) {
     if (
+      policy !== "missing" ||
       !(error instanceof DaemonError && error.status === 404 && /No such image/.test(error.message))
     ) throw error;
-    const image = String(body.Image);
-    const quiet = flags.bool("quiet");
     if (!quiet) {
       errLine(
         `Unable to find image '${
@@ -79,12 +91,7 @@ async function createPullingIfMissing(
         }' locally`,
       );
     }
-    const pulled = await pullWithProgress(context.client, image, {
-      platform: flags.string("platform"),
-      quiet,
-      toStderr: true,
-    });
-    if (pulled !== 0) throw new PullFailed();
+    await pull();
     return await create();
   }
 }
