@@ -25,7 +25,7 @@ export async function createFromFlags(
   // As docker: refused when the file exists (another container may own it).
   const cid = cidFile === undefined ? undefined : await openCidFile(cidFile);
   try {
-    const created = await createPullingIfMissing(context, flags, name, body);
+    const created = await createWithPullPolicy(context, flags, name, body);
     if (cid) await cid.write(new TextEncoder().encode(created.id));
     return created;
   } catch (error) {
@@ -49,8 +49,8 @@ async function openCidFile(path: string): Promise<Deno.FsFile> {
   }
 }
 
-/** Create, pulling the image first (`--pull always`), when missing (the default) or never. */
-async function createPullingIfMissing(
+/** Create, pulling the image first (`--pull always`), when it is missing (the default), or never. */
+async function createWithPullPolicy(
   context: CommandContext,
   flags: Flags,
   name: string | undefined,
