@@ -48,7 +48,8 @@ Deno.test("host options: names normalized, docker's defaults accepted, the unsup
   refused({ PortBindings: { "80/tcp": [{ HostPort: "8080" }] } }, /bridge network/);
   refused({ PublishAllPorts: true }, /bridge network/);
   refused({ Links: ["a:b"] }, /--link is not supported/);
-  refused({ CgroupParent: "/x" }, /--cgroup-parent/);
+  refused({ CgroupParent: "../x" }, /invalid cgroup parent: ..\/x/);
+  refused({ KernelMemory: 1 << 20 }, /--kernel-memory/);
   refused({ CapDrop: ["NOPE"] }, /invalid CapDrop: unknown capability: "CAP_NOPE"/);
   refused({ Sysctls: { "net.core.somaxconn": "1" } }, /not allowed in host network mode/, true);
   refused({ Sysctls: { "vm.swappiness": "1" } }, /sysctl 'vm.swappiness' is not allowed/);
