@@ -8,7 +8,7 @@
 
 import { DetachKeyScanner, parseDetachKeys } from "../lib/detach_keys.ts";
 import type { ApiClient, Query } from "./api_client.ts";
-import { errLine, errOut, out } from "./output.ts";
+import { errLine, errOut, out, StdoutClosed } from "./output.ts";
 import { followTerminalSize, proxySignals, rawTerminal } from "./terminal.ts";
 import { demultiplex } from "./stream_demux.ts";
 
@@ -18,6 +18,8 @@ export interface AttachSession {
   readonly done: Promise<void>;
   /** True once our stdin held the detach sequence. */
   readonly detached: boolean;
+  /** True when the output ended because our stdout was closed (`attach ID | head`). */
+  readonly stdoutClosed: boolean;
   /** Start sending our stdin (once the process is starting). */
   startStdin(): void;
   close(): void;
@@ -46,8 +48,11 @@ export async function openStream(
   });
   const conn = response.conn;
   const raw = streams.tty || !response.headers.get("content-type")?.includes("multiplexed");
+  let stdoutClosed = false;
   const done = demultiplex(response.chunks(), { stdout: out, stderr: errOut }, raw).catch(
-    () => {},
+    (error) => {
+      if (error instanceof StdoutClosed) stdoutClosed = true;
+    },
   );
   let stdinStarted = false;
   let detached = false;
@@ -57,6 +62,9 @@ export async function openStream(
     done,
     get detached() {
       return detached;
+    },
+    get stdoutClosed() {
+      return stdoutClosed;
     },
     startStdin() {
       if (!streams.stdin || stdinStarted) return;
@@ -150,6 +158,13 @@ export async function runContainerSession(
     });
   } finally {
     stopSignals();
+  }
+  if (session.stdoutClosed) {
+    // Whoever read our output stopped: so do we, at once and quietly (the
+    // container runs on, as a detached one).
+    session.close();
+    wait.cancel();
+    throw new StdoutClosed();
   }
   // null: the daemon went away (the container is not affected).
   const status = wait.json<{ StatusCode: number; Error?: { Message: string } | null }>()

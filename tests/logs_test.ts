@@ -123,7 +123,8 @@ integrationTest(
       "busybox",
       "sh",
       "-c",
-      'i=0; while [ $i -lt 200 ]; do echo "cri line $i"; i=$((i+1)); done; echo oops >&2; printf end',
+      // stdout and stderr are read side by side: the pauses keep their order.
+      'i=0; while [ $i -lt 200 ]; do echo "cri line $i"; i=$((i+1)); done; sleep 0.2; echo oops >&2; sleep 0.2; printf end',
     ])).trim();
     deepStrictEqual(await daemon.ok(["wait", id]), "0\n");
     const dir = `${daemon.root}/containers/${id}`;
