@@ -373,3 +373,57 @@ integrationTest(
     });
   },
 );
+
+integrationTest(
+  "create --platform: a local image of another platform is not used; the platform's is pulled",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const marker = (arch: string) => ({
+        tar: buildTar([{ path: "arch", content: `${arch}\n` }]),
+      });
+      await writeMultiArchLayout(`${daemon.dir}/layout`, [
+        { architecture: "arm64", layers: [marker("arm64")] },
+        { architecture: "amd64", layers: [await busyboxLayer(), marker("amd64")] },
+      ]);
+      await registry.push(`${daemon.dir}/layout`, "test/platforms:v1", { all: true });
+      const name = `${registry.host}/test/platforms:v1`;
+      await daemon.ok(["pull", name]); // the host's: amd64
+      const imageArch = async () =>
+        (await daemon.ok(["image", "inspect", "-f", "{{.Architecture}}", name])).trim();
+
+      const never = await daemon.berth([
+        "create",
+        "--pull",
+        "never",
+        "--platform",
+        "linux/arm64",
+        name,
+      ]);
+      deepStrictEqual(never.code, 125);
+      match(
+        never.stderr,
+        /was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/,
+      );
+      deepStrictEqual(await imageArch(), "amd64");
+
+      const arm = (await daemon.ok(["create", "-q", "--platform", "linux/arm64", name])).trim();
+      deepStrictEqual(await imageArch(), "arm64");
+      // The docker CLI asks for the same check and pulls the same way.
+      const viaDocker = await runCommand("docker", [
+        "create",
+        "--platform",
+        "linux/amd64",
+        name,
+      ], { env: { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` } });
+      deepStrictEqual(viaDocker.code, 0, viaDocker.stderr);
+      deepStrictEqual(await imageArch(), "amd64");
+      // The image the container was made from is the one that matched.
+      deepStrictEqual(
+        await daemon.ok(["run", "--rm", "--platform", "linux/amd64", name, "cat", "/arch"]),
+        "amd64\n",
+      );
+      await daemon.ok(["rm", arm, viaDocker.stdout.trim()]);
+      await assertNoLeaks(daemon);
+    });
+  },
+);

@@ -72,7 +72,7 @@ async function createWithPullPolicy(
     const created = await context.client.json<{ Id: string; Warnings?: string[] }>(
       "POST",
       "/containers/create",
-      { query: { name }, body },
+      { query: { name, platform: flags.string("platform") }, body },
     );
     for (const warning of created.Warnings ?? []) errLine(`WARNING: ${warning}`);
     return { id: created.Id, body };
@@ -82,7 +82,8 @@ async function createWithPullPolicy(
   } catch (error) {
     if (
       policy !== "missing" ||
-      !(error instanceof DaemonError && error.status === 404 && /No such image/.test(error.message))
+      !(error instanceof DaemonError && error.status === 404 &&
+        /No such image|does not match the specified platform/.test(error.message))
     ) throw error;
     if (!quiet) {
       errLine(

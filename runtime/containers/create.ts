@@ -9,9 +9,10 @@ import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { parseSize } from "../../lib/units.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { LOG_DRIVERS } from "../daemon_flags.ts";
-import { BadRequest } from "../errors.ts";
+import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import type { Image } from "../images/image_store.ts";
+import { parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { hostCpus } from "../system/host_cpus.ts";
@@ -48,6 +49,7 @@ export async function createContainer(
   context: DaemonContext,
   requestedName: string | undefined,
   request: CreateRequest,
+  platform?: string,
 ): Promise<Container> {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     throw new BadRequest("the request body must be a JSON object");
@@ -56,6 +58,7 @@ export async function createContainer(
     throw new BadRequest("Config.Image is required");
   }
   const image = context.images.resolve(request.Image);
+  if (platform) checkPlatform(request.Image, image, parsePlatform(platform));
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
   checkEndpointSettings(request);
@@ -136,6 +139,24 @@ export async function createContainer(
     if (pooled) await discardStandbyShim(shimStateDir(context, id));
     throw error;
   }
+}
+
+/**
+ * `create --platform`: the local image must be of that platform. A 404 in
+ * docker's words, so that clients pull the platform's image and try again.
+ */
+function checkPlatform(reference: string, image: Image, wanted: Platform): void {
+  const { os, architecture, variant } = image.config;
+  if (
+    os === wanted.os && architecture === wanted.architecture &&
+    (!wanted.variant || variant === wanted.variant)
+  ) return;
+  const actual = [os, architecture, variant].filter(Boolean).join("/");
+  const asked = [wanted.os, wanted.architecture, wanted.variant].filter(Boolean).join("/");
+  throw new NotFound(
+    `image with reference ${reference} was found but does not match the specified platform: ` +
+      `wanted ${asked}, actual: ${actual}`,
+  );
 }
 
 function stringList(value: unknown, field: string): string[] | null | undefined {

@@ -53,6 +53,7 @@ export async function create({ context, req, query }: ApiRequest) {
     context,
     query.get("name") || undefined,
     body as CreateRequest,
+    query.get("platform") || undefined,
   );
   return { status: 201, body: { Id: container.id, Warnings: [] } };
 }
