@@ -120,6 +120,32 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     description: "Connect a container to a network (none, host)",
   },
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
+  // What only the bridge network could honour: sent, for the daemon to refuse in docker's words.
+  {
+    name: "ip",
+    type: "string",
+    value: "string",
+    description: "IPv4 address (e.g., 172.30.100.104)",
+  },
+  {
+    name: "ip6",
+    type: "string",
+    value: "string",
+    description: "IPv6 address (e.g., 2001:db8::33)",
+  },
+  {
+    name: "link-local-ip",
+    type: "list",
+    value: "list",
+    description: "Container IPv4/IPv6 link-local addresses",
+  },
+  {
+    name: "mac-address",
+    type: "string",
+    value: "string",
+    description: "Container MAC address (e.g., 92:d0:c6:0a:29:33)",
+  },
+  { name: "network-alias", type: "list", value: "list", description: "Add network-scoped alias" },
   ...RESOURCE_FLAGS,
   ...HOST_OPTION_FLAGS,
   ...HEALTH_FLAGS,
@@ -317,6 +343,26 @@ export function consoleSize(): [number, number] {
   }
 }
 
+/** `--ip`, `--mac-address` and the like, as the API's NetworkingConfig (or none). */
+function endpointSettings(flags: Flags): Record<string, unknown> | undefined {
+  const ipv4 = flags.string("ip");
+  const ipv6 = flags.string("ip6");
+  const linkLocal = flags.list("link-local-ip");
+  const mac = flags.string("mac-address");
+  const aliases = flags.list("network-alias");
+  if (!ipv4 && !ipv6 && !linkLocal.length && !mac && !aliases.length) return undefined;
+  const network = flags.string("network") ?? flags.string("net") ?? "default";
+  return {
+    EndpointsConfig: {
+      [network]: {
+        IPAMConfig: { IPv4Address: ipv4, IPv6Address: ipv6, LinkLocalIPs: linkLocal },
+        Aliases: aliases,
+        MacAddress: mac,
+      },
+    },
+  };
+}
+
 /** `--expose PORT[/PROTO]` or `START-END[/PROTO]`, as Config.ExposedPorts. */
 export function exposedPorts(specs: string[]): Record<string, Record<string, never>> {
   const ports: Record<string, Record<string, never>> = {};
@@ -382,6 +428,7 @@ export async function createRequest(
     ExposedPorts: exposedPorts(flags.list("expose")),
     StopSignal: flags.string("stop-signal"),
     StopTimeout: flags.int("stop-timeout"),
+    NetworkingConfig: endpointSettings(flags),
     HostConfig: {
       NetworkMode: flags.string("network") ?? flags.string("net") ?? "default",
       AutoRemove: flags.bool("rm"),

@@ -85,6 +85,13 @@ integrationTest(
       const [flag, value, message] of [
         ["--isolation", "hyperv", /invalid isolation: hyperv/],
         ["--cgroupns", "bogus", /invalid cgroup namespace mode: bogus/],
+        [
+          "--ip",
+          "10.1.2.3",
+          /user specified IP address is supported on user defined networks only/,
+        ],
+        ["--mac-address", "02:42:ac:11:00:02", /conflicting options: mac-address/],
+        ["--network-alias", "web", /network-scoped aliases are only supported/],
       ] as const
     ) {
       const refused = await daemon.berth(["run", "--rm", flag, value, "busybox", "true"]);
