@@ -38,6 +38,24 @@ async function busyboxLayer(): Promise<TestLayer> {
 }
 
 /** A layer holding one file of `megabytes` random bytes; returns it and the file's md5. */
+/**
+ * Push an index of two images: arm64 (only /arch) and amd64 (busybox and
+ * /arch), each /arch naming its architecture. Returns the reference.
+ */
+async function pushTwoArchImage(
+  daemon: TestDaemon,
+  registry: TestRegistry,
+  repository: string,
+): Promise<string> {
+  const marker = (arch: string) => ({ tar: buildTar([{ path: "arch", content: `${arch}\n` }]) });
+  await writeMultiArchLayout(`${daemon.dir}/layout`, [
+    { architecture: "arm64", layers: [marker("arm64")] },
+    { architecture: "amd64", layers: [await busyboxLayer(), marker("amd64")] },
+  ]);
+  await registry.push(`${daemon.dir}/layout`, repository, { all: true });
+  return `${registry.host}/${repository}`;
+}
+
 function randomLayer(megabytes: number): { layer: TestLayer; md5: string } {
   const content = new Uint8Array(megabytes * 1024 * 1024);
   for (let offset = 0; offset < content.length; offset += 65536) {
@@ -142,15 +160,7 @@ integrationTest(
   "pull: a multi-arch index resolves to the host's platform, or to --platform",
   async (daemon) => {
     await withRegistry(daemon, async (registry) => {
-      const marker = (arch: string) => ({
-        tar: buildTar([{ path: "arch", content: `${arch}\n` }]),
-      });
-      await writeMultiArchLayout(`${daemon.dir}/layout`, [
-        { architecture: "arm64", layers: [marker("arm64")] },
-        { architecture: "amd64", layers: [await busyboxLayer(), marker("amd64")] },
-      ]);
-      await registry.push(`${daemon.dir}/layout`, "test/multiarch:v1", { all: true });
-      const name = `${registry.host}/test/multiarch:v1`;
+      const name = await pushTwoArchImage(daemon, registry, "test/multiarch:v1");
       await daemon.ok(["pull", name]);
       deepStrictEqual(await daemon.ok(["run", "--rm", name, "cat", "/arch"]), "amd64\n");
       await daemon.ok(["pull", "--platform", "linux/arm64", name]);
@@ -378,15 +388,7 @@ integrationTest(
   "create --platform: a local image of another platform is not used; the platform's is pulled",
   async (daemon) => {
     await withRegistry(daemon, async (registry) => {
-      const marker = (arch: string) => ({
-        tar: buildTar([{ path: "arch", content: `${arch}\n` }]),
-      });
-      await writeMultiArchLayout(`${daemon.dir}/layout`, [
-        { architecture: "arm64", layers: [marker("arm64")] },
-        { architecture: "amd64", layers: [await busyboxLayer(), marker("amd64")] },
-      ]);
-      await registry.push(`${daemon.dir}/layout`, "test/platforms:v1", { all: true });
-      const name = `${registry.host}/test/platforms:v1`;
+      const name = await pushTwoArchImage(daemon, registry, "test/platforms:v1");
       await daemon.ok(["pull", name]); // the host's: amd64
       const imageArch = async () =>
         (await daemon.ok(["image", "inspect", "-f", "{{.Architecture}}", name])).trim();
