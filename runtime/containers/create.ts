@@ -12,7 +12,7 @@ import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import type { Image } from "../images/image_store.ts";
-import { parsePlatform, type Platform } from "../images/pull.ts";
+import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { hostCpus } from "../system/host_cpus.ts";
@@ -146,11 +146,8 @@ export async function createContainer(
  * docker's words, so that clients pull the platform's image and try again.
  */
 function checkPlatform(reference: string, image: Image, wanted: Platform): void {
+  if (matchesPlatform(image.config, wanted)) return;
   const { os, architecture, variant } = image.config;
-  if (
-    os === wanted.os && architecture === wanted.architecture &&
-    (!wanted.variant || variant === wanted.variant)
-  ) return;
   const actual = [os, architecture, variant].filter(Boolean).join("/");
   const asked = [wanted.os, wanted.architecture, wanted.variant].filter(Boolean).join("/");
   throw new NotFound(

@@ -166,19 +166,13 @@ export async function releaseRuntimeResources(
 const pendingReleases = new Set<Promise<void>>();
 
 /**
- * Release a removed container's runtime resources once its shim has
- * finished, without holding the removal up: the shim's `<runtime> delete`
- * takes a few ms more, and the container is gone for clients already.
+ * Let a removed container's release (it waits for the shim to finish, see
+ * {@link recordExit}) run on without holding the removal up: the shim's
+ * `<runtime> delete` takes a few ms more, and the container is gone for
+ * clients already. The daemon waits for it at shutdown.
  */
-export function releaseAfterShim(context: DaemonContext, container: Container): void {
-  const release = container.released.then(() => releaseRuntimeResources(context, container))
-    .catch((error) =>
-      log.warn("releasing a removed container's resources failed", {
-        id: container.id,
-        error: errorMessage(error),
-      })
-    )
-    .finally(() => pendingReleases.delete(release));
+export function releaseAfterShim(container: Container): void {
+  const release = container.released.finally(() => pendingReleases.delete(release));
   pendingReleases.add(release);
 }
 

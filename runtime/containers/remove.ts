@@ -101,7 +101,7 @@ export async function finishRemoval(
   };
   if (container.shimFinishing) {
     await removeFiles();
-    releaseAfterShim(context, container);
+    releaseAfterShim(container);
   } else {
     await Promise.all([removeFiles(), releaseRuntimeResources(context, container)]);
   }

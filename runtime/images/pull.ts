@@ -55,6 +55,15 @@ const CONCURRENT_LAYERS = 3;
 /** Layer downloads in progress, by blob digest: a second pull waits for the first. */
 const inFlight = new Map<string, Promise<LayerInfo>>();
 
+/** True when `candidate` is the `wanted` platform (its variant only when one is wanted). */
+export function matchesPlatform(
+  candidate: Partial<Platform> | undefined,
+  wanted: Platform,
+): boolean {
+  return candidate?.os === wanted.os && candidate?.architecture === wanted.architecture &&
+    (!wanted.variant || candidate?.variant === wanted.variant);
+}
+
 /** `--platform os/arch[/variant]`; the host's by default. */
 export function parsePlatform(text: string | undefined): Platform {
   if (!text) return { os: "linux", architecture: hostArchitecture() };
@@ -102,11 +111,7 @@ export async function pullImage(
   let manifest = top;
   if (INDEX_TYPES.includes(top.mediaType)) {
     const index = parseJson<{ manifests?: Descriptor[] }>(top.bytes, "manifest index");
-    const chosen = (index.manifests ?? []).find((item) =>
-      item.platform?.os === platform.os &&
-      item.platform?.architecture === platform.architecture &&
-      (!platform.variant || item.platform?.variant === platform.variant)
-    );
+    const chosen = (index.manifests ?? []).find((item) => matchesPlatform(item.platform, platform));
     if (!chosen) {
       throw new ApiError(
         404,
