@@ -3,11 +3,13 @@
  * runtimes in one invocation on one machine:
  *
  *   deno task bench [--runs N] [--with-peers] [--cases run-rm,scale,stdout,exec,images]
+ *                   [--shim-group-size N]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
  * (quick enough to run after every change). Every figure is a median of
  * runs alternated between the systems; the table gives berth ÷ peer for
  * every row, and bench/results/ keeps it with the raw numbers and a chart.
+ * `--shim-group-size` runs berth's daemon with shim groups of that size.
  * @module
  */
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     "with-peers": { type: "boolean", default: false },
     cases: { type: "string", default: CASES.join(",") },
+    "shim-group-size": { type: "string" },
   },
 });
 const runs = Number(values.runs);
@@ -53,7 +56,12 @@ async function importBusybox(engine: Engine): Promise<void> {
 }
 
 const workDir = await Deno.makeTempDir({ prefix: "bb", dir: "/tmp" });
-const daemon = await TestDaemon.start("runc", ["--log-level", "info"]);
+const groupSize = values["shim-group-size"];
+const daemon = await TestDaemon.start("runc", [
+  "--log-level",
+  "info",
+  ...(groupSize ? ["--shim-group-size", groupSize] : []),
+]);
 let docker: DockerPeer | undefined;
 let podman: PodmanPeer | undefined;
 const rows: Comparison[] = [];

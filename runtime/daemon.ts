@@ -127,11 +127,16 @@ export async function runDaemon(args: string[]): Promise<number> {
       runtimes,
       shim: shimProgram,
       execs: new ExecStore(),
-      shimPool: new ShimPool(flags.shimPool, shimProgram, (id) =>
-        shimGrant(context, id, {
-          logFiles: POOL_LOG_FILES,
-          runtimePaths: runtimes.list().map((runtime) => runtime.path),
-        })),
+      shimPool: new ShimPool(
+        flags.shimPool,
+        flags.shimGroupSize,
+        shimProgram,
+        (id) =>
+          shimGrant(context, id, {
+            logFiles: POOL_LOG_FILES,
+            runtimePaths: runtimes.list().map((runtime) => runtime.path),
+          }),
+      ),
       libcPath: openLibc(),
       hardLimits: readHardLimits(),
       cgroupVersion: await detectCgroupVersion(),

@@ -8,6 +8,12 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, parseUnixHost } from "../lib/host.ts";
 
+/**
+ * The most containers one shim process serves: its permission flags name
+ * every file of each, and one argument may hold at most 128 KiB.
+ */
+const MAX_GROUP_SIZE = 16;
+
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -25,8 +31,10 @@ export interface DaemonFlags {
   cgroupParent: string;
   /** Group that may use the API socket (mode 0660); empty = root only. */
   group: string;
-  /** Standby shims kept booted for new containers (0 disables the pool). */
+  /** Standby shim state dirs kept booted for new containers (0 disables the pool). */
   shimPool: number;
+  /** Containers one shim process serves (1: a shim per container). */
+  shimGroupSize: number;
   /** Default detach sequence of attach and exec streams ("" disables it). */
   detachKeys: string;
   /** Attachers one container (or exec) serves at once. */
@@ -65,6 +73,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "cgroup-parent": { type: "string", default: "/berth" },
         group: { type: "string", short: "G", default: "" },
         "shim-pool": { type: "string", default: "2" },
+        "shim-group-size": { type: "string", default: "1" },
         "detach-keys": { type: "string", default: "ctrl-p,ctrl-q" },
         "max-attachers": { type: "string", default: "16" },
         "insecure-registry": { type: "string", multiple: true, default: [] },
@@ -102,6 +111,10 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (!Number.isInteger(shimPool) || shimPool < 0 || shimPool > 64) {
     throw new FlagError("--shim-pool must be a whole number from 0 to 64");
   }
+  const shimGroupSize = Number(values["shim-group-size"]);
+  if (!Number.isInteger(shimGroupSize) || shimGroupSize < 1 || shimGroupSize > MAX_GROUP_SIZE) {
+    throw new FlagError(`--shim-group-size must be a whole number from 1 to ${MAX_GROUP_SIZE}`);
+  }
   const maxAttachers = Number(values["max-attachers"]);
   if (!Number.isInteger(maxAttachers) || maxAttachers < 1 || maxAttachers > 1024) {
     throw new FlagError("--max-attachers must be a whole number from 1 to 1024");
@@ -119,6 +132,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     cgroupParent,
     group: values.group,
     shimPool,
+    shimGroupSize,
     detachKeys: values["detach-keys"],
     maxAttachers,
     insecureRegistries: values["insecure-registry"],

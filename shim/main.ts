@@ -1,12 +1,14 @@
 /**
- * berth-shim: one process per container, started detached by the daemon.
+ * berth-shim: started detached by the daemon, hosting one container (or
+ * exec) per state dir it is given: a shim group.
  *
- *   deno run <scoped permissions> shim/main.ts STATE_DIR LIBC_PATH DAEMON_PID
+ *   deno run <scoped permissions> shim/main.ts STATE_DIR LIBC_PATH DAEMON_PID [STATE_DIR...]
  *
- * Boots into standby (its control socket served, one handshake line on
- * stdout), then on `create` runs the container with the OCI runtime, owns its
- * stdio and log, reaps it, writes STATE_DIR/exit.json and deletes it. The
- * contract is docs/shim-protocol.md.
+ * Boots into standby (a control socket served in every state dir, one
+ * handshake line on stdout), then on `create` in a state dir runs that
+ * container with the OCI runtime, owns its stdio and log, reaps it, writes
+ * STATE_DIR/exit.json and deletes it. It exits once every state dir is done.
+ * The contract is docs/shim-protocol.md.
  * @module
  */
 
@@ -21,24 +23,29 @@ import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
 import { becomeSubreaper, closeOnExecAll, openLibc } from "./libc.ts";
 import { ShimSupervisor } from "./shim_supervisor.ts";
 
-async function main(stateDir: string, libcPath: string, daemonPid: number): Promise<number> {
-  const diagnostics = openDiagnostics(`${stateDir}/${SHIM_FILES.shimLog}`);
-  let supervisor: ShimSupervisor;
+async function main(stateDirs: string[], libcPath: string, daemonPid: number): Promise<number> {
+  const supervisors: ShimSupervisor[] = [];
   try {
     openLibc(libcPath);
     closeOnExecAll();
     becomeSubreaper();
-    await writeFileAtomic(`${stateDir}/${SHIM_FILES.shimPid}`, `${Deno.pid}\n`, { durable: false });
-    await Deno.writeTextFile(`${stateDir}/${SHIM_FILES.standby}`, "");
-    supervisor = new ShimSupervisor(stateDir, daemonPid, diagnostics);
+    for (const stateDir of stateDirs) {
+      await writeFileAtomic(`${stateDir}/${SHIM_FILES.shimPid}`, `${Deno.pid}\n`, {
+        durable: false,
+      });
+      await Deno.writeTextFile(`${stateDir}/${SHIM_FILES.standby}`, "");
+      const diagnostics = openDiagnostics(`${stateDir}/${SHIM_FILES.shimLog}`);
+      supervisors.push(new ShimSupervisor(stateDir, daemonPid, diagnostics));
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    diagnostics(message);
+    openDiagnostics(`${stateDirs[0]}/${SHIM_FILES.shimLog}`)(message);
     handshake({ protocol: PROTOCOL_VERSION, ok: false, error: message });
     return 1;
   }
   handshake({ protocol: PROTOCOL_VERSION, ok: true, shimPid: Deno.pid });
-  return await supervisor.done;
+  const statuses = await Promise.all(supervisors.map((supervisor) => supervisor.done));
+  return statuses.find((status) => status !== 0) ?? 0;
 }
 
 /** Write the one handshake line; the daemon may be gone (EPIPE is ignored). */
@@ -66,10 +73,10 @@ function openDiagnostics(path: string): (message: string) => void {
 }
 
 if (import.meta.main) {
-  const [stateDir, libcPath, daemonPid] = Deno.args;
+  const [stateDir, libcPath, daemonPid, ...moreStateDirs] = Deno.args;
   if (!stateDir || !libcPath || !/^\d+$/.test(daemonPid ?? "")) {
-    console.error("usage: berth-shim STATE_DIR LIBC_PATH DAEMON_PID");
+    console.error("usage: berth-shim STATE_DIR LIBC_PATH DAEMON_PID [STATE_DIR...]");
     Deno.exit(2);
   }
-  Deno.exit(await main(stateDir, libcPath, Number(daemonPid)));
+  Deno.exit(await main([stateDir, ...moreStateDirs], libcPath, Number(daemonPid)));
 }

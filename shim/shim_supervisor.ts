@@ -1,7 +1,8 @@
 /**
- * One shim process: in standby until the daemon sends `create` with a
- * container's config, then that container's life, then exit. The
- * containers are kept by id, so that one shim can later host several.
+ * One state dir of a shim process (a shim group has several): its control
+ * socket, in standby until the daemon sends `create` with a container's
+ * config, then that container's life, then done. The shim process exits
+ * once every state dir it serves is done.
  * @module
  */
 
@@ -20,18 +21,18 @@ import { type Diagnostics, ShimContainer } from "./shim_container.ts";
 /** How often a standby shim checks that its daemon still lives. */
 const PARENT_CHECK_MS = 1000;
 
-/** The shim's lifecycle and its control socket. */
+/** The lifecycle of one state dir of the shim, and its control socket. */
 export class ShimSupervisor {
   readonly stateDir: string;
   #diagnostics: Diagnostics;
   #containers = new Map<string, ShimContainer>();
   #control: ControlServer;
-  /** Set when the shim is to quit once the answers in flight are sent. */
+  /** Set when this state dir is done once the answers in flight are sent. */
   #exitStatus: number | undefined;
   #requestsInFlight = 0;
   #stopped = false;
   #finish!: (status: number) => void;
-  /** Resolves with the shim's exit status. */
+  /** Resolves with this state dir's exit status, once it is done. */
   readonly done: Promise<number>;
   #parentWatch: ReturnType<typeof setInterval> | undefined;
 

@@ -1,13 +1,14 @@
 /**
- * Case 3: memory with containers running: each monitor's RSS and PSS
- * (berth's shim, containerd-shim-runc-v2, conmon), the daemons', and the
- * PSS of every engine process divided by the number of containers.
+ * Case 3: memory with containers running: the monitors' RSS and PSS per
+ * container (berth's shims, one per group of containers;
+ * containerd-shim-runc-v2; conmon), the daemons', and the PSS of every
+ * engine process divided by the number of containers.
  * @module
  */
 
 import { runCommand } from "../../tests/helpers/harness.ts";
 import type { Engine } from "../engines.ts";
-import { smapsField, summarize, type Summary } from "../stats.ts";
+import { smapsField } from "../stats.ts";
 
 /** RSS and PSS of one process, in MiB. */
 export interface ProcessMemory {
@@ -18,8 +19,11 @@ export interface ProcessMemory {
 /** What one engine uses with `containers` running. */
 export interface EngineMemory {
   containers: number;
-  monitorRss: Summary;
-  monitorPss: Summary;
+  /** How many monitor processes serve them. */
+  monitors: number;
+  /** The monitors' RSS and PSS ÷ containers. */
+  monitorRss: number;
+  monitorPss: number;
   /** Everything that is not a container's monitor: daemons, idle helpers. */
   daemonRss: number;
   daemonPss: number;
@@ -46,8 +50,9 @@ export async function engineMemory(engine: Engine, ids: string[]): Promise<Engin
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   return {
     containers: ids.length,
-    monitorRss: summarize(monitorFigures.map((figure) => figure.rss)),
-    monitorPss: summarize(monitorFigures.map((figure) => figure.pss)),
+    monitors: monitors.size,
+    monitorRss: sum(monitorFigures.map((figure) => figure.rss)) / ids.length,
+    monitorPss: sum(monitorFigures.map((figure) => figure.pss)) / ids.length,
     daemonRss: sum(others.map((figure) => figure.rss)),
     daemonPss: sum(others.map((figure) => figure.pss)),
     pssPerContainer: sum([...measured.values()].map((figure) => figure.pss)) / ids.length,

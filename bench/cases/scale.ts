@@ -127,27 +127,29 @@ function memoryRows(
 ): Comparison[] {
   const rows: Comparison[] = [];
   const pairs = comparisonPairs(context);
-  const monitorName = (engine: Engine) =>
-    engine.name.startsWith("docker")
-      ? "containerd-shim"
-      : engine.name.startsWith("podman")
-      ? "conmon"
-      : `${engine.name} shim`;
+  const monitorName = (engine: Engine, memory: EngineMemory) =>
+    `${
+      engine.name.startsWith("docker")
+        ? "containerd-shim"
+        : engine.name.startsWith("podman")
+        ? "conmon"
+        : `${engine.name} shim`
+    } (${memory.monitors} for ${memory.containers})`;
   for (const [berth, peer] of pairs) {
     const mine = memory[berth.name];
     const theirs = peer && memory[peer.name];
     rows.push({
-      case: `one monitor's PSS (median of ${size})`,
+      case: `monitor PSS per container (${size} running)`,
       chart: "monitor PSS",
       unit: "MiB",
-      berth: { system: monitorName(berth), summary: mine.monitorPss },
-      peer: peer && { system: monitorName(peer), summary: theirs!.monitorPss },
+      berth: { system: monitorName(berth, mine), summary: single(mine.monitorPss) },
+      peer: peer && { system: monitorName(peer, theirs!), summary: single(theirs!.monitorPss) },
     }, {
-      case: `one monitor's RSS (median of ${size})`,
+      case: `monitor RSS per container (${size} running)`,
       chart: false,
       unit: "MiB",
-      berth: { system: monitorName(berth), summary: mine.monitorRss },
-      peer: peer && { system: monitorName(peer), summary: theirs!.monitorRss },
+      berth: { system: monitorName(berth, mine), summary: single(mine.monitorRss) },
+      peer: peer && { system: monitorName(peer, theirs!), summary: single(theirs!.monitorRss) },
     }, {
       case: `all engine processes' PSS ÷ ${size} containers`,
       chart: "PSS per container",

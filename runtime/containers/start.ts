@@ -104,13 +104,15 @@ export async function startLocked(context: DaemonContext, container: Container):
   // ready (or booted) while the rootfs and the spec are prepared.
   const logFiles = logFile ? maxFiles : 0;
   const pooled = logFiles <= POOL_LOG_FILES;
-  const shimReady = standbyShim(
-    context.shim,
-    shimGrant(context, container.id, {
-      logFiles: pooled ? POOL_LOG_FILES : logFiles,
-      runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
-    }),
-    pooled,
+  const shimReady = context.shimPool.booted(container.id).then(() =>
+    standbyShim(
+      context.shim,
+      shimGrant(context, container.id, {
+        logFiles: pooled ? POOL_LOG_FILES : logFiles,
+        runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
+      }),
+      pooled,
+    )
   );
   shimReady.catch(() => {}); // awaited below, or on the way out
   try {

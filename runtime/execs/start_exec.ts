@@ -149,6 +149,7 @@ export async function startExec(
   let connection: ShimConnection | undefined;
   let attachment: ShimAttachment | undefined;
   try {
+    if (pooled) await context.shimPool.booted(pooled);
     connection = await standbyShim(
       context.shim,
       pooled

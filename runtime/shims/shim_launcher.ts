@@ -1,8 +1,8 @@
 /**
  * Getting a shim ready for a container: spawn it detached (its own session,
- * so it outlives the daemon) with permissions scoped to that container, and
- * wait for its standby handshake; or use the standby shim the pool already
- * started in the container's state dir.
+ * so it outlives the daemon) with permissions scoped to the state dirs it
+ * serves, and wait for its standby handshake; or use the standby state dir
+ * a pooled shim already serves for the container's id.
  * @module
  */
 
@@ -35,31 +35,41 @@ export interface ShimGrant {
 /** The shim failed before its container ran; the message says why. */
 export class ShimStartError extends Error {}
 
-/** The Deno permission flags of one shim: its own files and nothing else. */
-export function shimPermissions(grant: ShimGrant): string[] {
-  const logs = (grant.logPaths ?? []).flatMap((path) =>
-    logFileNames(path, Math.max(grant.logFiles, 1))
-  );
-  const files = [grant.stateDir, ...logs].join(",");
+/**
+ * The Deno permission flags of one shim process: the files of the state
+ * dirs it serves and nothing else. The grants share the libc and runtimes.
+ */
+export function shimPermissions(grants: ShimGrant[]): string[] {
+  const files = grants.flatMap((grant) => [
+    grant.stateDir,
+    ...(grant.logPaths ?? []).flatMap((path) => logFileNames(path, Math.max(grant.logFiles, 1))),
+  ]).join(",");
+  const sockets = grants.flatMap(({ stateDir }) => [
+    `unix:${stateDir}/${SHIM_FILES.control}`,
+    `unix:${stateDir}/${SHIM_FILES.attach}`,
+  ]);
+  const runtimePaths = [...new Set(grants.flatMap((grant) => grant.runtimePaths))];
   return [
     `--allow-read=${files}`,
     `--allow-write=${files}`,
-    `--allow-run=${grant.runtimePaths.join(",")}`,
-    `--allow-ffi=${grant.libcPath}`,
-    `--allow-net=unix:${grant.stateDir}/${SHIM_FILES.control},unix:${grant.stateDir}/${SHIM_FILES.attach}`,
+    `--allow-run=${runtimePaths.join(",")}`,
+    `--allow-ffi=${grants[0].libcPath}`,
+    `--allow-net=${sockets.join(",")}`,
   ];
 }
 
 /**
- * Spawn a shim into standby in `grant.stateDir` (created here) and wait for
+ * Spawn a shim serving one state dir per grant (a shim group when there
+ * are several; the dirs are created here), each in standby, and wait for
  * its handshake; with `niceness` it boots at that priority (pooled shims).
  */
 export async function spawnShim(
   program: ShimProgram,
-  grant: ShimGrant,
+  grants: ShimGrant[],
   options: { niceness?: number } = {},
 ): Promise<{ shimPid: number }> {
-  await Deno.mkdir(grant.stateDir, { recursive: true, mode: 0o700 });
+  for (const { stateDir } of grants) await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const [first, ...more] = grants;
   closeOnExecAll();
   const niceness = options.niceness ? ["-n", String(options.niceness), program.deno] : [];
   const child = new Deno.Command(niceness.length ? "nice" : program.deno, {
@@ -69,13 +79,15 @@ export async function spawnShim(
       "--no-prompt",
       "--no-config",
       "--quiet",
-      ...shimPermissions(grant),
+      ...shimPermissions(grants),
       program.entry,
-      grant.stateDir,
-      grant.libcPath,
+      first.stateDir,
+      first.libcPath,
       String(Deno.pid),
+      ...more.map((grant) => grant.stateDir),
     ],
-    cwd: grant.stateDir,
+    // Not a state dir: each goes with its container, the shim may stay.
+    cwd: "/",
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -83,7 +95,7 @@ export async function spawnShim(
   }).spawn();
   // Reap the shim when it exits while this daemon runs.
   child.status.then((status) => {
-    if (!status.success) log.debug("shim exited", { dir: grant.stateDir, code: status.code });
+    if (!status.success) log.debug("shim exited", { dir: first.stateDir, code: status.code });
   });
   child.unref();
   const stderr = collectStartupErrors(child.stderr);
@@ -101,7 +113,7 @@ export async function spawnShim(
   stderr.abandon();
   if (!handshake.ok) throw new ShimStartError(handshake.error);
   if (handshake.protocol !== PROTOCOL_VERSION) {
-    log.warn("shim speaks another protocol", { dir: grant.stateDir, protocol: handshake.protocol });
+    log.warn("shim speaks another protocol", { dir: first.stateDir, protocol: handshake.protocol });
   }
   return { shimPid: handshake.shimPid };
 }
@@ -136,7 +148,7 @@ export async function standbyShim(
   if (waiting && reuse) return waiting;
   if (waiting) await shutdownConnection(waiting);
   await Deno.remove(grant.stateDir, { recursive: true }).catch(() => {});
-  await spawnShim(program, grant);
+  await spawnShim(program, [grant]);
   const connection = await ShimConnection.connect(`${grant.stateDir}/${SHIM_FILES.control}`);
   await connection.hello(PROTOCOL_VERSION);
   return connection;

@@ -281,11 +281,16 @@ export class TestDaemon {
 
   /** Everything the daemon left behind (empty = no leaks). */
   async leaks(): Promise<string[]> {
+    // The pool keeps 2 state dirs ready, booted a group at a time; a group
+    // booted on demand and one refilling may wait besides.
+    const flag = this.#extraFlags.indexOf("--shim-group-size");
+    const groupSize = flag >= 0 ? Number(this.#extraFlags[flag + 1]) : 1;
     const result = await runCommand("bash", [
       `${REPO}/tests/helpers/leaks.sh`,
       this.root,
       this.runRoot,
       this.cgroupParent,
+      String(groupSize === 1 ? 3 : 2 * groupSize + 2),
     ]);
     return result.stdout.split("\n").filter(Boolean);
   }

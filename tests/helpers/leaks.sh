@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Lists what a daemon left behind, one line each (nothing = no leaks):
-#   leaks.sh ROOT RUN_ROOT CGROUP_PARENT [POOL_SIZE]
+#   leaks.sh ROOT RUN_ROOT CGROUP_PARENT [MAX_STANDBY]
 # mounts under ROOT, shim processes and state dirs under RUN_ROOT, container
 # cgroups under CGROUP_PARENT, container dirs and runtime state. The daemon's
-# pool of standby shims (at most POOL_SIZE, default 2) is its own, not a
-# leak: a pool shim's dir has no shim.json, since no container was ever
-# given to it, and no container record has its id. The pool refills while
-# this runs, so a dir is judged when it is looked at.
+# pool of standby shim state dirs is its own, not a leak: a pool dir has no
+# shim.json, since no container was ever given to it, and no container
+# record has its id. A shim serves a group of state dirs; it is a leak when
+# none of them is a pool dir. At most MAX_STANDBY pool dirs (default 3: a
+# pool of 2 and one more booting while the one it replaces shuts down) may
+# wait. The pool refills while this runs, so a dir is judged when it is
+# looked at.
 set -u
-root="$1" run="$2" cgroup="${3#/}" pool="${4:-2}"
+root="$1" run="$2" cgroup="${3#/}" max_standby="${4:-3}"
 is_pool() {
   [ -d "$run/c/$1" ] && [ ! -e "$run/c/$1/shim.json" ] && [ ! -e "$root/containers/$1" ]
 }
@@ -22,12 +25,14 @@ for dir in "$run"/c/*; do
     echo "shim state: $dir ($(ls "$dir" | tr '\n' ' '))"
   fi
 done
-# One more may be booting while the one it replaces shuts down.
-[ "$pool_dirs" -gt $((pool + 1)) ] && echo "standby shims beyond the pool: $pool_dirs"
+[ "$pool_dirs" -gt "$max_standby" ] && echo "standby shims beyond the pool: $pool_dirs"
 awk -v prefix="$root/" 'index($2, prefix) == 1 { print "mount: " $2 }' /proc/mounts
 pgrep -af -- "$run/c/" | grep -v -e leaks.sh -e pgrep | while read -r pid command; do
-  id=$(sed -E "s|.*$run/c/([a-f0-9]{64}).*|\1|" <<<"$command")
-  is_pool "$id" || echo "process: $pid $command"
+  serves_pool=false
+  for id in $(grep -oE "$run/c/[a-f0-9]{64}" <<<"$command" | sed "s|.*/||" | sort -u); do
+    is_pool "$id" && serves_pool=true
+  done
+  $serves_pool || echo "process: $pid $command"
 done
 for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
   [ -d "$hierarchy$cgroup" ] || continue
