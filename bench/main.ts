@@ -116,7 +116,8 @@ try {
 
 const host = Deno.hostname();
 const now = new Date();
-const stem = resultStem(REPO, now, host);
+// Runs with shim groups are kept apart from the default's.
+const stem = resultStem(REPO, now, host) + (groupSize ? `-shim-group-${groupSize}` : "");
 const name = stem.split("/").at(-1)!;
 const title = `berth ${
   withPeers ? "vs docker, podman and the bare runtimes" : "vs the bare runtimes"

@@ -103,6 +103,11 @@ export interface ShimConfig {
    * create, then start (older daemons).
    */
   runDetached?: boolean;
+  /**
+   * Write the exit record without fsync: set for a `--rm` container, which
+   * a power loss removes all the same. Absent: fsynced (older daemons).
+   */
+  volatileExit?: boolean;
   /** Attach limits; defaults apply when absent (older daemons). */
   attach?: { maxAttachers: number; queueBytes: number };
 }

@@ -257,7 +257,9 @@ export class ShimContainer {
       oomKilled: this.#oomKilled(),
       exitedAt: formatRfc3339Nano(preciseNow()),
     };
-    await writeJsonAtomic(statePath(this.config, "exit"), exit);
+    await writeJsonAtomic(statePath(this.config, "exit"), exit, {
+      durable: !this.config.volatileExit,
+    });
     const deleted = this.config.exec
       ? Promise.resolve()
       : this.#starting.then(() => deleteContainer(this.config)).then((error) => {

@@ -167,6 +167,8 @@ export async function startLocked(context: DaemonContext, container: Container):
       oomEventsPath: oomEventsPath(context, container),
       libcPath: context.libcPath,
       runDetached: runsDetachedKeepingExit(runtime),
+      // A --rm container is removed after a power loss all the same.
+      volatileExit: record.hostConfig.AutoRemove,
       attach: {
         maxAttachers: context.flags.maxAttachers,
         queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
