@@ -88,7 +88,7 @@ export class ShimPool {
     this.#filling = true;
     (async () => {
       while (!this.#closed && this.#ready.length < this.size) {
-        const ids = Array.from({ length: this.groupSize }, newId);
+        const ids = Array.from({ length: this.groupSize }, () => newId());
         if (!await this.#boot(ids, POOL_NICENESS)) {
           log.warn("the shim pool stops filling");
           break;
@@ -115,7 +115,7 @@ export class ShimPool {
    */
   #bootOnDemand(): string | undefined {
     if (this.size === 0 || this.groupSize < 2 || this.#closed) return undefined;
-    const [first, ...rest] = Array.from({ length: this.groupSize }, newId);
+    const [first, ...rest] = Array.from({ length: this.groupSize }, () => newId());
     this.#pending.push(...rest);
     this.#boot([first, ...rest]).then(async (up) => {
       const untaken = rest.filter((id) => this.#pending.includes(id));
