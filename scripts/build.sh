@@ -14,3 +14,5 @@ build() { # ENTRY NAME
 build cli/entry.ts cli.js
 build runtime/daemon_entry.ts daemon.js
 build shim/main.ts shim.js
+# The source directories, for bin/berth to tell a stale dist/ by (see there).
+find cli runtime shim protocol lib -type d >dist/.source-dirs
