@@ -88,11 +88,7 @@ export function berthEngine(daemon: TestDaemon, runtime: "runc" | "crun"): Engin
     runFlags: ["--runtime", runtime],
     removeFlags: ["-f"],
     apiSocket: daemon.socket,
-    monitorPids: (ids) =>
-      Promise.all(ids.map(async (id) => {
-        const pidFile = `${daemon.runRoot}/c/${id}/shim.pid`;
-        return Number((await Deno.readTextFile(pidFile)).trim());
-      })),
+    monitorPids: (ids) => Promise.all(ids.map((id) => daemon.shimPid(id))),
     enginePids: async () => [
       // From its bundle or its sources.
       ...await pgrep(`(daemon\\.js|main\\.ts daemon) --root ${daemon.root} `),

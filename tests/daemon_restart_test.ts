@@ -7,20 +7,12 @@ import {
   assertNoLeaks,
   eventually,
   integrationTest,
+  processAlive,
   runCommand,
-  type TestDaemon,
 } from "./helpers/harness.ts";
 
 const COUNTER =
   'trap "exit 0" TERM; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.05; done';
-
-async function processAlive(pid: number): Promise<boolean> {
-  return (await runCommand("kill", ["-0", String(pid)])).code === 0;
-}
-
-async function shimPid(daemon: TestDaemon, id: string): Promise<number> {
-  return Number((await Deno.readTextFile(`${daemon.runRoot}/c/${id}/shim.pid`)).trim());
-}
 
 function ticks(log: string): number[] {
   return log.trim().split("\n").map((line) => Number(/^tick (\d+)$/.exec(line)![1]));
@@ -104,7 +96,7 @@ integrationTest(
     const downId = (await daemon.ok(["run", "-d", "busybox", "sleep", "1000"])).trim();
     const downPid = Number(await daemon.ok(["inspect", "-f", "{{.State.Pid}}", downId]));
     await daemon.kill9();
-    await runCommand("kill", ["-9", String(await shimPid(daemon, downId))]);
+    await runCommand("kill", ["-9", String(await daemon.shimPid(downId))]);
     await daemon.startProcess();
     deepStrictEqual(
       await daemon.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", downId]),
@@ -120,7 +112,7 @@ integrationTest(
     // ...and while the daemon runs.
     const upId = (await daemon.ok(["run", "-d", "busybox", "sleep", "1000"])).trim();
     const upPid = Number(await daemon.ok(["inspect", "-f", "{{.State.Pid}}", upId]));
-    await runCommand("kill", ["-9", String(await shimPid(daemon, upId))]);
+    await runCommand("kill", ["-9", String(await daemon.shimPid(upId))]);
     await eventually(
       async () => (await daemon.ok(["inspect", "-f", "{{.State.ExitCode}}", upId])) === "255\n",
       5000,

@@ -4,17 +4,10 @@ import {
   BERTH,
   eventually,
   integrationTest,
+  processAlive,
   runCommand,
   type TestDaemon,
 } from "./helpers/harness.ts";
-
-async function shimPid(daemon: TestDaemon, id: string): Promise<number> {
-  return Number((await Deno.readTextFile(`${daemon.runRoot}/c/${id}/shim.pid`)).trim());
-}
-
-async function processAlive(pid: number): Promise<boolean> {
-  return (await runCommand("kill", ["-0", String(pid)])).code === 0;
-}
 
 /** State dirs waiting in standby (the pool's). */
 async function standbyDirs(daemon: TestDaemon): Promise<number> {
@@ -37,8 +30,8 @@ integrationTest(
     const quick = await runDetached(daemon, ["sh", "-c", "echo bye; exit 5"]);
     const first = await runDetached(daemon, ["sh", "-c", "echo one; sleep 1000"]);
     const second = await runDetached(daemon, ["sh", "-c", "echo two; sleep 1000"]);
-    const pid = await shimPid(daemon, first);
-    deepStrictEqual(await shimPid(daemon, second), pid);
+    const pid = await daemon.shimPid(first);
+    deepStrictEqual(await daemon.shimPid(second), pid);
     deepStrictEqual(await daemon.ok(["wait", quick]), "5\n");
     deepStrictEqual(await daemon.ok(["logs", quick]), "bye\n");
     await daemon.ok(["rm", quick]);
@@ -67,8 +60,8 @@ integrationTest(
       await runDetached(daemon, ["sleep", "1000"]),
       await runDetached(daemon, ["sleep", "1000"]),
     ];
-    const pid = await shimPid(daemon, ids[0]);
-    deepStrictEqual(await shimPid(daemon, ids[1]), pid);
+    const pid = await daemon.shimPid(ids[0]);
+    deepStrictEqual(await daemon.shimPid(ids[1]), pid);
     await runCommand("kill", ["-9", String(pid)]);
     for (const id of ids) {
       await eventually(
@@ -96,7 +89,7 @@ integrationTest(
       await runDetached(daemon, ["sleep", "1000"]),
       await runDetached(daemon, ["sleep", "1000"]),
     ];
-    const pids = await Promise.all(ids.map((id) => shimPid(daemon, id)));
+    const pids = await Promise.all(ids.map((id) => daemon.shimPid(id)));
     deepStrictEqual(new Set(pids).size, 3, `shared shims: ${pids}`);
     notDeepStrictEqual(pids[0], 0);
     await daemon.ok(["rm", "-f", ...ids]);

@@ -279,6 +279,11 @@ export class TestDaemon {
       .trim();
   }
 
+  /** The pid of the shim serving container (or exec) `id`. */
+  async shimPid(id: string): Promise<number> {
+    return Number((await Deno.readTextFile(`${this.runRoot}/c/${id}/shim.pid`)).trim());
+  }
+
   /** Everything the daemon left behind (empty = no leaks). */
   async leaks(): Promise<string[]> {
     // The pool keeps 2 state dirs ready, booted a group at a time; a group
@@ -362,6 +367,11 @@ export async function byteCountAndMd5(command: string): Promise<string> {
   ], { timeoutMs: 300_000 });
   deepStrictEqual(result.code, 0, result.stderr);
   return `${result.stderr.trim()} ${result.stdout.split(" ")[0]}`;
+}
+
+/** True while process `pid` exists. */
+export async function processAlive(pid: number): Promise<boolean> {
+  return (await runCommand("kill", ["-0", String(pid)])).code === 0;
 }
 
 /** Wait until `check` is true (polling), or fail after `ms`. */
