@@ -85,7 +85,7 @@ export function berthEngine(daemon: TestDaemon, runtime: "runc" | "crun"): Engin
   return {
     name: `berth+${runtime}`,
     cli: [BERTH, "-H", daemon.host],
-    runFlags: ["--runtime", runtime],
+    runFlags: ["--runtime", runtime, "--network", "none"],
     removeFlags: ["-f"],
     apiSocket: daemon.socket,
     monitorPids: (ids) => Promise.all(ids.map((id) => daemon.shimPid(id))),

@@ -63,6 +63,12 @@ export const HOST_OPTION_FLAGS: FlagSpec[] = [
   text("isolation", "Container isolation technology (default only)"),
   text("domainname", "Container NIS domain name"),
   { ...list("publish", "Publish a container's port(s) to the host"), short: "p" },
+  {
+    name: "publish-all",
+    short: "P",
+    type: "bool",
+    description: "Publish all exposed ports to random ports",
+  },
 ];
 
 /** `--device /dev/x[:/dev/y[:rwm]]`. */
@@ -127,6 +133,7 @@ export function hostOptions(flags: Flags): Record<string, unknown> {
       : undefined,
     Isolation: flags.string("isolation"),
     PortBindings: flags.list("publish").length ? portBindings(flags.list("publish")) : undefined,
+    PublishAllPorts: flags.bool("publish-all") || undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -15,6 +15,7 @@ import { restoreContainers } from "./containers/restore.ts";
 import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_context.ts";
 import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
 import { ExecStore } from "./execs/exec.ts";
+import { BridgeNetwork } from "./networks/bridge_network.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
@@ -127,6 +128,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       runtimes,
       shim: shimProgram,
       execs: new ExecStore(),
+      bridge: flags.bridge && new BridgeNetwork(flags.bridge.name, flags.bridge.gateway),
       shimPool: new ShimPool(
         flags.shimPool,
         flags.shimGroupSize,

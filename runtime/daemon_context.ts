@@ -16,6 +16,7 @@ import type { ExecStore } from "./execs/exec.ts";
 import type { VolumeStore } from "./volumes/volume_store.ts";
 import type { Trash } from "./system/trash.ts";
 import type { EventBus } from "./events.ts";
+import type { BridgeNetwork } from "./networks/bridge_network.ts";
 import { type Container, containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
@@ -38,6 +39,8 @@ export interface DaemonContext {
   shimPool: ShimPool;
   /** Exec instances (in memory, as docker keeps them). */
   execs: ExecStore;
+  /** The bridge network; undefined with `--bridge none`. */
+  bridge: BridgeNetwork | undefined;
   libcPath: string;
   hardLimits: HardLimits;
   cgroupVersion: CgroupVersion;

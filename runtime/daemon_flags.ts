@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, parseUnixHost } from "../lib/host.ts";
+import { broadcastAddress, type Ipv4Cidr, networkAddress, parseIpv4Cidr } from "./networks/ipv4.ts";
 
 /**
  * The most containers one shim process serves: its permission flags name
@@ -45,6 +46,11 @@ export interface DaemonFlags {
   certsDir: string;
   /** Log driver of containers that name none: json-file, k8s-file or none. */
   logDriver: string;
+  /**
+   * The bridge network's interface and its address (gateway and subnet);
+   * undefined with `--bridge none`: containers then default to no network.
+   */
+  bridge: { name: string; gateway: Ipv4Cidr } | undefined;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -79,6 +85,8 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "insecure-registry": { type: "string", multiple: true, default: [] },
         "certs-dir": { type: "string", default: "/etc/berth/certs.d" },
         "log-driver": { type: "string", default: "json-file" },
+        bridge: { type: "string", short: "b", default: "berth0" },
+        bip: { type: "string", default: "10.87.0.1/16" },
       },
     }).values;
   } catch (error) {
@@ -138,7 +146,27 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     insecureRegistries: values["insecure-registry"],
     certsDir: trimSlash(values["certs-dir"]),
     logDriver: values["log-driver"],
+    bridge: parseBridge(values.bridge, values.bip),
   };
+}
+
+/** `--bridge NAME|none` and `--bip ADDRESS/PREFIX`. */
+function parseBridge(name: string, bip: string): DaemonFlags["bridge"] {
+  if (name === "none") return undefined;
+  // An interface name: at most 15 characters.
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name)) {
+    throw new FlagError(`--bridge must be "none" or an interface name of at most 15 characters`);
+  }
+  const gateway = parseIpv4Cidr(bip);
+  if (
+    !gateway || gateway.prefixLength < 8 || gateway.prefixLength > 30 ||
+    gateway.address === networkAddress(gateway) || gateway.address === broadcastAddress(gateway)
+  ) {
+    throw new FlagError(
+      `--bip must be the bridge's IPv4 address and prefix length (8 to 30), like 10.87.0.1/16`,
+    );
+  }
+  return { name, gateway };
 }
 
 function trimSlash(path: string): string {

@@ -7,7 +7,7 @@ repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 DENO_VERSION=2.9.6
 
 packages=()
-for package in runc crun busybox-static tini tar iproute2 procps; do
+for package in runc crun busybox-static tini tar iproute2 procps iptables; do
   dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
 if ((${#packages[@]})); then

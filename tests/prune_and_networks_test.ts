@@ -2,7 +2,7 @@ import { deepStrictEqual, match } from "node:assert/strict";
 import { assertNoLeaks, integrationTest, runCommand } from "./helpers/harness.ts";
 
 integrationTest(
-  "container and system prune remove what is stopped (filters honoured), never what runs; the host and none networks list, inspect and refuse removal",
+  "container and system prune remove what is stopped (filters honoured), never what runs; the predefined networks list, inspect and refuse removal",
   async (daemon) => {
     const env = { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
     const docker = async (args: string[]) => {
@@ -46,9 +46,9 @@ integrationTest(
     deepStrictEqual((await daemon.ok(["ps", "-a", "-q", "--no-trunc"])).trim(), running);
     deepStrictEqual((await daemon.ok(["images", "-q"])).trim().split("\n").length, 1);
 
-    // Networks: the two predefined ones, the host one with its container.
+    // Networks: the three predefined ones, the host one with its container.
     const ls = await docker(["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"]);
-    deepStrictEqual(ls.stdout, "host host local\nnone null local\n", ls.all);
+    deepStrictEqual(ls.stdout, "bridge bridge local\nhost host local\nnone null local\n", ls.all);
     deepStrictEqual(
       (await daemon.ok(["network", "inspect", "-f", "{{.Driver}} {{len .Containers}}", "host"]))
         .trim(),
@@ -73,7 +73,7 @@ integrationTest(
 client = docker.DockerClient(base_url="${daemon.host}")
 print(sorted(n.name for n in client.networks.list()), client.containers.prune()["ContainersDeleted"])`,
     ]);
-    deepStrictEqual(python.stdout, "['host', 'none'] None\n", python.stderr);
+    deepStrictEqual(python.stdout, "['bridge', 'host', 'none'] None\n", python.stderr);
 
     await daemon.ok(["rm", "-f", running]);
     await assertNoLeaks(daemon);

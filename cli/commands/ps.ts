@@ -18,6 +18,16 @@ interface ContainerSummary {
   Status: string;
   Labels: Record<string, string>;
   HostConfig?: { NetworkMode?: string };
+  Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+}
+
+/** docker's PORTS column: `0.0.0.0:8080->80/tcp, 443/tcp`. */
+export function portsText(ports: ContainerSummary["Ports"]): string {
+  return (ports ?? []).map((port) =>
+    port.PublicPort
+      ? `${port.IP}:${port.PublicPort}->${port.PrivatePort}/${port.Type}`
+      : `${port.PrivatePort}/${port.Type}`
+  ).join(", ");
 }
 
 const HEADERS: Record<string, string> = {
@@ -71,7 +81,7 @@ function row(container: ContainerSummary, noTrunc: boolean, now: number): Record
     Command: JSON.stringify(command),
     CreatedAt: goTimeString(container.Created * 1000),
     RunningFor: ago(container.Created * 1000, now),
-    Ports: "",
+    Ports: portsText(container.Ports),
     State: container.State,
     Status: container.Status,
     Size: "",

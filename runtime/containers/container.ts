@@ -12,6 +12,7 @@ import type { MountPoint } from "./mount_points.ts";
 import type { ResourceLimits } from "../oci/resources.ts";
 import type { HealthState } from "./health.ts";
 import type { HostOptions } from "./host_options.ts";
+import type { BridgeEndpoint } from "../networks/bridge_driver.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -114,6 +115,8 @@ export interface ContainerRecord {
   mounts?: MountPoint[];
   /** Protocol of the shim running the container, while one is. */
   shimProtocol?: number;
+  /** Its place on the bridge network, from its start until its release. */
+  endpoint?: BridgeEndpoint;
 }
 
 /** A fresh state for a created container. */

@@ -11,6 +11,7 @@ import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
+import { BRIDGE_NETWORK } from "../networks/bridge_network.ts";
 import type { Image } from "../images/image_store.ts";
 import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
@@ -238,6 +239,21 @@ export function mergeConfig(request: CreateRequest, image: Image, id: string): C
   };
 }
 
+/**
+ * The network a container joins: "default" is the bridge (none when the
+ * daemon runs with `--bridge none`); berth has no user-defined networks.
+ */
+function containerNetworkMode(context: DaemonContext, requested: string): string {
+  const mode = requested === "default" ? (context.bridge ? BRIDGE_NETWORK : "none") : requested;
+  if (mode === "none" || mode === "host" || (mode === BRIDGE_NETWORK && context.bridge)) {
+    return mode;
+  }
+  if (mode.startsWith("container:")) {
+    throw new BadRequest(`--network ${mode} is not supported by berth yet`);
+  }
+  throw new NotFound(`network ${mode} not found`);
+}
+
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
 
 /** Validate and fill in the HostConfig. */
@@ -248,14 +264,7 @@ export function normalizeHostConfig(
   if (typeof requested !== "object" || requested === null) {
     throw new BadRequest("HostConfig must be an object");
   }
-  let networkMode = requested.NetworkMode || "default";
-  // The bridge network has not landed yet: the default is no network.
-  if (networkMode === "default") networkMode = "none";
-  if (networkMode !== "none" && networkMode !== "host") {
-    throw new BadRequest(
-      `network mode "${networkMode}" is not supported yet: use --network none or --network host`,
-    );
-  }
+  const networkMode = containerNetworkMode(context, requested.NetworkMode || "default");
   const runtime = requested.Runtime || context.runtimes.defaultName;
   if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
 
@@ -292,7 +301,7 @@ export function normalizeHostConfig(
     Boolean(requested.AutoRemove),
   );
   const resources = normalizeResources(requested, hostCpus());
-  const options = normalizeHostOptions(requested, networkMode === "host");
+  const options = normalizeHostOptions(requested, networkMode, context.bridge !== undefined);
   if (options.Init && !findInitBinary()) {
     throw new BadRequest(
       "--init needs a static init on the host (docker-init or tini-static: apt-get install tini)",

@@ -28,11 +28,12 @@ async function readHostFile(path: string): Promise<string> {
   }
 }
 
-/** docker's `--add-host name:ip` entries as /etc/hosts lines. */
-function extraHostLines(entries: string[]): string {
+/** docker's `--add-host name:ip` entries as /etc/hosts lines (`host-gateway`: the bridge's address). */
+function extraHostLines(entries: string[], hostGateway: string | undefined): string {
   return entries.map((entry) => {
     const colon = entry.indexOf(":");
-    return `${entry.slice(colon + 1)}\t${entry.slice(0, colon)}\n`;
+    const address = entry.slice(colon + 1);
+    return `${address === "host-gateway" ? hostGateway : address}\t${entry.slice(0, colon)}\n`;
   }).join("");
 }
 
@@ -56,8 +57,27 @@ export function resolvConf(
     (options.options.length ? `options ${options.options.join(" ")}\n` : "");
 }
 
-/** Write hostname, hosts and resolv.conf for the next start. */
-export async function writeEtcFiles(container: Container, hostname: string): Promise<void> {
+/**
+ * The host's resolv.conf for a container on the bridge: a nameserver on
+ * the host's loopback is not reachable from there, so those lines go and,
+ * when none is left, docker's fallback servers come instead.
+ */
+export function withoutLoopbackServers(host: string): string {
+  const loopback = /^\s*nameserver\s+(127\.|::1\b)/;
+  const lines = host.split("\n").filter((line) => !loopback.test(line));
+  if (lines.some((line) => /^\s*nameserver\b/.test(line))) return lines.join("\n");
+  return lines.join("\n").replace(/\n*$/, "\n") + "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+}
+
+/**
+ * Write hostname, hosts and resolv.conf for the next start; `hostGateway`
+ * is the bridge's address (for `--add-host NAME:host-gateway`).
+ */
+export async function writeEtcFiles(
+  container: Container,
+  hostname: string,
+  hostGateway?: string,
+): Promise<void> {
   const { paths, record } = container;
   const { hostConfig } = record;
   const volatile = { durable: false };
@@ -65,9 +85,11 @@ export async function writeEtcFiles(container: Container, hostname: string): Pro
     hostConfig.NetworkMode === "host" ? readHostFile("/etc/hosts") : undefined,
     readHostFile("/etc/resolv.conf"),
   ]);
+  // On the bridge the container's own name resolves to its address.
+  const ownLine = record.endpoint ? `${record.endpoint.ipAddress}\t${hostname}\n` : "";
   const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
-    extraHostLines(hostConfig.ExtraHosts ?? []);
-  const resolv = resolvConf(hostResolv, {
+    extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + ownLine;
+  const resolv = resolvConf(record.endpoint ? withoutLoopbackServers(hostResolv) : hostResolv, {
     dns: hostConfig.Dns ?? [],
     search: hostConfig.DnsSearch ?? [],
     options: hostConfig.DnsOptions ?? [],

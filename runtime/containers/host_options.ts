@@ -11,6 +11,7 @@
 
 import { BadRequest } from "../errors.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
+import { requestedPorts } from "../networks/port_bindings.ts";
 
 /** A --device mapping. */
 export interface DeviceMapping {
@@ -65,16 +66,20 @@ function isIp(text: string): boolean {
   return /^[0-9a-f:.]+$/i.test(text) && text.includes(":");
 }
 
-/** `--add-host host:ip` entries (docker's API form). */
-function checkExtraHosts(entries: string[]): string[] {
+/**
+ * `--add-host host:ip` entries (docker's API form); `host-gateway` stands
+ * for the bridge's address, so it needs the bridge.
+ */
+function checkExtraHosts(entries: string[], bridge: boolean): string[] {
   for (const entry of entries) {
     const colon = entry.indexOf(":");
     const name = entry.slice(0, colon);
     const address = entry.slice(colon + 1);
     if (colon <= 0 || !name) throw new BadRequest(`invalid extra host: ${entry}`);
     if (address === "host-gateway") {
+      if (bridge) continue;
       throw new BadRequest(
-        `invalid extra host ${entry}: host-gateway needs the bridge network, which berth does not have yet`,
+        `invalid extra host ${entry}: host-gateway needs the bridge network, and the daemon runs with --bridge none`,
       );
     }
     if (!isIp(address)) throw new BadRequest(`invalid IP address in add-host: "${address}"`);
@@ -201,12 +206,15 @@ function isSet(value: unknown): boolean {
 
 /**
  * Check the options of a create request; returns them normalized.
- * `hostNetwork` is the checked network mode.
+ * `networkMode` is the checked network mode; `bridge` says whether the
+ * daemon has the bridge network.
  */
 export function normalizeHostOptions(
   requested: Record<string, unknown>,
-  hostNetwork: boolean,
+  networkMode: string,
+  bridge = false,
 ): HostOptions {
+  const hostNetwork = networkMode === "host";
   for (const [field, flag] of UNSUPPORTED) {
     if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
   }
@@ -244,10 +252,13 @@ export function normalizeHostOptions(
   if (userns && userns !== "host") {
     throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
   }
-  if (!hostNetwork && (isSet(requested.PortBindings) || requested.PublishAllPorts)) {
+  const publishes = isSet(requested.PortBindings) || Boolean(requested.PublishAllPorts);
+  if (networkMode === "bridge") {
+    requestedPorts(requested.PortBindings, false, {}); // validates
+  } else if (networkMode !== "host" && publishes) {
+    // With host networking the bindings are moot, as docker has them.
     throw new BadRequest(
-      "publishing ports needs the bridge network, which berth does not have yet: " +
-        "use --network host (the container then listens on the host's ports)",
+      `publishing ports needs the bridge network, and this container's network is ${networkMode}`,
     );
   }
   const capAdd = stringList(requested.CapAdd, "CapAdd").map((name) =>
@@ -301,7 +312,7 @@ export function normalizeHostOptions(
     Dns: dns,
     DnsSearch: stringList(requested.DnsSearch, "DnsSearch"),
     DnsOptions: stringList(requested.DnsOptions, "DnsOptions"),
-    ExtraHosts: checkExtraHosts(stringList(requested.ExtraHosts, "ExtraHosts")),
+    ExtraHosts: checkExtraHosts(stringList(requested.ExtraHosts, "ExtraHosts"), bridge),
     ShmSize: shmSize,
     Init: init,
     GroupAdd: stringList(requested.GroupAdd, "GroupAdd"),

@@ -4,8 +4,10 @@
  */
 
 import { networkId } from "../networks/networks.ts";
+import { endpointId } from "../networks/bridge_network.ts";
+import { inspectPorts } from "../networks/port_bindings.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
-import type { Container } from "./container.ts";
+import type { Container, ContainerRecord } from "./container.ts";
 import { inspectMounts } from "./mount_points.ts";
 
 /** Docker's `docker inspect` document for a container. */
@@ -57,7 +59,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
     },
     Mounts: inspectMounts(record.mounts),
     Config: record.config,
-    NetworkSettings: networkSettings(record.hostConfig.NetworkMode),
+    NetworkSettings: networkSettings(record),
     // berth's own additions, under a name docker does not use.
     Berth: {
       Runtime: record.runtime,
@@ -67,40 +69,41 @@ export function inspectContainer(context: DaemonContext, container: Container) {
   };
 }
 
-/** NetworkSettings for the none and host networks. */
-export function networkSettings(mode: string) {
+/**
+ * Docker's NetworkSettings of a container: on the bridge, while it is
+ * connected, its address, gateway, MAC and published ports.
+ */
+export function networkSettings(record: ContainerRecord) {
+  const mode = record.hostConfig.NetworkMode;
+  const endpoint = record.endpoint;
+  const address = {
+    EndpointID: endpoint ? endpointId(record.id) : "",
+    Gateway: endpoint?.gateway ?? "",
+    IPAddress: endpoint?.ipAddress ?? "",
+    IPPrefixLen: endpoint?.prefixLength ?? 0,
+    IPv6Gateway: "",
+    GlobalIPv6Address: "",
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: endpoint?.macAddress ?? "",
+  };
   return {
     Bridge: "",
     SandboxID: "",
-    SandboxKey: "",
-    Ports: {},
+    SandboxKey: endpoint?.sandboxKey ?? "",
+    Ports: mode === "bridge" ? inspectPorts(endpoint?.ports ?? [], record.config.ExposedPorts) : {},
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: "",
-    Gateway: "",
-    GlobalIPv6Address: "",
-    GlobalIPv6PrefixLen: 0,
-    IPAddress: "",
-    IPPrefixLen: 0,
-    IPv6Gateway: "",
-    MacAddress: "",
+    ...address,
     Networks: {
       [mode]: {
         IPAMConfig: null,
         Links: null,
         Aliases: null,
         NetworkID: networkId(mode),
-        EndpointID: "",
-        Gateway: "",
-        IPAddress: "",
-        IPPrefixLen: 0,
-        IPv6Gateway: "",
-        GlobalIPv6Address: "",
-        GlobalIPv6PrefixLen: 0,
-        MacAddress: "",
+        ...address,
         DriverOpts: null,
       },
     },

@@ -11,6 +11,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
+import { listPorts } from "../networks/port_bindings.ts";
 import { inspectMounts } from "./mount_points.ts";
 
 /** Parsed `filters` JSON: name → accepted values. */
@@ -174,12 +175,14 @@ export function listContainers(
       Command: [record.path, ...record.args.map((arg) => arg.includes(" ") ? `'${arg}'` : arg)]
         .join(" "),
       Created: Math.floor(parseRfc3339(record.created) / 1000),
-      Ports: [],
+      Ports: record.hostConfig.NetworkMode === "bridge"
+        ? listPorts(record.endpoint?.ports ?? [], record.config.ExposedPorts)
+        : [],
       Labels: record.config.Labels,
       State: record.state.Status,
       Status: statusText(container, now),
       HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
-      NetworkSettings: { Networks: networkSettings(record.hostConfig.NetworkMode).Networks },
+      NetworkSettings: { Networks: networkSettings(record).Networks },
       Mounts: inspectMounts(record.mounts),
     };
   });

@@ -22,6 +22,7 @@ import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
 import { stopHealthMonitor } from "./health.ts";
 import { unmountRootfs } from "./rootfs.ts";
+import { disconnectContainer, freePublishedPorts } from "../networks/container_network.ts";
 
 /** How long a shim may take to delete its container after the exit. */
 const SHIM_FINISH_TIMEOUT_MS = 10_000;
@@ -154,7 +155,8 @@ export async function releaseRuntimeResources(
   context: DaemonContext,
   container: Container,
 ): Promise<void> {
-  await unmountRootfs(container);
+  const disconnected = disconnectContainer(context, container);
+  await unmountRootfs(container).finally(() => disconnected);
   const stateDir = shimStateDir(context, container.id);
   await shutdownStandbyShim(stateDir);
   await Deno.remove(stateDir, { recursive: true }).catch((error) => {
@@ -203,6 +205,7 @@ export async function recordExit(
   };
   delete container.record.shimProtocol;
   stopHealthMonitor(container);
+  freePublishedPorts(context, container);
   // A --rm container's record goes in a moment: written, but not fsynced
   // (after a power loss it is removed all the same).
   await container.save({ durable: !container.record.hostConfig.AutoRemove });
@@ -250,6 +253,7 @@ export async function recordShimDeath(context: DaemonContext, container: Contain
   };
   delete container.record.shimProtocol;
   stopHealthMonitor(container);
+  freePublishedPorts(context, container);
   await container.save();
   await releaseRuntimeResources(context, container);
   containerEvent(context, container, "die", { exitCode: "255" });

@@ -41,6 +41,8 @@ import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { resetRestarts } from "./restart_policy.ts";
 import { mountRootfs } from "./rootfs.ts";
+import { connectContainer } from "../networks/container_network.ts";
+import { formatIpv4 } from "../networks/ipv4.ts";
 
 /**
  * Start a container (one operation at a time per container). The shim
@@ -115,7 +117,10 @@ export async function startLocked(context: DaemonContext, container: Container):
     )
   );
   shimReady.catch(() => {}); // awaited below, or on the way out
+  let networkReady: Promise<void> | undefined;
   try {
+    networkReady = connectContainer(context, container);
+    networkReady?.catch(() => {}); // awaited below, or on the way out
     await mountRootfs(context, container);
     const hostname = containerHostname(context, container);
     const workDir = record.config.WorkingDir;
@@ -126,7 +131,11 @@ export async function startLocked(context: DaemonContext, container: Container):
       secureJoin(paths.rootfs, workDir).then((dir) =>
         Deno.mkdir(dir, { recursive: true, mode: 0o755 })
       ),
-      writeEtcFiles(container, hostname),
+      writeEtcFiles(
+        container,
+        hostname,
+        context.bridge && formatIpv4(context.bridge.gateway.address),
+      ),
     ]);
     const user = {
       ...resolved,
@@ -174,6 +183,7 @@ export async function startLocked(context: DaemonContext, container: Container):
         queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
       },
     };
+    await networkReady;
     connection = await shimReady;
     try {
       pid = (await connection.create(shimConfig)).pid ?? 0;
@@ -195,6 +205,8 @@ export async function startLocked(context: DaemonContext, container: Container):
     // A shim still getting ready must be there (and told to quit) before
     // its state dir is cleaned up.
     if (!connection) await shimReady.then((ready) => ready.close(), () => {});
+    // The network's setup must be over before it is taken down.
+    await networkReady?.catch(() => {});
     await releaseRuntimeResources(context, container).catch((cleanupError) =>
       log.warn("cleanup after a failed start failed", {
         id: container.id,

@@ -1,9 +1,9 @@
 /**
- * Docker's network objects for the two networks berth has: `host` (the
- * host's network namespace) and `none` (a namespace with loopback only,
- * the default until the bridge network lands). They cannot be created or
- * removed; `network ls`, `network inspect` and docker-py's `networks` see
- * them as docker shows its predefined networks.
+ * Docker's network objects for the networks berth has: `bridge` (the
+ * default, unless the daemon runs with `--bridge none`), `host` (the
+ * host's network namespace) and `none` (a namespace with loopback only).
+ * They cannot be created or removed; `network ls`, `network inspect` and
+ * docker-py's `networks` see them as docker shows its predefined networks.
  * @module
  */
 
@@ -11,6 +11,8 @@ import type { Filters } from "../containers/list.ts";
 import { matchesLabel } from "../containers/list.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Forbidden, NotFound } from "../errors.ts";
+import { endpointId } from "./bridge_network.ts";
+import { formatIpv4, subnetText } from "./ipv4.ts";
 
 /** A predefined network: its name, docker's driver name for it, a stable id. */
 interface Predefined {
@@ -21,6 +23,11 @@ interface Predefined {
 }
 
 const PREDEFINED: Predefined[] = [
+  {
+    name: "bridge",
+    driver: "bridge",
+    id: "e9e1049f81e48b42a2c0e5605ea2c1dcc6a64f6832f8244fce0a28714efeec84",
+  },
   {
     name: "host",
     driver: "host",
@@ -38,10 +45,16 @@ export function networkId(name: string): string {
   return PREDEFINED.find((network) => network.name === name)?.id ?? "";
 }
 
+/** The networks this daemon has (no bridge with `--bridge none`). */
+function available(context: DaemonContext): Predefined[] {
+  return PREDEFINED.filter((network) => network.driver !== "bridge" || context.bridge);
+}
+
 /** A network by name, full id or id prefix; NotFound otherwise. */
-function findNetwork(ref: string): Predefined {
-  const network = PREDEFINED.find((item) => item.name === ref || item.id === ref) ??
-    (ref.length > 0 ? PREDEFINED.find((item) => item.id.startsWith(ref)) : undefined);
+function findNetwork(context: DaemonContext, ref: string): Predefined {
+  const networks = available(context);
+  const network = networks.find((item) => item.name === ref || item.id === ref) ??
+    (ref.length > 0 ? networks.find((item) => item.id.startsWith(ref)) : undefined);
   if (!network) throw new NotFound(`network ${ref} not found`);
   return network;
 }
@@ -51,17 +64,27 @@ function networkObject(
   network: Predefined,
   withContainers: boolean,
 ) {
+  const settings = network.driver === "bridge" ? context.bridge : undefined;
+  const bridge = settings && {
+    ipam: { Subnet: subnetText(settings.gateway), Gateway: formatIpv4(settings.gateway.address) },
+    options: {
+      "com.docker.network.bridge.default_bridge": "true",
+      "com.docker.network.bridge.enable_ip_masquerade": "true",
+      "com.docker.network.bridge.name": settings.bridge,
+    },
+  };
   const containers: Record<string, unknown> = {};
   if (withContainers) {
     for (const container of context.containers.list()) {
       if (!container.isRunning || container.record.hostConfig.NetworkMode !== network.name) {
         continue;
       }
+      const endpoint = container.record.endpoint;
       containers[container.id] = {
         Name: container.record.name.replace(/^\//, ""),
-        EndpointID: "",
-        MacAddress: "",
-        IPv4Address: "",
+        EndpointID: endpoint ? endpointId(container.id) : "",
+        MacAddress: endpoint?.macAddress ?? "",
+        IPv4Address: endpoint ? `${endpoint.ipAddress}/${endpoint.prefixLength}` : "",
         IPv6Address: "",
       };
     }
@@ -74,14 +97,14 @@ function networkObject(
     Driver: network.driver,
     EnableIPv4: true,
     EnableIPv6: false,
-    IPAM: { Driver: "default", Options: null, Config: [] },
+    IPAM: { Driver: "default", Options: null, Config: bridge ? [bridge.ipam] : [] },
     Internal: false,
     Attachable: false,
     Ingress: false,
     ConfigFrom: { Network: "" },
     ConfigOnly: false,
     Containers: containers,
-    Options: {},
+    Options: bridge ? bridge.options : {},
     Labels: {},
   };
 }
@@ -97,7 +120,7 @@ export function listNetworks(context: DaemonContext, filters: Filters) {
     const values = filters.get(key);
     return !values || values.some(test);
   };
-  return PREDEFINED.filter((network) =>
+  return available(context).filter((network) =>
     anyOf("name", (value) => network.name.includes(value)) &&
     anyOf("id", (value) => network.id.startsWith(value)) &&
     anyOf("driver", (value) => value === network.driver) &&
@@ -110,11 +133,11 @@ export function listNetworks(context: DaemonContext, filters: Filters) {
 
 /** GET /networks/{id}: one network, with its running containers. */
 export function inspectNetwork(context: DaemonContext, ref: string) {
-  return networkObject(context, findNetwork(ref), true);
+  return networkObject(context, findNetwork(context, ref), true);
 }
 
 /** DELETE /networks/{id}: refused, as docker refuses to remove predefined networks. */
-export function removeNetwork(ref: string): never {
-  const network = findNetwork(ref);
+export function removeNetwork(context: DaemonContext, ref: string): never {
+  const network = findNetwork(context, ref);
   throw new Forbidden(`${network.name} is a pre-defined network and cannot be removed`);
 }

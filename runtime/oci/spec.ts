@@ -168,11 +168,14 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       (mount) => mount.destination,
     ),
   ];
-  const namespaces = [{ type: "mount" }];
+  const namespaces: { type: string; path?: string }[] = [{ type: "mount" }];
   if (hostConfig.PidMode !== "host") namespaces.push({ type: "pid" });
   if (!ipcHost) namespaces.push({ type: "ipc" });
   if (hostConfig.UTSMode !== "host") namespaces.push({ type: "uts" });
-  if (!hostNetwork) namespaces.push({ type: "network" });
+  // On the bridge the runtime joins the namespace set up for it.
+  const endpoint = record.endpoint;
+  if (endpoint) namespaces.push({ type: "network", path: endpoint.sandboxKey });
+  else if (!hostNetwork) namespaces.push({ type: "network" });
   if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });
   const devices = input.devices ?? [];
   const deviceRules = privileged ? [{ allow: true, access: "rwm" }] : [

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Removes everything a test daemon made, even after a failure:
-#   cleanup.sh DIR ROOT RUN_ROOT CGROUP_PARENT
+#   cleanup.sh DIR ROOT RUN_ROOT CGROUP_PARENT [BRIDGE]
 set -u
-dir="$1" root="$2" run="$3" cgroup="${4#/}"
+dir="$1" root="$2" run="$3" cgroup="${4#/}" bridge="${5:-}"
 pkill -9 -f -- "$run/c/" 2>/dev/null
 for runtime in runc crun; do
   for id in $("$runtime" --root "$run/runtime-$runtime" list -q 2>/dev/null); do
@@ -16,5 +16,23 @@ for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
   # Deepest first: a cgroup can only go once its children have.
   find "$hierarchy$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
 done
+if [ -n "$bridge" ]; then
+  # Network namespaces of the containers (vbID12 is the host end of berth-ID12's veth).
+  for veth in $(ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+    ip link del "$veth" 2>/dev/null
+    ip netns del "berth-${veth#vb}" 2>/dev/null
+  done
+  for container in "$root"/containers/*; do
+    [ -e "$container" ] && ip netns del "berth-$(basename "$container" | cut -c1-12)" 2>/dev/null
+  done
+  ip link del "$bridge" 2>/dev/null
+  # The bridge's rules: its chain and what jumps to it, its masquerades and forwards.
+  for table in nat filter; do
+    rules=$(iptables -t "$table" -S 2>/dev/null | grep '^-A' |
+      grep -E -- "(BERTH-$bridge|-o $bridge|-i $bridge)( |\$)" | sed 's/^-A /-D /')
+    [ -n "$rules" ] && printf '*%s\n%s\nCOMMIT\n' "$table" "$rules" | iptables-restore --noflush
+  done
+  iptables -t nat -X "BERTH-$bridge" 2>/dev/null
+fi
 [ -n "$dir" ] && rm -rf "$dir"
 exit 0

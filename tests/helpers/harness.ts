@@ -103,6 +103,8 @@ export class TestDaemon {
   readonly cgroupParent: string;
   readonly logPath: string;
   readonly runtime: RuntimeName;
+  /** The daemon's bridge (a name and subnet of its own); undefined with `--bridge none`. */
+  readonly bridge: { name: string; bip: string } | undefined;
   #child: Deno.ChildProcess | undefined;
   #extraFlags: string[];
 
@@ -114,6 +116,18 @@ export class TestDaemon {
     this.cgroupParent = `/berth-test-${randomSuffix()}`;
     this.logPath = `${dir}/daemon.log`;
     this.runtime = runtime;
+    const bridgeFlag = extraFlags.indexOf("--bridge");
+    if (bridgeFlag < 0) {
+      const [high, low] = crypto.getRandomValues(new Uint8Array(2));
+      this.bridge = { name: `bt${randomSuffix()}`, bip: `10.${200 + high % 50}.${low}.1/24` };
+      extraFlags = [...extraFlags, "--bridge", this.bridge.name, "--bip", this.bridge.bip];
+    } else if (extraFlags[bridgeFlag + 1] !== "none") {
+      const bipFlag = extraFlags.indexOf("--bip");
+      this.bridge = {
+        name: extraFlags[bridgeFlag + 1],
+        bip: bipFlag >= 0 ? extraFlags[bipFlag + 1] : "10.87.0.1/16",
+      };
+    }
     this.#extraFlags = extraFlags;
   }
 
@@ -296,6 +310,7 @@ export class TestDaemon {
       this.runRoot,
       this.cgroupParent,
       String(groupSize === 1 ? 3 : 2 * groupSize + 2),
+      this.bridge?.name ?? "",
     ]);
     return result.stdout.split("\n").filter(Boolean);
   }
@@ -309,6 +324,7 @@ export class TestDaemon {
       this.root,
       this.runRoot,
       this.cgroupParent,
+      this.bridge?.name ?? "",
     ]);
   }
 }

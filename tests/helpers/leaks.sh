@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Lists what a daemon left behind, one line each (nothing = no leaks):
-#   leaks.sh ROOT RUN_ROOT CGROUP_PARENT [MAX_STANDBY]
+#   leaks.sh ROOT RUN_ROOT CGROUP_PARENT [MAX_STANDBY] [BRIDGE]
 # mounts under ROOT, shim processes and state dirs under RUN_ROOT, container
-# cgroups under CGROUP_PARENT, container dirs and runtime state. The daemon's
+# cgroups under CGROUP_PARENT, container dirs and runtime state, and on the
+# daemon's BRIDGE: veths (each with its container's network namespace) and
+# published ports' DNAT rules. The daemon's
 # pool of standby shim state dirs is its own, not a leak: a pool dir has no
 # shim.json, since no container was ever given to it, and no container
 # record has its id. A shim serves a group of state dirs; it is a leak when
@@ -11,7 +13,7 @@
 # wait. The pool refills while this runs, so a dir is judged when it is
 # looked at.
 set -u
-root="$1" run="$2" cgroup="${3#/}" max_standby="${4:-3}"
+root="$1" run="$2" cgroup="${3#/}" max_standby="${4:-3}" bridge="${5:-}"
 is_pool() {
   [ -d "$run/c/$1" ] && [ ! -e "$run/c/$1/shim.json" ] && [ ! -e "$root/containers/$1" ]
 }
@@ -42,4 +44,8 @@ find "$root/containers" -mindepth 1 -maxdepth 1 2>/dev/null | sed 's/^/container
 for runtime in runc crun; do
   "$runtime" --root "$run/runtime-$runtime" list -q 2>/dev/null | sed "s/^/$runtime state: /"
 done
+if [ -n "$bridge" ]; then
+  ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print "veth: " $2 }'
+  iptables -t nat -S "BERTH-$bridge" 2>/dev/null | grep '^-A' | sed 's/^/dnat rule: /'
+fi
 exit 0

@@ -36,22 +36,22 @@ Deno.test("host options: names normalized, docker's defaults accepted, the unsup
     Isolation: "",
     IpcMode: "",
     ShmSize: 0,
-  }, false);
+  }, "none");
   deepStrictEqual([plain.CapAdd, plain.Privileged, plain.ReadonlyRootfs], [null, false, false]);
   deepStrictEqual(
-    normalizeHostOptions({ CapAdd: ["net_admin", "CAP_SYS_TIME"], CapDrop: ["all"] }, false)
+    normalizeHostOptions({ CapAdd: ["net_admin", "CAP_SYS_TIME"], CapDrop: ["all"] }, "none")
       .CapAdd,
     ["CAP_NET_ADMIN", "CAP_SYS_TIME"],
   );
-  const refused = (options: Record<string, unknown>, message: RegExp, host = false) =>
-    throws(() => normalizeHostOptions(options, host), message);
+  const refused = (options: Record<string, unknown>, message: RegExp, network = "none") =>
+    throws(() => normalizeHostOptions(options, network), message);
   refused({ PortBindings: { "80/tcp": [{ HostPort: "8080" }] } }, /bridge network/);
   refused({ PublishAllPorts: true }, /bridge network/);
   refused({ Links: ["a:b"] }, /--link is not supported/);
   refused({ CgroupParent: "../x" }, /invalid cgroup parent: ..\/x/);
   refused({ KernelMemory: 1 << 20 }, /--kernel-memory/);
   refused({ CapDrop: ["NOPE"] }, /invalid CapDrop: unknown capability: "CAP_NOPE"/);
-  refused({ Sysctls: { "net.core.somaxconn": "1" } }, /not allowed in host network mode/, true);
+  refused({ Sysctls: { "net.core.somaxconn": "1" } }, /not allowed in host network mode/, "host");
   refused({ Sysctls: { "vm.swappiness": "1" } }, /sysctl 'vm.swappiness' is not allowed/);
   refused({ IpcMode: "container:x" }, /--ipc container:x/);
   refused({ Dns: ["not-an-ip"] }, /not-an-ip is not an ip address/);
@@ -60,7 +60,11 @@ Deno.test("host options: names normalized, docker's defaults accepted, the unsup
   refused({ ShmSize: -1 }, /SHM size can not be less than 0/);
   refused({ UsernsMode: "private" }, /--userns private/);
   // Published ports are fine on the host network (the host's ports are the container's).
-  normalizeHostOptions({ PortBindings: { "80/tcp": [{ HostPort: "80" }] } }, true);
+  normalizeHostOptions({ PortBindings: { "80/tcp": [{ HostPort: "80" }] } }, "host");
+  // On the bridge they are checked.
+  normalizeHostOptions({ PortBindings: { "80/tcp": [{ HostPort: "8080" }] } }, "bridge");
+  refused({ PortBindings: { "80/tcp": [{ HostPort: "x" }] } }, /invalid hostPort: x/, "bridge");
+  refused({ PortBindings: { "80/tcpx": [] } }, /invalid proto: tcpx/, "bridge");
 });
 
 Deno.test("device cgroup rules parse as docker writes them", () => {
@@ -93,12 +97,18 @@ Deno.test("resolv.conf: --dns, --dns-search and --dns-option replace the host's 
 });
 
 Deno.test("cgroupns and annotations are checked; bridge-only endpoint settings are refused", () => {
-  const options = normalizeHostOptions({ CgroupnsMode: "private", Annotations: { a: "b" } }, false);
+  const options = normalizeHostOptions(
+    { CgroupnsMode: "private", Annotations: { a: "b" } },
+    "none",
+  );
   deepStrictEqual([options.CgroupnsMode, options.Annotations], ["private", { a: "b" }]);
-  deepStrictEqual(normalizeHostOptions({}, false).CgroupnsMode, "");
-  throws(() => normalizeHostOptions({ CgroupnsMode: "shared" }, false), /invalid cgroup namespace/);
-  throws(() => normalizeHostOptions({ Annotations: { a: 1 } }, false), /Annotations must be/);
-  throws(() => normalizeHostOptions({ StorageOpt: { size: "1G" } }, false), /xfs with 'pquota'/);
+  deepStrictEqual(normalizeHostOptions({}, "none").CgroupnsMode, "");
+  throws(
+    () => normalizeHostOptions({ CgroupnsMode: "shared" }, "none"),
+    /invalid cgroup namespace/,
+  );
+  throws(() => normalizeHostOptions({ Annotations: { a: 1 } }, "none"), /Annotations must be/);
+  throws(() => normalizeHostOptions({ StorageOpt: { size: "1G" } }, "none"), /xfs with 'pquota'/);
 
   checkEndpointSettings({});
   checkEndpointSettings({ NetworkingConfig: { EndpointsConfig: { none: { IPAMConfig: {} } } } });

@@ -1,5 +1,5 @@
 /**
- * The /networks routes (the predefined host and none networks), and
+ * The /networks routes (the predefined bridge, host and none networks), and
  * POST /build/prune (berth builds nothing, so there is no cache).
  * @module
  */
@@ -20,14 +20,14 @@ export function inspect({ context, params }: ApiRequest) {
 }
 
 /** DELETE /networks/{id} */
-export function remove({ params }: ApiRequest) {
-  return removeNetwork(params[0]);
+export function remove({ context, params }: ApiRequest) {
+  return removeNetwork(context, params[0]);
 }
 
 /** POST /networks/create, /networks/{id}/connect and /disconnect. */
 export function unsupported() {
   throw new BadRequest(
-    'berth cannot create or connect networks yet: containers use the predefined "none" or "host" network (--network)',
+    'berth cannot create or connect networks yet: containers use the predefined "bridge", "host" or "none" network (--network)',
   );
 }
 

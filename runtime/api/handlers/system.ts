@@ -100,7 +100,7 @@ export async function info({ context }: ApiRequest) {
       DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
       Plugins: {
         Volume: [],
-        Network: ["host", "null"],
+        Network: context.bridge ? ["bridge", "host", "null"] : ["host", "null"],
         Authorization: null,
         Log: ["json-file", "k8s-file"],
       },

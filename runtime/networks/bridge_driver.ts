@@ -1,0 +1,181 @@
+/**
+ * The host side of the bridge network, done with iproute2 and iptables:
+ * the bridge itself with forwarding and masquerading (once per daemon),
+ * and per container a network namespace joined to the bridge by a veth
+ * pair, and DNAT rules for its published ports. Everything here is kernel
+ * state: it outlives the daemon, and every step can be done again or
+ * undone without harm.
+ * @module
+ */
+
+import { formatIpv4, type Ipv4Cidr, subnetText } from "./ipv4.ts";
+import type { PublishedPort } from "./port_bindings.ts";
+
+/** One container's place on the bridge, as its record keeps it. */
+export interface BridgeEndpoint {
+  ipAddress: string;
+  prefixLength: number;
+  gateway: string;
+  macAddress: string;
+  /** The network namespace the runtime joins (docker's SandboxKey). */
+  sandboxKey: string;
+  ports: PublishedPort[];
+}
+
+/** Where a container's network namespace is pinned. */
+export function sandboxKey(id: string): string {
+  return `/run/netns/${netnsName(id)}`;
+}
+
+function netnsName(id: string): string {
+  return `berth-${id.slice(0, 12)}`;
+}
+
+/** The host end of a container's veth pair (15 characters at most). */
+function vethName(id: string): string {
+  return `vb${id.slice(0, 12)}`;
+}
+
+/** Marks a container's DNAT rules, so they can be found and removed. */
+function ruleComment(id: string): string {
+  return `berth:${id.slice(0, 12)}`;
+}
+
+/** Failure of a host network command, with what it printed. */
+export class NetworkCommandError extends Error {}
+
+async function run(program: string, args: string[], input = ""): Promise<string> {
+  const child = new Deno.Command(program, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input)).catch(() => {});
+  await writer.close().catch(() => {});
+  const { code, stdout, stderr } = await child.output();
+  if (code !== 0) {
+    const message = new TextDecoder().decode(stderr).trim() || `exit status ${code}`;
+    throw new NetworkCommandError(`${program} ${args.join(" ")}: ${message}`);
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+/** Run `ip` commands in one process (in `netns` when given). */
+function ipBatch(commands: string[], options: { netns?: string; force?: boolean } = {}) {
+  const global = [
+    ...(options.netns ? ["-n", options.netns] : []),
+    ...(options.force ? ["-force"] : []),
+  ];
+  return run("ip", [...global, "-batch", "-"], commands.join("\n") + "\n");
+}
+
+/** The daemon's bridge. */
+export class BridgeDriver {
+  #ready: Promise<void> | undefined;
+
+  /** `gateway` is the bridge's own address with the subnet's prefix. */
+  constructor(readonly name: string, readonly gateway: Ipv4Cidr) {}
+
+  /** The nat chain holding the published ports of this bridge's containers. */
+  get chain(): string {
+    return `BERTH-${this.name}`;
+  }
+
+  /** Set the bridge up, once per daemon (what is there already is kept). */
+  ensure(): Promise<void> {
+    this.#ready ??= this.#setUp().catch((error) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #setUp(): Promise<void> {
+    const { name, chain } = this;
+    await run("ip", ["link", "add", name, "type", "bridge"]).catch((error) => {
+      if (!/File exists/.test(error.message)) throw error;
+    });
+    await ipBatch([
+      `addr replace ${formatIpv4(this.gateway.address)}/${this.gateway.prefixLength} dev ${name}`,
+      `link set ${name} up`,
+    ]);
+    // Forwarding, and published ports answering on 127.0.0.1 too: DNAT
+    // from the loopback address to the bridge needs route_localnet (and
+    // the masquerade below). Slashes: a bridge name may hold dots.
+    await run("sysctl", [
+      "-q",
+      "-w",
+      "net/ipv4/ip_forward=1",
+      `net/ipv4/conf/${name}/route_localnet=1`,
+    ]);
+    await run("iptables", ["-t", "nat", "-N", chain]).catch((error) => {
+      if (!/exists/i.test(error.message)) throw error;
+    });
+    const subnet = subnetText(this.gateway);
+    const rules: [string, string, string[]][] = [
+      ["nat", "PREROUTING", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chain]],
+      ["nat", "OUTPUT", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chain]],
+      ["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]],
+      ["nat", "POSTROUTING", ["-s", "127.0.0.0/8", "-o", name, "-j", "MASQUERADE"]],
+      // The FORWARD policy may be DROP (dockerd sets it so).
+      ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
+      ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
+    ];
+    for (const [table, target, rule] of rules) {
+      const present = await run("iptables", ["-t", table, "-C", target, ...rule]).then(
+        () => true,
+        () => false,
+      );
+      if (!present) await run("iptables", ["-t", table, "-A", target, ...rule]);
+    }
+  }
+
+  /**
+   * Make the container's network namespace, joined to the bridge, with
+   * its address and default route, and DNAT its published ports to it.
+   */
+  async connect(id: string, endpoint: BridgeEndpoint): Promise<void> {
+    await this.ensure();
+    const netns = netnsName(id);
+    const veth = vethName(id);
+    await ipBatch([
+      `netns add ${netns}`,
+      `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
+      `link set ${veth} master ${this.name} up`,
+    ]);
+    await ipBatch([
+      "link set lo up",
+      `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev eth0`,
+      "link set eth0 up",
+      `route add default via ${endpoint.gateway}`,
+    ], { netns });
+    if (endpoint.ports.length === 0) return;
+    // At the top: a port freed at its container's exit may be published
+    // again before that container's rules are gone; the newest rule wins.
+    const rules = endpoint.ports.map((port) =>
+      [
+        `-I ${this.chain}`,
+        port.hostIp ? `-d ${port.hostIp}/32` : "",
+        `! -i ${this.name} -p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort}`,
+        `-m comment --comment ${ruleComment(id)}`,
+        `-j DNAT --to-destination ${endpoint.ipAddress}:${port.containerPort}`,
+      ].filter(Boolean).join(" ")
+    );
+    await run("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
+  }
+
+  /** Undo {@link connect}, whatever part of it was done. */
+  async disconnect(id: string): Promise<void> {
+    await ipBatch([`link del ${vethName(id)}`, `netns del ${netnsName(id)}`], { force: true })
+      .catch(() => {}); // -force still fails the batch when a line fails
+    const listed = await run("iptables", ["-t", "nat", "-S", this.chain]).catch(() => "");
+    const mine = listed.split("\n").filter((line) =>
+      line.startsWith(`-A ${this.chain} `) && line.includes(ruleComment(id))
+    );
+    if (mine.length === 0) return;
+    const deletions = mine.map((line) => line.replace(/^-A /, "-D "));
+    await run("iptables-restore", ["--noflush"], `*nat\n${deletions.join("\n")}\nCOMMIT\n`);
+  }
+}
