@@ -44,5 +44,13 @@ if ! berth image inspect busybox >/dev/null 2>&1; then
 fi
 berth run --rm busybox echo "hello from a busybox container (runc)"
 berth run --rm --runtime crun busybox sh -c 'echo "hello from a busybox container (crun), pid $$"'
+# One on the bridge network, serving its /etc on a port the daemon picks.
+web="$(berth run -d -p 80 busybox httpd -f -p 80 -h /etc)"
+address="$(berth port "$web" 80)"
+address="127.0.0.1:${address##*:}"
+for _ in $(seq 50); do busybox wget -q -O /dev/null "http://$address/hostname" && break; sleep 0.1; done
+echo "a busybox httpd on the bridge, published at $address, says its hostname is" \
+  "$(busybox wget -q -O - "http://$address/hostname")"
+berth rm -f "$web" >/dev/null
 berth ps -a
 echo "setup: the daemon logs to /var/log/berth.log; try: berth run -it busybox"
