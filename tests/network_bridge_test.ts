@@ -73,6 +73,11 @@ integrationTest(
       await daemon.ok(["run", "--rm", "busybox", "wget", "-qO-", `http://${address}/`]),
       "hi\n",
     );
+    // From a container through the host's side of the bridge, and from the
+    // container itself that way (hairpin).
+    const viaHost = ["wget", "-qO-", `http://${gateway}:${port}/`];
+    deepStrictEqual(await daemon.ok(["run", "--rm", "busybox", ...viaHost]), "hi\n");
+    deepStrictEqual(await daemon.ok(["exec", web, ...viaHost]), "hi\n");
     // The container's own view: eth0 with its address, the default route,
     // its name in /etc/hosts, host-gateway as the bridge's address.
     const inside = await daemon.ok([

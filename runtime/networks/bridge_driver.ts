@@ -119,6 +119,20 @@ export class BridgeDriver {
       ["nat", "OUTPUT", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chain]],
       ["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]],
       ["nat", "POSTROUTING", ["-s", "127.0.0.0/8", "-o", name, "-j", "MASQUERADE"]],
+      // A container reaching a published port through the host (hairpin):
+      // the answer must come back through the host too.
+      ["nat", "POSTROUTING", [
+        "-s",
+        subnet,
+        "-o",
+        name,
+        "-m",
+        "conntrack",
+        "--ctstate",
+        "DNAT",
+        "-j",
+        "MASQUERADE",
+      ]],
       // The FORWARD policy may be DROP (dockerd sets it so).
       ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
       ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
@@ -144,6 +158,9 @@ export class BridgeDriver {
       `netns add ${netns}`,
       `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
       `link set ${veth} master ${this.name} up`,
+      // A container reaching its own published port: the bridge sends the
+      // frame back out of the port it came in by.
+      `link set ${veth} type bridge_slave hairpin on`,
     ]);
     await ipBatch([
       "link set lo up",
@@ -158,7 +175,7 @@ export class BridgeDriver {
       [
         `-I ${this.chain}`,
         port.hostIp ? `-d ${port.hostIp}/32` : "",
-        `! -i ${this.name} -p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort}`,
+        `-p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort}`,
         `-m comment --comment ${ruleComment(id)}`,
         `-j DNAT --to-destination ${endpoint.ipAddress}:${port.containerPort}`,
       ].filter(Boolean).join(" ")
