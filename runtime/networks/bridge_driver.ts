@@ -45,12 +45,21 @@ function ruleComment(id: string): string {
 export class NetworkCommandError extends Error {}
 
 async function run(program: string, args: string[], input = ""): Promise<string> {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new NetworkCommandError(
+      `the bridge network needs ${program}, which is not installed ` +
+        "(apt-get install iproute2 iptables procps), or run the daemon with --bridge none",
+    );
+  }
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(input)).catch(() => {});
   await writer.close().catch(() => {});
