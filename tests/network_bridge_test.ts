@@ -98,6 +98,11 @@ integrationTest(
     match(inside, new RegExp(`^${gateway.replaceAll(".", "\\.")}\\tgw$`, "m"));
     match(inside, /^pong$/m);
 
+    // Its traffic counts in stats (eth0 of its namespace).
+    match(
+      await daemon.ok(["stats", "--no-stream", "--format", "{{.NetIO}}", "web"]),
+      /^[1-9][\d.]*[kMG]?B \/ [1-9][\d.]*[kMG]?B\n$/,
+    );
     deepStrictEqual(await daemon.ok(["port", "web"]), `80/tcp -> 0.0.0.0:${port}\n`);
     deepStrictEqual(await daemon.ok(["port", "web", "80"]), `0.0.0.0:${port}\n`);
     const noPort = await daemon.berth(["port", "web", "81/tcp"]);

@@ -27,6 +27,43 @@ export interface StatsSample {
   pids: number;
   pidsLimit: number;
   blkio: { major: number; minor: number; op: string; value: number }[];
+  /** Per interface of its own network namespace (none for host and none networks). */
+  networks?: Record<string, NetworkCounters>;
+}
+
+/** docker's counters of one interface. */
+export interface NetworkCounters {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
+
+/** The interfaces of a /proc/PID/net/dev, but loopback, as docker's counters. */
+export function parseNetDev(text: string | undefined): Record<string, NetworkCounters> {
+  const networks: Record<string, NetworkCounters> = {};
+  for (const line of (text ?? "").split("\n").slice(2)) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    if (name === "lo" || fields.length < 16) continue;
+    networks[name] = {
+      rx_bytes: fields[0],
+      rx_packets: fields[1],
+      rx_errors: fields[2],
+      rx_dropped: fields[3],
+      tx_bytes: fields[8],
+      tx_packets: fields[9],
+      tx_errors: fields[10],
+      tx_dropped: fields[11],
+    };
+  }
+  return networks;
 }
 
 function readNumber(path: string): number | undefined {
@@ -89,6 +126,9 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
     blkio: [],
   };
   if (!container.isRunning) return sample;
+  if (container.record.endpoint && container.state.Pid > 0) {
+    sample.networks = parseNetDev(readSystemFile(`/proc/${container.state.Pid}/net/dev`));
+  }
   const cgroup = containerCgroup(context, container);
   if (context.cgroupVersion === 2) {
     const dir = `/sys/fs/cgroup${cgroup}`;
@@ -174,6 +214,7 @@ export function statsDocument(
     storage_stats: {},
     cpu_stats: cpuStats(current, onlineCpus),
     precpu_stats: cpuStats(previous, onlineCpus),
+    ...(current.networks ? { networks: current.networks } : {}),
     memory_stats: container.isRunning
       ? { usage: current.memoryUsage, stats: current.memoryStats, limit: current.memoryLimit }
       : {},

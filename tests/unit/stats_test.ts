@@ -1,5 +1,10 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { parseBlkio, parseKeyValues, systemCpuNs } from "../../runtime/containers/stats.ts";
+import {
+  parseBlkio,
+  parseKeyValues,
+  parseNetDev,
+  systemCpuNs,
+} from "../../runtime/containers/stats.ts";
 import { statsRow } from "../../cli/commands/stats.ts";
 
 Deno.test("cgroup and /proc files are read as docker reads them", () => {
@@ -9,6 +14,24 @@ Deno.test("cgroup and /proc files are read as docker reads them", () => {
     { major: 8, minor: 0, op: "read", value: 4096 },
     { major: 8, minor: 0, op: "write", value: 512 },
   ]);
+  const netDev = [
+    "Inter-|   Receive                                                |  Transmit",
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
+    "    lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0",
+    "  eth0:    1234      12    1    2    0     0          0         0     5678      34    3    4    0     0       0          0",
+  ].join("\n");
+  deepStrictEqual(parseNetDev(netDev), {
+    eth0: {
+      rx_bytes: 1234,
+      rx_packets: 12,
+      rx_errors: 1,
+      rx_dropped: 2,
+      tx_bytes: 5678,
+      tx_packets: 34,
+      tx_errors: 3,
+      tx_dropped: 4,
+    },
+  });
   deepStrictEqual(parseBlkio("254:0 rbytes=10 wbytes=20 rios=1\n", true), [
     { major: 254, minor: 0, op: "read", value: 10 },
     { major: 254, minor: 0, op: "write", value: 20 },
