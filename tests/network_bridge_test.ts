@@ -145,7 +145,7 @@ integrationTest(
 );
 
 integrationTest(
-  "a published port keeps answering while the daemon is killed; the restarted daemon still holds it, and removing the container frees it",
+  "a published port keeps answering while the daemon is killed; the restarted daemon still holds it, and removing the container frees it; a bridge deleted under the daemon comes back",
   async (daemon) => {
     const port = randomPort();
     const web = (await daemon.ok(["run", "-d", "-p", `${port}:80`, ...HTTPD("alive")])).trim();
@@ -174,6 +174,14 @@ integrationTest(
     const again = (await daemon.ok(["run", "-d", "-p", `${port}:80`, ...HTTPD("again")])).trim();
     deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "again\n");
     await daemon.ok(["rm", "-f", again]);
+    // The bridge taken away under the daemon: the next start sets it up again.
+    const deleted = await runCommand("bash", ["-c", `ip link del ${daemon.bridge!.name}`]);
+    deepStrictEqual(deleted.code, 0, deleted.stderr);
+    const { gateway } = bridgeOf(daemon);
+    match(
+      await daemon.ok(["run", "--rm", "busybox", "ping", "-c1", "-W2", gateway]),
+      / 0% packet loss/,
+    );
     await assertNoLeaks(daemon);
   },
 );

@@ -163,14 +163,13 @@ export class BridgeDriver {
     await this.ensure();
     const netns = netnsName(id);
     const veth = vethName(id);
-    await ipBatch([
-      `netns add ${netns}`,
-      `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
-      `link set ${veth} master ${this.name} up`,
-      // A container reaching its own published port: the bridge sends the
-      // frame back out of the port it came in by.
-      `link set ${veth} type bridge_slave hairpin on`,
-    ]);
+    await this.#joinBridge(netns, veth, endpoint).catch(async () => {
+      // The bridge may have gone away under the daemon: set it up again, once.
+      this.#ready = undefined;
+      await this.#leaveBridge(netns, veth);
+      await this.ensure();
+      await this.#joinBridge(netns, veth, endpoint);
+    });
     await ipBatch([
       "link set lo up",
       `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev eth0`,
@@ -192,10 +191,27 @@ export class BridgeDriver {
     await run("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
   }
 
+  /** The container's namespace, with the veth pair joining it to the bridge. */
+  #joinBridge(netns: string, veth: string, endpoint: BridgeEndpoint): Promise<string> {
+    return ipBatch([
+      `netns add ${netns}`,
+      `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
+      `link set ${veth} master ${this.name} up`,
+      // A container reaching its own published port: the bridge sends the
+      // frame back out of the port it came in by.
+      `link set ${veth} type bridge_slave hairpin on`,
+    ]);
+  }
+
+  /** Remove the veth pair and the namespace, whichever of them is there. */
+  async #leaveBridge(netns: string, veth: string): Promise<void> {
+    // -force goes on past a failing line, and still fails the batch.
+    await ipBatch([`link del ${veth}`, `netns del ${netns}`], { force: true }).catch(() => {});
+  }
+
   /** Undo {@link connect}, whatever part of it was done. */
   async disconnect(id: string): Promise<void> {
-    await ipBatch([`link del ${vethName(id)}`, `netns del ${netnsName(id)}`], { force: true })
-      .catch(() => {}); // -force still fails the batch when a line fails
+    await this.#leaveBridge(netnsName(id), vethName(id));
     const listed = await run("iptables", ["-t", "nat", "-S", this.chain]).catch(() => "");
     const mine = listed.split("\n").filter((line) =>
       line.startsWith(`-A ${this.chain} `) && line.includes(ruleComment(id))
