@@ -24,7 +24,8 @@ export function connectContainer(
 ): Promise<void> | undefined {
   const { record } = container;
   if (record.hostConfig.NetworkMode !== BRIDGE_NETWORK) return undefined;
-  if (!context.bridge) {
+  const bridge = context.bridge;
+  if (!bridge) {
     throw new ApiError(500, "the bridge network is off (the daemon runs with --bridge none)");
   }
   const ports = requestedPorts(
@@ -32,9 +33,8 @@ export function connectContainer(
     Boolean(record.hostConfig.PublishAllPorts),
     record.config.ExposedPorts,
   );
-  const endpoint = context.bridge.allocate(container.id, ports);
+  const endpoint = bridge.allocate(container.id, ports);
   record.endpoint = endpoint;
-  const bridge = context.bridge;
   return (async () => {
     // On disk before the host has any of it: after a crash the record
     // still says what to take down.

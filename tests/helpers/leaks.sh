@@ -3,8 +3,8 @@
 #   leaks.sh ROOT RUN_ROOT CGROUP_PARENT [MAX_STANDBY] [BRIDGE]
 # mounts under ROOT, shim processes and state dirs under RUN_ROOT, container
 # cgroups under CGROUP_PARENT, container dirs and runtime state, and on the
-# daemon's BRIDGE: veths (each with its container's network namespace) and
-# published ports' DNAT rules. The daemon's
+# daemon's BRIDGE: veths, published ports' DNAT rules and the network
+# namespaces of removed containers (named in the daemon's log). The daemon's
 # pool of standby shim state dirs is its own, not a leak: a pool dir has no
 # shim.json, since no container was ever given to it, and no container
 # record has its id. A shim serves a group of state dirs; it is a leak when
@@ -47,5 +47,11 @@ done
 if [ -n "$bridge" ]; then
   ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print "veth: " $2 }'
   iptables -t nat -S "BERTH-$bridge" 2>/dev/null | grep '^-A' | sed 's/^/dnat rule: /'
+  # The network namespace of every container the daemon started and removed.
+  grep -oE '/containers/[0-9a-f]{64}/start' "$root/../daemon.log" 2>/dev/null |
+    cut -d/ -f3 | sort -u | while read -r id; do
+      [ -e "/run/netns/berth-${id:0:12}" ] && [ ! -e "$root/containers/$id" ] &&
+        echo "network namespace: berth-${id:0:12}"
+    done
 fi
 exit 0
