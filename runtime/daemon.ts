@@ -16,6 +16,8 @@ import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_cont
 import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
 import { ExecStore } from "./execs/exec.ts";
 import { BridgeNetwork } from "./networks/bridge_network.ts";
+import { NetworkStore } from "./networks/network_store.ts";
+import { activateNetwork } from "./networks/user_networks.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
@@ -129,6 +131,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       shim: shimProgram,
       execs: new ExecStore(),
       bridge: flags.bridge && new BridgeNetwork(flags.bridge.name, flags.bridge.gateway),
+      networks: new NetworkStore(flags.root, flags.bridge ? [flags.bridge.gateway] : []),
       shimPool: new ShimPool(
         flags.shimPool,
         flags.shimGroupSize,
@@ -149,6 +152,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     await context.layers.init();
     await context.images.init();
     await context.volumes.init();
+    await context.networks.init();
     await context.trash.init();
     await context.containers.init();
     onContainerExit((container) => {
@@ -164,6 +168,16 @@ export async function runDaemon(args: string[]): Promise<number> {
       );
     });
     await restoreContainers(context);
+    // User-defined networks' bridges and name servers (in the background:
+    // the API need not wait for them).
+    for (const network of context.networks.list()) {
+      activateNetwork(context, network).catch((error) =>
+        log.warn("setting a network up failed", {
+          network: network.record.name,
+          error: errorMessage(error),
+        })
+      );
+    }
     for (const container of context.containers.list()) {
       await restartAtDaemonStart(context, container, startLocked);
     }

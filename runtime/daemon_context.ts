@@ -17,6 +17,7 @@ import type { VolumeStore } from "./volumes/volume_store.ts";
 import type { Trash } from "./system/trash.ts";
 import type { EventBus } from "./events.ts";
 import type { BridgeNetwork } from "./networks/bridge_network.ts";
+import type { NetworkStore } from "./networks/network_store.ts";
 import { type Container, containerPaths } from "./containers/container.ts";
 
 /** The cgroup layout of the host. */
@@ -41,6 +42,8 @@ export interface DaemonContext {
   execs: ExecStore;
   /** The bridge network; undefined with `--bridge none`. */
   bridge: BridgeNetwork | undefined;
+  /** User-defined networks (`network create`). */
+  networks: NetworkStore;
   libcPath: string;
   hardLimits: HardLimits;
   cgroupVersion: CgroupVersion;

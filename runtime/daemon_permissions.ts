@@ -42,8 +42,9 @@ export function daemonPermissions(
   ];
   const write = [flags.root, flags.runRoot, flags.socketPath];
   const run = [denoPath, "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
-  // The bridge network: iproute2, iptables and sysctl.
-  if (flags.bridge) run.push("ip", "iptables", "iptables-restore", "sysctl");
+  // Bridge networks (the default one, user-defined ones): iproute2,
+  // iptables and sysctl.
+  run.push("ip", "iptables", "iptables-restore", "sysctl");
   return [
     `--allow-read=${unique(read).join(",")}`,
     `--allow-write=${unique(write).join(",")}`,

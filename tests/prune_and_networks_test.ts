@@ -64,9 +64,9 @@ integrationTest(
     const rm = await docker(["network", "rm", "host"]);
     deepStrictEqual(rm.code, 1);
     match(rm.stderr, /host is a pre-defined network and cannot be removed/);
-    const create = await daemon.berth(["network", "create", "mine"]);
-    deepStrictEqual(create.code, 1);
-    match(create.stderr, /cannot create or connect networks yet/);
+    const connect = await daemon.berth(["network", "connect", "host", running]);
+    deepStrictEqual(connect.code, 1);
+    match(connect.stderr, /cannot connect a container to a network or disconnect it yet/);
     const python = await runCommand("python3", [
       "-c",
       `import docker

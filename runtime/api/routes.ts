@@ -85,7 +85,7 @@ const ROUTES: Route[] = [
   route("DELETE", `/volumes/${ID}`, volumes.remove),
 
   route("GET", "/networks", networks.list),
-  route("POST", "/networks/create", networks.unsupported),
+  route("POST", "/networks/create", networks.create),
   route("POST", "/networks/prune", networks.prune),
   route("GET", `/networks/${ID}`, networks.inspect),
   route("DELETE", `/networks/${ID}`, networks.remove),

@@ -117,6 +117,8 @@ export interface ContainerRecord {
   shimProtocol?: number;
   /** Its place on the bridge network, from its start until its release. */
   endpoint?: BridgeEndpoint;
+  /** Its other names on a user-defined network (`--network-alias`). */
+  networkAliases?: string[];
 }
 
 /** A fresh state for a created container. */

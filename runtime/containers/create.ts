@@ -62,7 +62,7 @@ export async function createContainer(
   if (platform) checkPlatform(request.Image, image, parsePlatform(platform));
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
-  checkEndpointSettings(request);
+  const aliases = checkEndpointSettings(request, isUserNetwork(hostConfig.NetworkMode));
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
   const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);
@@ -106,6 +106,7 @@ export async function createContainer(
     runtime: hostConfig.Runtime,
     state: createdState(),
     restartCount: 0,
+    ...(aliases.length ? { networkAliases: aliases } : {}),
   };
   const paths = containerPaths(context.flags.root, id);
   try {
@@ -241,7 +242,7 @@ export function mergeConfig(request: CreateRequest, image: Image, id: string): C
 
 /**
  * The network a container joins: "default" is the bridge (none when the
- * daemon runs with `--bridge none`); berth has no user-defined networks.
+ * daemon runs with `--bridge none`), or a user-defined one.
  */
 function containerNetworkMode(context: DaemonContext, requested: string): string {
   const mode = requested === "default" ? (context.bridge ? BRIDGE_NETWORK : "none") : requested;
@@ -251,7 +252,15 @@ function containerNetworkMode(context: DaemonContext, requested: string): string
   if (mode.startsWith("container:")) {
     throw new BadRequest(`--network ${mode} is not supported by berth yet`);
   }
-  throw new NotFound(`network ${mode} not found`);
+  // A user-defined network, by name or id: kept by name.
+  const network = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
+  if (!network) throw new NotFound(`network ${mode} not found`);
+  return network.record.name;
+}
+
+/** True for a user-defined network's name (none, host and bridge are predefined). */
+function isUserNetwork(mode: string): boolean {
+  return mode !== "none" && mode !== "host" && mode !== BRIDGE_NETWORK;
 }
 
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);

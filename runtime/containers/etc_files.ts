@@ -86,10 +86,17 @@ export async function writeEtcFiles(
     readHostFile("/etc/resolv.conf"),
   ]);
   // On the bridge the container's own name resolves to its address.
-  const ownLine = record.endpoint ? `${record.endpoint.ipAddress}\t${hostname}\n` : "";
+  const endpoint = record.endpoint;
+  const ownLine = endpoint ? `${endpoint.ipAddress}\t${hostname}\n` : "";
   const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
     extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + ownLine;
-  const resolv = resolvConf(record.endpoint ? withoutLoopbackServers(hostResolv) : hostResolv, {
+  // On a user-defined network its name server answers (and asks the host's).
+  const base = endpoint?.dnsServer
+    ? resolvConf(hostResolv, { dns: [endpoint.dnsServer], search: [], options: [] })
+    : endpoint
+    ? withoutLoopbackServers(hostResolv)
+    : hostResolv;
+  const resolv = resolvConf(base, {
     dns: hostConfig.Dns ?? [],
     search: hostConfig.DnsSearch ?? [],
     options: hostConfig.DnsOptions ?? [],

@@ -253,9 +253,9 @@ export function normalizeHostOptions(
     throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
   }
   const publishes = isSet(requested.PortBindings) || Boolean(requested.PublishAllPorts);
-  if (networkMode === "bridge") {
-    requestedPorts(requested.PortBindings, false, {}); // validates
-  } else if (networkMode !== "host" && publishes) {
+  if (networkMode !== "host" && networkMode !== "none") {
+    requestedPorts(requested.PortBindings, false, {}); // a bridge: validated
+  } else if (networkMode === "none" && publishes) {
     // With host networking the bindings are moot, as docker has them.
     throw new BadRequest(
       `publishing ports needs the bridge network, and this container's network is ${networkMode}`,
@@ -328,31 +328,40 @@ export function normalizeHostOptions(
 }
 
 /**
- * Refuse what only the bridge network could honour: a given IP or MAC
- * address and network aliases (NetworkingConfig, or Config.MacAddress
- * before API 1.44), with docker's words for the default network.
+ * The network aliases of a create request (on a user-defined network);
+ * what berth cannot honour is refused: a given IP or MAC address, and
+ * aliases on a predefined network (docker's words for that).
  */
 export function checkEndpointSettings(request: {
   MacAddress?: unknown;
   NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
-}): void {
+}, userNetwork = false): string[] {
   const endpoints = Object.values(request.NetworkingConfig?.EndpointsConfig ?? {}) as {
     IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
     Aliases?: string[] | null;
     MacAddress?: string;
   }[];
+  const aliases: string[] = [];
   for (const endpoint of endpoints) {
     const ipam = endpoint?.IPAMConfig;
     if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
-      throw new BadRequest("user specified IP address is supported on user defined networks only");
+      throw new BadRequest(
+        userNetwork
+          ? "berth does not assign a given IP address yet (--ip): the network picks one"
+          : "user specified IP address is supported on user defined networks only",
+      );
     }
     if (isSet(endpoint?.Aliases)) {
-      throw new BadRequest("network-scoped aliases are only supported for user-defined networks");
+      if (!userNetwork) {
+        throw new BadRequest("network-scoped aliases are only supported for user-defined networks");
+      }
+      aliases.push(...stringList(endpoint.Aliases, "Aliases"));
     }
   }
   if (request.MacAddress || endpoints.some((endpoint) => endpoint?.MacAddress)) {
     throw new BadRequest("conflicting options: mac-address and the network mode");
   }
+  return [...new Set(aliases)];
 }
 
 /** True when the options ask for no-new-privileges. */

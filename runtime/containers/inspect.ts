@@ -3,7 +3,7 @@
  * @module
  */
 
-import { networkId } from "../networks/networks.ts";
+import { networkIdOf } from "../networks/networks.ts";
 import { endpointId } from "../networks/bridge_network.ts";
 import { inspectPorts } from "../networks/port_bindings.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
@@ -59,7 +59,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
     },
     Mounts: inspectMounts(record.mounts),
     Config: record.config,
-    NetworkSettings: networkSettings(record),
+    NetworkSettings: networkSettings(record, networkIdOf(context, record.hostConfig.NetworkMode)),
     // berth's own additions, under a name docker does not use.
     Berth: {
       Runtime: record.runtime,
@@ -70,11 +70,13 @@ export function inspectContainer(context: DaemonContext, container: Container) {
 }
 
 /**
- * Docker's NetworkSettings of a container: on the bridge, while it is
- * connected, its address, gateway, MAC and published ports.
+ * Docker's NetworkSettings of a container (on network `networkId`): on a
+ * bridge, while it is connected, its address, gateway, MAC and published
+ * ports.
  */
-export function networkSettings(record: ContainerRecord) {
+export function networkSettings(record: ContainerRecord, networkId: string) {
   const mode = record.hostConfig.NetworkMode;
+  const bridged = mode !== "none" && mode !== "host";
   const endpoint = record.endpoint;
   const address = {
     EndpointID: endpoint ? endpointId(record.id) : "",
@@ -90,7 +92,7 @@ export function networkSettings(record: ContainerRecord) {
     Bridge: "",
     SandboxID: "",
     SandboxKey: endpoint?.sandboxKey ?? "",
-    Ports: mode === "bridge" ? inspectPorts(endpoint?.ports ?? [], record.config.ExposedPorts) : {},
+    Ports: bridged ? inspectPorts(endpoint?.ports ?? [], record.config.ExposedPorts) : {},
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
@@ -101,8 +103,8 @@ export function networkSettings(record: ContainerRecord) {
       [mode]: {
         IPAMConfig: null,
         Links: null,
-        Aliases: null,
-        NetworkID: networkId(mode),
+        Aliases: record.networkAliases ?? null,
+        NetworkID: networkId,
         ...address,
         DriverOpts: null,
       },

@@ -12,6 +12,7 @@ import { BadRequest } from "../errors.ts";
 import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
 import { listPorts } from "../networks/port_bindings.ts";
+import { networkIdOf } from "../networks/networks.ts";
 import { inspectMounts } from "./mount_points.ts";
 
 /** Parsed `filters` JSON: name → accepted values. */
@@ -175,14 +176,15 @@ export function listContainers(
       Command: [record.path, ...record.args.map((arg) => arg.includes(" ") ? `'${arg}'` : arg)]
         .join(" "),
       Created: Math.floor(parseRfc3339(record.created) / 1000),
-      Ports: record.hostConfig.NetworkMode === "bridge"
-        ? listPorts(record.endpoint?.ports ?? [], record.config.ExposedPorts)
-        : [],
+      Ports: record.endpoint ? listPorts(record.endpoint.ports, record.config.ExposedPorts) : [],
       Labels: record.config.Labels,
       State: record.state.Status,
       Status: statusText(container, now),
       HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
-      NetworkSettings: { Networks: networkSettings(record).Networks },
+      NetworkSettings: {
+        Networks: networkSettings(record, networkIdOf(context, record.hostConfig.NetworkMode))
+          .Networks,
+      },
       Mounts: inspectMounts(record.mounts),
     };
   });

@@ -20,6 +20,8 @@ export interface BridgeEndpoint {
   /** The network namespace the runtime joins (docker's SandboxKey). */
   sandboxKey: string;
   ports: PublishedPort[];
+  /** The network's name server (user-defined networks): the container's nameserver. */
+  dnsServer?: string;
 }
 
 /** Where a container's network namespace is pinned. */
@@ -40,6 +42,10 @@ function vethName(id: string): string {
 function ruleComment(id: string): string {
   return `berth:${id.slice(0, 12)}`;
 }
+
+/** The filter chains that keep berth's bridges apart. */
+const ISOLATION_1 = "BERTH-ISOLATION-1";
+const ISOLATION_2 = "BERTH-ISOLATION-2";
 
 /** Failure of a host network command, with what it printed. */
 export class NetworkCommandError extends Error {}
@@ -69,6 +75,11 @@ async function run(program: string, args: string[], input = ""): Promise<string>
     throw new NetworkCommandError(`${program} ${args.join(" ")}: ${message}`);
   }
   return new TextDecoder().decode(stdout);
+}
+
+/** True when `iptables -C` finds the rule. */
+function ruleExists(table: string, chain: string, rule: string[]): Promise<boolean> {
+  return run("iptables", ["-t", table, "-C", chain, ...rule]).then(() => true, () => false);
 }
 
 /** Run `ip` commands in one process (in `netns` when given). */
@@ -146,13 +157,47 @@ export class BridgeDriver {
       ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
       ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
     ];
-    for (const [table, target, rule] of rules) {
-      const present = await run("iptables", ["-t", table, "-C", target, ...rule]).then(
-        () => true,
-        () => false,
-      );
-      if (!present) await run("iptables", ["-t", table, "-A", target, ...rule]);
+    // Isolation between networks, docker's way: traffic from one berth
+    // bridge to another is dropped (chains shared by every berth bridge).
+    for (const chainName of [ISOLATION_1, ISOLATION_2]) {
+      await run("iptables", ["-N", chainName]).catch((error) => {
+        if (!/exists/i.test(error.message)) throw error;
+      });
     }
+    rules.push(
+      ["filter", ISOLATION_1, ["-i", name, "!", "-o", name, "-j", ISOLATION_2]],
+      ["filter", ISOLATION_2, ["-o", name, "-j", "DROP"]],
+    );
+    for (const [table, target, rule] of rules) {
+      if (!await ruleExists(table, target, rule)) {
+        await run("iptables", ["-t", table, "-A", target, ...rule]);
+      }
+    }
+    // First in FORWARD, before any ACCEPT.
+    if (!await ruleExists("filter", "FORWARD", ["-j", ISOLATION_1])) {
+      await run("iptables", ["-I", "FORWARD", "-j", ISOLATION_1]);
+    }
+  }
+
+  /** Take the bridge and every rule naming it away (its network is removed). */
+  async destroy(): Promise<void> {
+    await run("ip", ["link", "del", this.name]).catch(() => {});
+    const mentions = new RegExp(` (${this.chain}|-i ${this.name}|-o ${this.name})( |$)`);
+    for (const table of ["nat", "filter"]) {
+      const listed = await run("iptables", ["-t", table, "-S"]).catch(() => "");
+      const deletions = listed.split("\n").filter((line) =>
+        line.startsWith("-A ") && mentions.test(line)
+      ).map((line) => line.replace(/^-A /, "-D "));
+      if (deletions.length) {
+        await run(
+          "iptables-restore",
+          ["--noflush"],
+          `*${table}\n${deletions.join("\n")}\nCOMMIT\n`,
+        );
+      }
+    }
+    await run("iptables", ["-t", "nat", "-X", this.chain]).catch(() => {});
+    this.#ready = undefined;
   }
 
   /**

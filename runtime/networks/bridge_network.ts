@@ -64,6 +64,16 @@ export class BridgeNetwork {
     };
   }
 
+  /** Set the bridge itself up (done by the first connect otherwise). */
+  ensure(): Promise<void> {
+    return this.#driver.ensure();
+  }
+
+  /** Take the bridge and its rules away (its network is removed). */
+  destroy(): Promise<void> {
+    return this.#driver.destroy();
+  }
+
   /** Set the endpoint up on the host (after {@link allocate}). */
   connect(id: string, endpoint: BridgeEndpoint): Promise<void> {
     return this.#driver.connect(id, endpoint);

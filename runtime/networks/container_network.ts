@@ -2,16 +2,23 @@
  * A container on its network: connected when it starts (its address and
  * ports taken at once, the host's plumbing done while the rest of the
  * start goes on) and disconnected when its runtime resources are released.
- * Only the bridge network has anything to do; none and host have nothing.
+ * The bridge networks (the default one and user-defined ones) have
+ * something to do; none and host have nothing.
  * @module
  */
 
 import type { Container } from "../containers/container.ts";
 import type { DaemonContext } from "../daemon_context.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, NotFound } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
-import { BRIDGE_NETWORK } from "./bridge_network.ts";
+import { BRIDGE_NETWORK, type BridgeNetwork } from "./bridge_network.ts";
+import { activateNetwork } from "./user_networks.ts";
 import { requestedPorts } from "./port_bindings.ts";
+
+/** The bridge of network `mode` (the default one or a user-defined one). */
+function bridgeFor(context: DaemonContext, mode: string): BridgeNetwork | undefined {
+  return mode === BRIDGE_NETWORK ? context.bridge : context.networks.find(mode)?.bridge;
+}
 
 /**
  * Give a starting container its endpoint (in its record) and start setting
@@ -23,9 +30,12 @@ export function connectContainer(
   container: Container,
 ): Promise<void> | undefined {
   const { record } = container;
-  if (record.hostConfig.NetworkMode !== BRIDGE_NETWORK) return undefined;
-  const bridge = context.bridge;
+  const mode = record.hostConfig.NetworkMode;
+  if (mode === "none" || mode === "host") return undefined;
+  const user = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
+  const bridge = user?.bridge ?? (mode === BRIDGE_NETWORK ? context.bridge : undefined);
   if (!bridge) {
+    if (mode !== BRIDGE_NETWORK) throw new NotFound(`network ${mode} not found`);
     throw new ApiError(500, "the bridge network is off (the daemon runs with --bridge none)");
   }
   const ports = requestedPorts(
@@ -34,19 +44,22 @@ export function connectContainer(
     record.config.ExposedPorts,
   );
   const endpoint = bridge.allocate(container.id, ports);
+  // On a user-defined network the network's name server answers.
+  if (user) endpoint.dnsServer = endpoint.gateway;
   record.endpoint = endpoint;
   return (async () => {
     // On disk before the host has any of it: after a crash the record
     // still says what to take down.
     await container.save({ durable: false });
+    if (user) await activateNetwork(context, user);
     await bridge.connect(container.id, endpoint);
   })();
 }
 
 /** Hold again the endpoint of a container that kept running while the daemon was down. */
 export function reserveEndpoint(context: DaemonContext, container: Container): void {
-  const { endpoint } = container.record;
-  if (endpoint) context.bridge?.reserve(container.id, endpoint);
+  const { endpoint, hostConfig } = container.record;
+  if (endpoint) bridgeFor(context, hostConfig.NetworkMode)?.reserve(container.id, endpoint);
 }
 
 /**
@@ -54,7 +67,8 @@ export function reserveEndpoint(context: DaemonContext, container: Container): v
  * once (docker's behaviour), while its endpoint is taken down afterwards.
  */
 export function freePublishedPorts(context: DaemonContext, container: Container): void {
-  if (container.record.endpoint) context.bridge?.releasePorts(container.id);
+  const { endpoint, hostConfig } = container.record;
+  if (endpoint) bridgeFor(context, hostConfig.NetworkMode)?.releasePorts(container.id);
 }
 
 /**
@@ -65,9 +79,10 @@ export async function disconnectContainer(
   context: DaemonContext,
   container: Container,
 ): Promise<void> {
-  if (!container.record.endpoint) return;
+  const { endpoint, hostConfig } = container.record;
+  if (!endpoint) return;
   try {
-    await context.bridge?.release(container.id);
+    await bridgeFor(context, hostConfig.NetworkMode)?.release(container.id);
   } catch (error) {
     log.warn("taking a container's network down failed", {
       id: container.id,

@@ -1,9 +1,9 @@
 /**
- * Docker's network objects for the networks berth has: `bridge` (the
+ * Docker's network objects and operations: the predefined `bridge` (the
  * default, unless the daemon runs with `--bridge none`), `host` (the
- * host's network namespace) and `none` (a namespace with loopback only).
- * They cannot be created or removed; `network ls`, `network inspect` and
- * docker-py's `networks` see them as docker shows its predefined networks.
+ * host's network namespace) and `none` (loopback only), which cannot be
+ * created or removed, and user-defined bridge networks (`network create`),
+ * as `network ls`, `network inspect` and docker-py's `networks` see them.
  * @module
  */
 
@@ -11,8 +11,10 @@ import type { Filters } from "../containers/list.ts";
 import { matchesLabel } from "../containers/list.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Forbidden, NotFound } from "../errors.ts";
-import { endpointId } from "./bridge_network.ts";
+import { type BridgeNetwork, endpointId } from "./bridge_network.ts";
 import { formatIpv4, subnetText } from "./ipv4.ts";
+import type { NetworkRequest, UserNetwork } from "./network_store.ts";
+import { activateNetwork, hostSubnets } from "./user_networks.ts";
 
 /** A predefined network: its name, docker's driver name for it, a stable id. */
 interface Predefined {
@@ -40,45 +42,65 @@ const PREDEFINED: Predefined[] = [
   },
 ];
 
-/** The id of a predefined network (a container's NetworkMode). */
-export function networkId(name: string): string {
-  return PREDEFINED.find((network) => network.name === name)?.id ?? "";
+/** Any network as the API shows it: a predefined one or a user-defined one. */
+interface NetworkView {
+  name: string;
+  id: string;
+  driver: string;
+  created: string;
+  /** The bridge behind it (the default bridge, or a user-defined network's). */
+  bridge?: BridgeNetwork;
+  /** Set for user-defined networks. */
+  user?: UserNetwork;
 }
 
-/** The networks this daemon has (no bridge with `--bridge none`). */
-function available(context: DaemonContext): Predefined[] {
-  return PREDEFINED.filter((network) => network.driver !== "bridge" || context.bridge);
+/** The id of a container's network (its NetworkMode), "" when there is none such. */
+export function networkIdOf(context: DaemonContext, mode: string): string {
+  return PREDEFINED.find((network) => network.name === mode)?.id ??
+    context.networks.find(mode)?.record.id ?? "";
+}
+
+/** The networks this daemon has (no default bridge with `--bridge none`). */
+function allNetworks(context: DaemonContext): NetworkView[] {
+  const predefined = PREDEFINED.filter((network) => network.driver !== "bridge" || context.bridge)
+    .map((network) => ({
+      ...network,
+      created: context.createdAt,
+      bridge: network.driver === "bridge" ? context.bridge : undefined,
+    }));
+  const user = context.networks.list().map((network) => ({
+    name: network.record.name,
+    id: network.record.id,
+    driver: "bridge",
+    created: network.record.created,
+    bridge: network.bridge,
+    user: network,
+  }));
+  return [...predefined, ...user];
 }
 
 /** A network by name, full id or id prefix; NotFound otherwise. */
-function findNetwork(context: DaemonContext, ref: string): Predefined {
-  const networks = available(context);
+function findNetwork(context: DaemonContext, ref: string): NetworkView {
+  const networks = allNetworks(context);
   const network = networks.find((item) => item.name === ref || item.id === ref) ??
     (ref.length > 0 ? networks.find((item) => item.id.startsWith(ref)) : undefined);
   if (!network) throw new NotFound(`network ${ref} not found`);
   return network;
 }
 
-function networkObject(
-  context: DaemonContext,
-  network: Predefined,
-  withContainers: boolean,
-) {
-  const settings = network.driver === "bridge" ? context.bridge : undefined;
-  const bridge = settings && {
-    ipam: { Subnet: subnetText(settings.gateway), Gateway: formatIpv4(settings.gateway.address) },
-    options: {
-      "com.docker.network.bridge.default_bridge": "true",
-      "com.docker.network.bridge.enable_ip_masquerade": "true",
-      "com.docker.network.bridge.name": settings.bridge,
-    },
-  };
+/** The containers (running or not) that name `network` as theirs. */
+function containersOn(context: DaemonContext, network: NetworkView) {
+  return context.containers.list().filter((container) =>
+    container.record.hostConfig.NetworkMode === network.name
+  );
+}
+
+function networkObject(context: DaemonContext, network: NetworkView, withContainers: boolean) {
+  const bridge = network.bridge;
   const containers: Record<string, unknown> = {};
   if (withContainers) {
-    for (const container of context.containers.list()) {
-      if (!container.isRunning || container.record.hostConfig.NetworkMode !== network.name) {
-        continue;
-      }
+    for (const container of containersOn(context, network)) {
+      if (!container.isRunning) continue;
       const endpoint = container.record.endpoint;
       containers[container.id] = {
         Name: container.record.name.replace(/^\//, ""),
@@ -92,20 +114,32 @@ function networkObject(
   return {
     Name: network.name,
     Id: network.id,
-    Created: context.createdAt,
+    Created: network.created,
     Scope: "local",
     Driver: network.driver,
     EnableIPv4: true,
     EnableIPv6: false,
-    IPAM: { Driver: "default", Options: null, Config: bridge ? [bridge.ipam] : [] },
+    IPAM: {
+      Driver: "default",
+      Options: null,
+      Config: bridge
+        ? [{ Subnet: subnetText(bridge.gateway), Gateway: formatIpv4(bridge.gateway.address) }]
+        : [],
+    },
     Internal: false,
     Attachable: false,
     Ingress: false,
     ConfigFrom: { Network: "" },
     ConfigOnly: false,
     Containers: containers,
-    Options: bridge ? bridge.options : {},
-    Labels: {},
+    Options: bridge
+      ? {
+        ...(network.user ? {} : { "com.docker.network.bridge.default_bridge": "true" }),
+        "com.docker.network.bridge.enable_ip_masquerade": "true",
+        "com.docker.network.bridge.name": bridge.bridge,
+      }
+      : {},
+    Labels: network.user?.record.labels ?? {},
   };
 }
 
@@ -120,14 +154,18 @@ export function listNetworks(context: DaemonContext, filters: Filters) {
     const values = filters.get(key);
     return !values || values.some(test);
   };
-  return available(context).filter((network) =>
+  return allNetworks(context).filter((network) =>
     anyOf("name", (value) => network.name.includes(value)) &&
     anyOf("id", (value) => network.id.startsWith(value)) &&
     anyOf("driver", (value) => value === network.driver) &&
-    anyOf("type", (value) => value === "builtin") &&
+    anyOf("type", (value) => value === (network.user ? "custom" : "builtin")) &&
     anyOf("scope", (value) => value === "local") &&
-    anyOf("dangling", (value) => /^(false|0)$/i.test(value)) &&
-    (filters.get("label") ?? []).every((value) => matchesLabel({}, value))
+    anyOf("dangling", (value) =>
+      /^(true|1)$/i.test(value) === (network.user !== undefined &&
+        containersOn(context, network).length === 0)) &&
+    (filters.get("label") ?? []).every((value) =>
+      matchesLabel(network.user?.record.labels ?? {}, value)
+    )
   ).map((network) => networkObject(context, network, false));
 }
 
@@ -136,8 +174,59 @@ export function inspectNetwork(context: DaemonContext, ref: string) {
   return networkObject(context, findNetwork(context, ref), true);
 }
 
-/** DELETE /networks/{id}: refused, as docker refuses to remove predefined networks. */
-export function removeNetwork(context: DaemonContext, ref: string): never {
+/** POST /networks/create: a user-defined bridge network, set up at once. */
+export async function createNetwork(context: DaemonContext, request: NetworkRequest) {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    throw new BadRequest("the request body must be a JSON object");
+  }
+  const network = await context.networks.create(
+    request,
+    PREDEFINED.map((item) => item.name),
+    await hostSubnets(),
+  );
+  try {
+    await activateNetwork(context, network);
+  } catch (error) {
+    await takeDown(context, network);
+    throw error;
+  }
+  return { Id: network.record.id, Warning: "" };
+}
+
+/** Stop a user-defined network's name server, take its bridge away, forget it. */
+async function takeDown(context: DaemonContext, network: UserNetwork): Promise<void> {
+  await network.activation?.catch(() => {});
+  network.dns?.close();
+  network.dns = undefined;
+  network.activation = undefined;
+  await network.bridge.destroy();
+  await context.networks.remove(network);
+}
+
+/**
+ * DELETE /networks/{id}: a user-defined network without running
+ * containers; the predefined ones are refused, as docker refuses them.
+ */
+export async function removeNetwork(context: DaemonContext, ref: string): Promise<void> {
   const network = findNetwork(context, ref);
-  throw new Forbidden(`${network.name} is a pre-defined network and cannot be removed`);
+  if (!network.user) {
+    throw new Forbidden(`${network.name} is a pre-defined network and cannot be removed`);
+  }
+  if (containersOn(context, network).some((container) => container.isRunning)) {
+    throw new Forbidden(
+      `error while removing network: network ${network.name} id ${network.id} has active endpoints`,
+    );
+  }
+  await takeDown(context, network.user);
+}
+
+/** POST /networks/prune: the user-defined networks no container names. */
+export async function pruneNetworks(context: DaemonContext): Promise<string[]> {
+  const removed: string[] = [];
+  for (const network of allNetworks(context)) {
+    if (!network.user || containersOn(context, network).length > 0) continue;
+    await takeDown(context, network.user);
+    removed.push(network.name);
+  }
+  return removed;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Removes everything a test daemon made, even after a failure:
 #   cleanup.sh DIR ROOT RUN_ROOT CGROUP_PARENT [BRIDGE]
+# (BRIDGE: the daemon's default bridge; its user-defined networks' bridges
+# are found in ROOT.)
 set -u
 dir="$1" root="$2" run="$3" cgroup="${4#/}" bridge="${5:-}"
 pkill -9 -f -- "$run/c/" 2>/dev/null
@@ -16,23 +18,30 @@ for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
   # Deepest first: a cgroup can only go once its children have.
   find "$hierarchy$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
 done
-if [ -n "$bridge" ]; then
-  # Network namespaces of the containers (vbID12 is the host end of berth-ID12's veth).
-  for veth in $(ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+# A bridge of the daemon's: its containers' namespaces (vbID12 is the host
+# end of berth-ID12's veth), the bridge, its rules (its chain and what jumps
+# to it, its masquerades, forwards and isolation rules).
+remove_bridge() {
+  local name="$1" veth table rules
+  for veth in $(ip -o link show master "$name" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
     ip link del "$veth" 2>/dev/null
     ip netns del "berth-${veth#vb}" 2>/dev/null
   done
-  for container in "$root"/containers/*; do
-    [ -e "$container" ] && ip netns del "berth-$(basename "$container" | cut -c1-12)" 2>/dev/null
-  done
-  ip link del "$bridge" 2>/dev/null
-  # The bridge's rules: its chain and what jumps to it, its masquerades and forwards.
+  ip link del "$name" 2>/dev/null
   for table in nat filter; do
     rules=$(iptables -t "$table" -S 2>/dev/null | grep '^-A' |
-      grep -E -- "(BERTH-$bridge|-o $bridge|-i $bridge)( |\$)" | sed 's/^-A /-D /')
+      grep -E -- "(BERTH-$name|-o $name|-i $name)( |\$)" | sed 's/^-A /-D /')
     [ -n "$rules" ] && printf '*%s\n%s\nCOMMIT\n' "$table" "$rules" | iptables-restore --noflush
   done
-  iptables -t nat -X "BERTH-$bridge" 2>/dev/null
-fi
+  iptables -t nat -X "BERTH-$name" 2>/dev/null
+}
+for container in "$root"/containers/*; do
+  [ -e "$container" ] && ip netns del "berth-$(basename "$container" | cut -c1-12)" 2>/dev/null
+done
+[ -n "$bridge" ] && remove_bridge "$bridge"
+# User-defined networks: br-ID12.
+for network in "$root"/networks/*.json; do
+  [ -e "$network" ] && remove_bridge "br-$(basename "$network" | cut -c1-12)"
+done
 [ -n "$dir" ] && rm -rf "$dir"
 exit 0

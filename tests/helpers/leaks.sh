@@ -4,7 +4,8 @@
 # mounts under ROOT, shim processes and state dirs under RUN_ROOT, container
 # cgroups under CGROUP_PARENT, container dirs and runtime state, and on the
 # daemon's BRIDGE: veths, published ports' DNAT rules and the network
-# namespaces of removed containers (named in the daemon's log). The daemon's
+# namespaces of removed containers (named in the daemon's log); user-defined
+# networks not removed. The daemon's
 # pool of standby shim state dirs is its own, not a leak: a pool dir has no
 # shim.json, since no container was ever given to it, and no container
 # record has its id. A shim serves a group of state dirs; it is a leak when
@@ -43,6 +44,9 @@ done
 find "$root/containers" -mindepth 1 -maxdepth 1 2>/dev/null | sed 's/^/container dir: /'
 for runtime in runc crun; do
   "$runtime" --root "$run/runtime-$runtime" list -q 2>/dev/null | sed "s/^/$runtime state: /"
+done
+for network in "$root"/networks/*.json; do
+  [ -e "$network" ] && echo "network: $(basename "$network" .json)"
 done
 if [ -n "$bridge" ]; then
   ip -o link show master "$bridge" 2>/dev/null | awk -F': ' '{ print "veth: " $2 }'

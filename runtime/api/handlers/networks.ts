@@ -1,13 +1,21 @@
 /**
- * The /networks routes (the predefined bridge, host and none networks), and
- * POST /build/prune (berth builds nothing, so there is no cache).
+ * The /networks routes (the predefined bridge, host and none networks and
+ * user-defined bridge networks), and POST /build/prune (berth builds
+ * nothing, so there is no cache).
  * @module
  */
 
 import { parseFilters } from "../../containers/list.ts";
 import { BadRequest } from "../../errors.ts";
-import { inspectNetwork, listNetworks, removeNetwork } from "../../networks/networks.ts";
-import type { ApiRequest } from "../http.ts";
+import {
+  createNetwork,
+  inspectNetwork,
+  listNetworks,
+  pruneNetworks,
+  removeNetwork,
+} from "../../networks/networks.ts";
+import type { NetworkRequest } from "../../networks/network_store.ts";
+import { type ApiRequest, readJson } from "../http.ts";
 
 /** GET /networks?filters= */
 export function list({ context, query }: ApiRequest) {
@@ -19,21 +27,30 @@ export function inspect({ context, params }: ApiRequest) {
   return { status: 200, body: inspectNetwork(context, params[0]) };
 }
 
-/** DELETE /networks/{id} */
-export function remove({ context, params }: ApiRequest) {
-  return removeNetwork(context, params[0]);
+/** POST /networks/create */
+export async function create({ context, req }: ApiRequest) {
+  const body = await createNetwork(context, await readJson(req) as NetworkRequest);
+  return { status: 201, body };
 }
 
-/** POST /networks/create, /networks/{id}/connect and /disconnect. */
+/** DELETE /networks/{id} */
+export async function remove({ context, params }: ApiRequest) {
+  await removeNetwork(context, params[0]);
+  return { status: 204 };
+}
+
+/** POST /networks/{id}/connect and /disconnect. */
 export function unsupported() {
   throw new BadRequest(
-    'berth cannot create or connect networks yet: containers use the predefined "bridge", "host" or "none" network (--network)',
+    "berth cannot connect a container to a network or disconnect it yet: " +
+      "a container joins one network when it is created (--network)",
   );
 }
 
-/** POST /networks/prune: the predefined networks are never pruned. */
-export function prune() {
-  return { status: 200, body: { NetworksDeleted: null } };
+/** POST /networks/prune: the user-defined networks no container names. */
+export async function prune({ context }: ApiRequest) {
+  const removed = await pruneNetworks(context);
+  return { status: 200, body: { NetworksDeleted: removed.length ? removed : null } };
 }
 
 /** POST /build/prune: no build cache to prune. */

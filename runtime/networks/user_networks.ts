@@ -1,0 +1,82 @@
+/**
+ * Setting a user-defined network up: its bridge, and its name server
+ * answering for the containers on it (by name, alias and short id, also
+ * as NAME.NETWORK) and passing other names on to the host's servers.
+ * @module
+ */
+
+import type { DaemonContext } from "../daemon_context.ts";
+import { DnsServer } from "./dns_server.ts";
+import { formatIpv4, type Ipv4Cidr, parseIpv4, parseIpv4Cidr } from "./ipv4.ts";
+import type { UserNetwork } from "./network_store.ts";
+
+/** The host's IPv4 name servers (what the network's server passes questions on to). */
+async function hostNameservers(): Promise<string[]> {
+  const text = await Deno.readTextFile("/etc/resolv.conf").catch(() => "");
+  return text.split("\n")
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((server): server is string => server !== undefined && parseIpv4(server) !== undefined);
+}
+
+/** The subnets of the host's IPv4 addresses (other daemons' bridges among them). */
+export async function hostSubnets(): Promise<Ipv4Cidr[]> {
+  const { stdout } = await new Deno.Command("ip", { args: ["-o", "-4", "addr", "show"] })
+    .output().catch(() => ({ stdout: new Uint8Array() }));
+  return [...new TextDecoder().decode(stdout).matchAll(/\binet (\S+)/g)]
+    .map((match) => parseIpv4Cidr(match[1]))
+    .filter((cidr): cidr is Ipv4Cidr => cidr !== undefined);
+}
+
+/** The names a container answers to on `network`, lower case. */
+function containerNames(
+  name: string,
+  id: string,
+  aliases: string[],
+  network: string,
+): string[] {
+  const names = [name, id.slice(0, 12), ...aliases].map((item) => item.toLowerCase());
+  return [...names, ...names.map((item) => `${item}.${network.toLowerCase()}`)];
+}
+
+/** The addresses `name` has on `network` (its running containers); undefined when none. */
+export function resolveOnNetwork(
+  context: DaemonContext,
+  network: UserNetwork,
+  name: string,
+): number[] | undefined {
+  const found: number[] = [];
+  for (const container of context.containers.list()) {
+    const { record } = container;
+    if (!container.isRunning || !record.endpoint) continue;
+    if (record.hostConfig.NetworkMode !== network.record.name) continue;
+    const names = containerNames(
+      record.name,
+      record.id,
+      record.networkAliases ?? [],
+      network.record.name,
+    );
+    if (names.includes(name)) found.push(parseIpv4(record.endpoint.ipAddress) ?? 0);
+  }
+  return found.length ? found : undefined;
+}
+
+/**
+ * Set the network's bridge up and start its name server: once, however
+ * many starts ask at the same time; again after a failure.
+ */
+export function activateNetwork(context: DaemonContext, network: UserNetwork): Promise<void> {
+  network.activation ??= (async () => {
+    await network.bridge.ensure();
+    const dns = new DnsServer(
+      formatIpv4(network.bridge.gateway.address),
+      (name) => resolveOnNetwork(context, network, name),
+      await hostNameservers(),
+    );
+    await dns.start();
+    network.dns = dns;
+  })().catch((error) => {
+    network.activation = undefined;
+    throw error;
+  });
+  return network.activation;
+}

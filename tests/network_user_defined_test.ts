@@ -1,0 +1,244 @@
+import { deepStrictEqual, match } from "node:assert/strict";
+import { assertNoLeaks, eventually, integrationTest, runCommand } from "./helpers/harness.ts";
+
+/** `run --rm --network NETWORK busybox sh -c SCRIPT`. */
+function onNetwork(network: string, script: string): string[] {
+  return ["run", "--rm", "--network", network, "busybox", "sh", "-c", script];
+}
+
+/** A script printing "NAME ADDRESS" for each name it resolves (busybox nslookup). */
+function lookupScript(names: string[]): string {
+  return names.map((name) =>
+    `nslookup ${name} | awk '/^Name:/ { found = 1 } found && /^Address/ { print "${name}", $2; exit }'`
+  ).join("; ");
+}
+
+integrationTest(
+  "user-defined networks: containers resolve each other by name, alias and NAME.NETWORK through the network's name server, again after a daemon restart; networks are kept apart; rm waits for the last running container",
+  async (daemon) => {
+    const id = (await daemon.ok(["network", "create", "--label", "team=a", "appnet"])).trim();
+    match(id, /^[0-9a-f]{64}$/);
+    const subnet = (await daemon.ok([
+      "network",
+      "inspect",
+      "-f",
+      "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Labels.team}}",
+      "appnet",
+    ])).trim();
+    match(subnet, /^\d+\.\d+\.\d+\.0\/24 \d+\.\d+\.\d+\.1 a$/);
+    const gateway = subnet.split(" ")[1];
+    const db = (await daemon.ok([
+      "run",
+      "-d",
+      "--name",
+      "db",
+      "--network",
+      "appnet",
+      "--network-alias",
+      "database",
+      "busybox",
+      "sleep",
+      "300",
+    ])).trim();
+    const dbAddress = (await daemon.ok([
+      "inspect",
+      "-f",
+      "{{.NetworkSettings.Networks.appnet.IPAddress}} {{.NetworkSettings.Networks.appnet.Aliases}} {{.HostConfig.NetworkMode}}",
+      db,
+    ])).trim();
+    match(
+      dbAddress,
+      new RegExp(
+        `^${gateway.replace(/\.1$/, "").replaceAll(".", "\\.")}\\.\\d+ \\[database\\] appnet$`,
+      ),
+    );
+    const address = dbAddress.split(" ")[0];
+    const startedAt = (await daemon.ok(["inspect", "-f", "{{.State.StartedAt}}", db])).trim();
+
+    const seen = await daemon.ok(onNetwork(
+      "appnet",
+      `grep nameserver /etc/resolv.conf; ${
+        lookupScript(["db", "database", "db.appnet", db.slice(0, 12)])
+      }; ping -c1 -W2 db >/dev/null && echo reached`,
+    ));
+    deepStrictEqual(
+      seen,
+      `nameserver ${gateway}\n` +
+        [
+          `db ${address}`,
+          `database ${address}`,
+          `db.appnet ${address}`,
+          `${db.slice(0, 12)} ${address}`,
+        ]
+          .join("\n") +
+        "\nreached\n",
+    );
+
+    // Apart: from the default bridge and from another network, db is out of reach.
+    await daemon.ok(["network", "create", "othernet"]);
+    for (const network of ["bridge", "othernet"]) {
+      const ping = await daemon.berth([
+        "run",
+        "--rm",
+        "--network",
+        network,
+        "busybox",
+        "ping",
+        "-c1",
+        "-W1",
+        address,
+      ]);
+      deepStrictEqual(ping.code, 1, `${network}: ${ping.stdout}`);
+    }
+    // And db is not a name there.
+    const unknown = await daemon.berth(onNetwork("othernet", lookupScript(["db"])));
+    deepStrictEqual(unknown.stdout, "");
+
+    // A restarted daemon serves the names again (db never noticed).
+    await daemon.kill9();
+    await daemon.startProcess();
+    await eventually(
+      async () => {
+        const again = await daemon.berth(onNetwork("appnet", lookupScript(["db"])));
+        return again.stdout === `db ${address}\n`;
+      },
+      10_000,
+      "db resolved after the daemon's restart",
+    );
+    deepStrictEqual(
+      (await daemon.ok(["inspect", "-f", "{{.State.Status}} {{.State.StartedAt}}", db])).trim(),
+      `running ${startedAt}`,
+    );
+
+    // In use: refused; once db is gone, rm and prune take the networks away.
+    const busy = await daemon.berth(["network", "rm", "appnet"]);
+    deepStrictEqual(busy.code, 1);
+    match(busy.stderr, /network appnet id [0-9a-f]{64} has active endpoints/);
+    await daemon.ok(["rm", "-f", db]);
+    deepStrictEqual(await daemon.ok(["network", "rm", "appnet"]), "appnet\n");
+    deepStrictEqual(await daemon.ok(["network", "prune", "-f"]), "Deleted Networks:\nothernet\n\n");
+    deepStrictEqual(
+      await daemon.ok(["network", "ls", "--format", "{{.Name}}"]),
+      "bridge\nhost\nnone\n",
+    );
+    const bridges = await runCommand("bash", [
+      "-c",
+      `ip -o link show | grep -c "br-${id.slice(0, 12)}" || true`,
+    ]);
+    deepStrictEqual(bridges.stdout.trim(), "0");
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver, --internal",
+  async (daemon) => {
+    await daemon.ok([
+      "network",
+      "create",
+      "--subnet",
+      "10.199.7.0/24",
+      "--gateway",
+      "10.199.7.254",
+      "given",
+    ]);
+    deepStrictEqual(
+      (await daemon.ok([
+        "network",
+        "inspect",
+        "-f",
+        "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}",
+        "given",
+      ])).trim(),
+      "10.199.7.0/24 10.199.7.254",
+    );
+    for (
+      const [args, code, message] of [
+        [["given"], 1, /network with name given already exists/],
+        [["bridge"], 1, /network with name bridge already exists/],
+        [
+          ["--subnet", "10.199.7.128/25", "inner"],
+          1,
+          /Pool overlaps with other one on this address space/,
+        ],
+        [["--subnet", "10.199.8.1/24", "hostbits"], 1, /has host bits set/],
+        [
+          ["--subnet", "10.199.9.0/24", "--gateway", "10.199.10.1", "outside"],
+          1,
+          /invalid gateway/,
+        ],
+        [["--driver", "overlay", "over"], 1, /only the bridge network driver/],
+        [["--internal", "closed"], 1, /--internal networks are not supported by berth yet/],
+        [["bad/name"], 1, /invalid network name/],
+      ] as [string[], number, RegExp][]
+    ) {
+      const result = await daemon.berth(["network", "create", ...args]);
+      deepStrictEqual(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+      match(result.stderr, message);
+    }
+    const connect = await daemon.berth(["network", "connect", "given", "x"]);
+    deepStrictEqual(connect.code, 1);
+    match(connect.stderr, /cannot connect a container to a network or disconnect it yet/);
+    const missing = await daemon.berth(["run", "--rm", "--network", "nosuch", "busybox", "true"]);
+    deepStrictEqual(missing.code, 125);
+    match(missing.stderr, /network nosuch not found/);
+    deepStrictEqual(
+      await daemon.ok(["network", "ls", "-q", "--filter", "type=custom"]).then((out) =>
+        out.split("\n").filter(Boolean).length
+      ),
+      1,
+    );
+    await daemon.ok(["network", "rm", "given"]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "the docker CLI and docker-py make user-defined networks: docker network create, docker run --network --network-alias, networks.create, network.remove",
+  async (daemon) => {
+    const env = { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` };
+    const docker = (args: string[]) => runCommand("docker", args, { env });
+    const created = await docker(["network", "create", "dnet"]);
+    deepStrictEqual(created.code, 0, created.stderr);
+    const web = await docker([
+      "run",
+      "-d",
+      "--name",
+      "web",
+      "--network",
+      "dnet",
+      "--network-alias",
+      "site",
+      "busybox",
+      "sleep",
+      "300",
+    ]);
+    deepStrictEqual(web.code, 0, web.stderr);
+    const address =
+      (await docker(["inspect", "-f", "{{.NetworkSettings.Networks.dnet.IPAddress}}", "web"]))
+        .stdout.trim();
+    const lookup = await docker(onNetwork("dnet", lookupScript(["web", "site"])));
+    deepStrictEqual(lookup.stdout, `web ${address}\nsite ${address}\n`, lookup.stderr);
+    const python = await runCommand("python3", [
+      "-c",
+      `import docker
+client = docker.DockerClient(base_url="${daemon.host}")
+net = client.networks.create("pynet", labels={"made": "py"})
+c = client.containers.run("busybox", ["sleep", "300"], detach=True, network="pynet", name="pyc")
+net.reload()
+print(net.name, net.attrs["Labels"], [x.name for x in net.containers])
+c.remove(force=True)
+net.remove()
+print(sorted(n.name for n in client.networks.list()))`,
+    ]);
+    deepStrictEqual(
+      python.stdout,
+      "pynet {'made': 'py'} ['pyc']\n['bridge', 'dnet', 'host', 'none']\n",
+      python.stderr,
+    );
+    deepStrictEqual((await docker(["rm", "-f", "web"])).code, 0);
+    const removed = await docker(["network", "rm", "dnet"]);
+    deepStrictEqual(removed.code, 0, removed.stderr);
+    await assertNoLeaks(daemon);
+  },
+);
