@@ -18,6 +18,7 @@ import { ExecStore } from "./execs/exec.ts";
 import { BridgeNetwork } from "./networks/bridge_network.ts";
 import { NetworkStore } from "./networks/network_store.ts";
 import { activateNetwork } from "./networks/user_networks.ts";
+import { removeOrphanEndpoints } from "./networks/container_network.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
@@ -168,6 +169,9 @@ export async function runDaemon(args: string[]): Promise<number> {
       );
     });
     await restoreContainers(context);
+    removeOrphanEndpoints(context).catch((error) =>
+      log.warn("removing orphaned network endpoints failed", { error: errorMessage(error) })
+    );
     // User-defined networks' bridges and name servers (in the background:
     // the API need not wait for them).
     for (const network of context.networks.list()) {

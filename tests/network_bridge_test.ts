@@ -152,7 +152,29 @@ integrationTest(
     deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "alive\n");
     await daemon.kill9();
     deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "alive\n");
+    // What a daemon killed while it took a removed container's network down
+    // leaves: a namespace and a veth on the bridge, of no container. Swept
+    // at start.
+    const orphan = "0123456789ab";
+    const made = await runCommand("bash", [
+      "-c",
+      `ip netns add berth-${orphan} && ip link add vb${orphan} type veth peer name eth0 netns berth-${orphan} && ip link set vb${orphan} master ${
+        daemon.bridge!.name
+      }`,
+    ]);
+    deepStrictEqual(made.code, 0, made.stderr);
     await daemon.startProcess();
+    await eventually(
+      async () => {
+        const left = await runCommand("bash", [
+          "-c",
+          `ip link show vb${orphan} 2>/dev/null; ls /run/netns | grep ${orphan}`,
+        ]);
+        return left.stdout === "";
+      },
+      10_000,
+      "the orphaned endpoint swept",
+    );
     deepStrictEqual(await daemon.ok(["port", web]), `80/tcp -> 0.0.0.0:${port}\n`);
     const clash = await daemon.berth(["run", "--rm", "-p", `${port}:80`, "busybox", "true"]);
     deepStrictEqual(clash.code, 125, clash.stderr);

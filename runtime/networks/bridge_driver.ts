@@ -181,6 +181,8 @@ export class BridgeDriver {
 
   /** Take the bridge and every rule naming it away (its network is removed). */
   async destroy(): Promise<void> {
+    // No running container is on it: any endpoint left is an orphan.
+    await this.removeOrphans(() => false);
     await run("ip", ["link", "del", this.name]).catch(() => {});
     const mentions = new RegExp(` (${this.chain}|-i ${this.name}|-o ${this.name})( |$)`);
     for (const table of ["nat", "filter"]) {
@@ -252,6 +254,23 @@ export class BridgeDriver {
   async #leaveBridge(netns: string, veth: string): Promise<void> {
     // -force goes on past a failing line, and still fails the batch.
     await ipBatch([`link del ${veth}`, `netns del ${netns}`], { force: true }).catch(() => {});
+  }
+
+  /**
+   * Undo the endpoints on this bridge of containers that `exists` does
+   * not know (by short id): what a daemon killed while it took them down
+   * left behind.
+   */
+  async removeOrphans(exists: (shortId: string) => boolean): Promise<string[]> {
+    const listed = await run("ip", ["-o", "link", "show", "master", this.name]).catch(() => "");
+    const removed: string[] = [];
+    for (const [, id] of listed.matchAll(/^\d+: vb([0-9a-f]{12})@/gm)) {
+      if (exists(id)) continue;
+      // Its own release may be at it too: what is gone already is fine.
+      await this.disconnect(id).catch(() => {});
+      removed.push(id);
+    }
+    return removed;
   }
 
   /** Undo {@link connect}, whatever part of it was done. */

@@ -92,6 +92,11 @@ export class BridgeNetwork {
     this.#allocator.releasePorts(id);
   }
 
+  /** Take down the endpoints of containers `exists` does not know; their short ids. */
+  removeOrphans(exists: (shortId: string) => boolean): Promise<string[]> {
+    return this.#driver.removeOrphans(exists);
+  }
+
   /** Undo the container's endpoint on the host and free what it held. */
   async release(id: string): Promise<void> {
     try {

@@ -91,3 +91,18 @@ export async function disconnectContainer(
   }
   delete container.record.endpoint;
 }
+
+/**
+ * After a restart: take down the endpoints on the daemon's bridges whose
+ * container is gone (removed while a killed daemon was taking its network
+ * down). Asked per endpoint, so a container starting meanwhile is known.
+ */
+export async function removeOrphanEndpoints(context: DaemonContext): Promise<void> {
+  const exists = (shortId: string) =>
+    context.containers.list().some((container) => container.id.startsWith(shortId));
+  const bridges = [context.bridge, ...context.networks.list().map((network) => network.bridge)];
+  for (const bridge of bridges) {
+    const removed = await bridge?.removeOrphans(exists);
+    if (removed?.length) log.info("removed orphaned network endpoints", { ids: removed });
+  }
+}
