@@ -31,7 +31,8 @@ export async function bareBundle(
   dir: string,
   args: string[],
 ): Promise<string> {
-  const id = (await daemon.ok(["create", "busybox", "true"])).trim();
+  // As every engine's containers in the bench: no network (a namespace of its own).
+  const id = (await daemon.ok(["create", "--network", "none", "busybox", "true"])).trim();
   await daemon.ok(["start", "-a", id]);
   const containerDir = `${daemon.root}/containers/${id}`;
   const spec = JSON.parse(await Deno.readTextFile(`${containerDir}/bundle/config.json`));

@@ -38,20 +38,15 @@ export async function throughputCase(
     const args = WRITERS[writer];
     const bundle = await bareBundle(context.daemon, context.workDir, args);
     let bareCount = 0;
+    // berth runs as every engine does in the bench (its runtime, no network).
+    const berthRun = (...flags: string[]) => () =>
+      timedShell(
+        shellLine(berth, ["run", "--rm", ...berth.runFlags, ...flags, "busybox", ...args]),
+      );
     const systems = new Map<string, () => Promise<number>>([
-      [berth.name, () => timedShell(shellLine(berth, ["run", "--rm", "busybox", ...args]))],
-      [
-        cri,
-        () =>
-          timedShell(
-            shellLine(berth, ["run", "--rm", "--log-driver", "k8s-file", "busybox", ...args]),
-          ),
-      ],
-      [
-        logless,
-        () =>
-          timedShell(shellLine(berth, ["run", "--rm", "--log-driver", "none", "busybox", ...args])),
-      ],
+      [berth.name, berthRun()],
+      [cri, berthRun("--log-driver", "k8s-file")],
+      [logless, berthRun("--log-driver", "none")],
       [
         "runc run",
         () =>
