@@ -131,7 +131,7 @@ integrationTest(
 );
 
 integrationTest(
-  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver, --internal",
+  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver, --internal; --ip gives that address once",
   async (daemon) => {
     await daemon.ok([
       "network",
@@ -176,6 +176,45 @@ integrationTest(
       deepStrictEqual(result.code, code, `${args.join(" ")}: ${result.stderr}`);
       match(result.stderr, message);
     }
+    // --ip: that address, once.
+    const fixed = (await daemon.ok([
+      "run",
+      "-d",
+      "--network",
+      "given",
+      "--ip",
+      "10.199.7.50",
+      "busybox",
+      "sleep",
+      "300",
+    ])).trim();
+    deepStrictEqual(
+      (await daemon.ok([
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.Networks.given.IPAddress}} {{.NetworkSettings.Networks.given.IPAMConfig.IPv4Address}}",
+        fixed,
+      ])).trim(),
+      "10.199.7.50 10.199.7.50",
+    );
+    for (
+      const [args, message] of [
+        [["--network", "given", "--ip", "10.199.7.50"], /Address already in use/],
+        [
+          ["--network", "given", "--ip", "10.199.8.5"],
+          /does not belong to any of this network's subnets/,
+        ],
+        [
+          ["--ip", "10.87.0.9"],
+          /user specified IP address is supported on user defined networks only/,
+        ],
+      ] as [string[], RegExp][]
+    ) {
+      const result = await daemon.berth(["run", "--rm", ...args, "busybox", "true"]);
+      deepStrictEqual(result.code, 125, `${args.join(" ")}: ${result.stderr}`);
+      match(result.stderr, message);
+    }
+    await daemon.ok(["rm", "-f", fixed]);
     const connect = await daemon.berth(["network", "connect", "given", "x"]);
     deepStrictEqual(connect.code, 1);
     match(connect.stderr, /cannot connect a container to a network or disconnect it yet/);

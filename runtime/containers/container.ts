@@ -119,6 +119,8 @@ export interface ContainerRecord {
   endpoint?: BridgeEndpoint;
   /** Its other names on a user-defined network (`--network-alias`). */
   networkAliases?: string[];
+  /** The address it asked for on a user-defined network (`--ip`). */
+  requestedIpv4?: string;
 }
 
 /** A fresh state for a created container. */

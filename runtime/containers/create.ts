@@ -62,7 +62,7 @@ export async function createContainer(
   if (platform) checkPlatform(request.Image, image, parsePlatform(platform));
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
-  const aliases = checkEndpointSettings(request, isUserNetwork(hostConfig.NetworkMode));
+  const endpoint = checkEndpointSettings(request, isUserNetwork(hostConfig.NetworkMode));
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
   const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);
@@ -106,7 +106,8 @@ export async function createContainer(
     runtime: hostConfig.Runtime,
     state: createdState(),
     restartCount: 0,
-    ...(aliases.length ? { networkAliases: aliases } : {}),
+    ...(endpoint.aliases.length ? { networkAliases: endpoint.aliases } : {}),
+    ...(endpoint.ipv4Address ? { requestedIpv4: endpoint.ipv4Address } : {}),
   };
   const paths = containerPaths(context.flags.root, id);
   try {

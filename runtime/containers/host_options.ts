@@ -327,29 +327,46 @@ export function normalizeHostOptions(
   };
 }
 
+/** What a create request asks of its network endpoint, checked. */
+export interface EndpointRequest {
+  /** `--network-alias` names (on a user-defined network). */
+  aliases: string[];
+  /** `--ip` (on a user-defined network). */
+  ipv4Address?: string;
+}
+
 /**
- * The network aliases of a create request (on a user-defined network);
- * what berth cannot honour is refused: a given IP or MAC address, and
- * aliases on a predefined network (docker's words for that).
+ * The endpoint settings of a create request (NetworkingConfig, or
+ * Config.MacAddress before API 1.44): aliases and a given IPv4 address on
+ * a user-defined network; the rest is refused (docker's words where the
+ * network is a predefined one).
  */
 export function checkEndpointSettings(request: {
   MacAddress?: unknown;
   NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
-}, userNetwork = false): string[] {
+}, userNetwork = false): EndpointRequest {
   const endpoints = Object.values(request.NetworkingConfig?.EndpointsConfig ?? {}) as {
     IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
     Aliases?: string[] | null;
     MacAddress?: string;
   }[];
   const aliases: string[] = [];
+  let ipv4Address: string | undefined;
   for (const endpoint of endpoints) {
     const ipam = endpoint?.IPAMConfig;
     if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
-      throw new BadRequest(
-        userNetwork
-          ? "berth does not assign a given IP address yet (--ip): the network picks one"
-          : "user specified IP address is supported on user defined networks only",
-      );
+      if (!userNetwork) {
+        throw new BadRequest(
+          "user specified IP address is supported on user defined networks only",
+        );
+      }
+      if (ipam.IPv6Address || isSet(ipam.LinkLocalIPs)) {
+        throw new BadRequest("berth networks have IPv4 addresses only (--ip6, --link-local-ip)");
+      }
+      if (!isIp(ipam.IPv4Address!) || ipam.IPv4Address!.includes(":")) {
+        throw new BadRequest(`invalid IPv4 address: ${ipam.IPv4Address}`);
+      }
+      ipv4Address = ipam.IPv4Address;
     }
     if (isSet(endpoint?.Aliases)) {
       if (!userNetwork) {
@@ -361,7 +378,7 @@ export function checkEndpointSettings(request: {
   if (request.MacAddress || endpoints.some((endpoint) => endpoint?.MacAddress)) {
     throw new BadRequest("conflicting options: mac-address and the network mode");
   }
-  return [...new Set(aliases)];
+  return { aliases: [...new Set(aliases)], ipv4Address };
 }
 
 /** True when the options ask for no-new-privileges. */

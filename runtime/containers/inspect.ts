@@ -101,7 +101,7 @@ export function networkSettings(record: ContainerRecord, networkId: string) {
     ...address,
     Networks: {
       [mode]: {
-        IPAMConfig: null,
+        IPAMConfig: record.requestedIpv4 ? { IPv4Address: record.requestedIpv4 } : null,
         Links: null,
         Aliases: record.networkAliases ?? null,
         NetworkID: networkId,

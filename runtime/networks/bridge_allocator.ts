@@ -25,10 +25,23 @@ export class BridgeAllocator {
   /** `gateway` is the bridge's own address, with the subnet's prefix. */
   constructor(readonly gateway: Ipv4Cidr) {}
 
-  /** The lowest free address of the subnet, now `owner`'s. */
-  takeAddress(owner: string): number {
+  /** `wanted` (a given address) or the lowest free address of the subnet, now `owner`'s. */
+  takeAddress(owner: string, wanted?: number): number {
     const first = networkAddress(this.gateway) + 1;
     const last = broadcastAddress(this.gateway) - 1;
+    if (wanted !== undefined) {
+      if (wanted < first || wanted > last || wanted === this.gateway.address) {
+        throw new ApiError(
+          400,
+          `Invalid address ${
+            formatIpv4(wanted)
+          }: It does not belong to any of this network's subnets`,
+        );
+      }
+      if (this.#addresses.has(wanted)) throw new ApiError(409, "Address already in use");
+      this.#addresses.set(wanted, owner);
+      return wanted;
+    }
     for (let address = first; address <= last; address++) {
       if (address === this.gateway.address || this.#addresses.has(address)) continue;
       this.#addresses.set(address, owner);

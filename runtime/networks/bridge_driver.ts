@@ -184,7 +184,8 @@ export class BridgeDriver {
     // No running container is on it: any endpoint left is an orphan.
     await this.removeOrphans(() => false);
     await run("ip", ["link", "del", this.name]).catch(() => {});
-    const mentions = new RegExp(` (${this.chain}|-i ${this.name}|-o ${this.name})( |$)`);
+    const name = this.name.replaceAll(".", "\\.");
+    const mentions = new RegExp(` (BERTH-${name}|-i ${name}|-o ${name})( |$)`);
     for (const table of ["nat", "filter"]) {
       const listed = await run("iptables", ["-t", table, "-S"]).catch(() => "");
       const deletions = listed.split("\n").filter((line) =>

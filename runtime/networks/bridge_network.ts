@@ -42,14 +42,14 @@ export class BridgeNetwork {
   }
 
   /**
-   * Take an address and the host ports of `ports` for container `id`
-   * (a conflict throws, with nothing taken).
+   * Take an address (`wantedAddress` when given) and the host ports of
+   * `ports` for container `id` (a conflict throws, with nothing taken).
    */
-  allocate(id: string, ports: PublishedPort[]): BridgeEndpoint {
+  allocate(id: string, ports: PublishedPort[], wantedAddress?: number): BridgeEndpoint {
     const published = this.#allocator.takePorts(id, ports, hostPortFree);
     let address: number;
     try {
-      address = this.#allocator.takeAddress(id);
+      address = this.#allocator.takeAddress(id, wantedAddress);
     } catch (error) {
       this.#allocator.release(id);
       throw error;

@@ -14,6 +14,7 @@ import { errorMessage, log } from "../logger.ts";
 import { BRIDGE_NETWORK, type BridgeNetwork } from "./bridge_network.ts";
 import { activateNetwork } from "./user_networks.ts";
 import { requestedPorts } from "./port_bindings.ts";
+import { parseIpv4 } from "./ipv4.ts";
 
 /** The bridge of network `mode` (the default one or a user-defined one). */
 function bridgeFor(context: DaemonContext, mode: string): BridgeNetwork | undefined {
@@ -43,7 +44,8 @@ export function connectContainer(
     Boolean(record.hostConfig.PublishAllPorts),
     record.config.ExposedPorts,
   );
-  const endpoint = bridge.allocate(container.id, ports);
+  const wanted = record.requestedIpv4 ? parseIpv4(record.requestedIpv4) : undefined;
+  const endpoint = bridge.allocate(container.id, ports, wanted);
   // On a user-defined network the network's name server answers.
   if (user) endpoint.dnsServer = endpoint.gateway;
   record.endpoint = endpoint;

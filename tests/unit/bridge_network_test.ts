@@ -90,6 +90,13 @@ Deno.test("the allocator hands out the lowest free address and host ports nobody
   deepStrictEqual(taken, ["10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5", "10.1.0.6", "none"]);
   allocator.release("b");
   deepStrictEqual(formatIpv4(allocator.takeAddress("g")), "10.1.0.3");
+  // A given address: once, and only inside the subnet (never the gateway).
+  allocator.release("c");
+  deepStrictEqual(formatIpv4(allocator.takeAddress("x", parseIpv4("10.1.0.4"))), "10.1.0.4");
+  throws(() => allocator.takeAddress("y", parseIpv4("10.1.0.4")), /Address already in use/);
+  for (const outside of ["10.1.0.1", "10.1.0.7", "10.1.1.2"]) {
+    throws(() => allocator.takeAddress("y", parseIpv4(outside)), /does not belong/, outside);
+  }
 
   const port = (hostPort: number, hostIp = ""): PublishedPort => ({
     protocol: "tcp",
