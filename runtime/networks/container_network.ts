@@ -34,7 +34,7 @@ export function connectContainer(
   const mode = record.hostConfig.NetworkMode;
   if (mode === "none" || mode === "host") return undefined;
   const user = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
-  const bridge = user?.bridge ?? (mode === BRIDGE_NETWORK ? context.bridge : undefined);
+  const bridge = bridgeFor(context, mode);
   if (!bridge) {
     if (mode !== BRIDGE_NETWORK) throw new NotFound(`network ${mode} not found`);
     throw new ApiError(500, "the bridge network is off (the daemon runs with --bridge none)");
