@@ -131,7 +131,7 @@ integrationTest(
 );
 
 integrationTest(
-  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver, --internal; --ip gives that address once",
+  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver; --ip gives that address once",
   async (daemon) => {
     await daemon.ok([
       "network",
@@ -168,7 +168,6 @@ integrationTest(
           /invalid gateway/,
         ],
         [["--driver", "overlay", "over"], 1, /only the bridge network driver/],
-        [["--internal", "closed"], 1, /--internal networks are not supported by berth yet/],
         [["bad/name"], 1, /invalid network name/],
       ] as [string[], number, RegExp][]
     ) {
@@ -228,6 +227,50 @@ integrationTest(
       1,
     );
     await daemon.ok(["network", "rm", "given"]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "an --internal network: its containers reach each other by name and nothing else (no default route, no way through the host); ports are refused",
+  async (daemon) => {
+    await daemon.ok(["network", "create", "--internal", "closed"]);
+    deepStrictEqual(
+      (await daemon.ok(["network", "inspect", "-f", "{{.Internal}}", "closed"])).trim(),
+      "true",
+    );
+    const peer = (await daemon.ok([
+      "run",
+      "-d",
+      "--name",
+      "peer",
+      "--network",
+      "closed",
+      "busybox",
+      "sleep",
+      "300",
+    ])).trim();
+    const defaultGateway = daemon.bridge!.bip.split("/")[0];
+    const seen = await daemon.ok(onNetwork(
+      "closed",
+      `ip route | grep -c default; ping -c1 -W2 peer >/dev/null && echo reached; ` +
+        `ping -c1 -W1 ${defaultGateway} >/dev/null 2>&1 || echo cut off`,
+    ));
+    deepStrictEqual(seen, "0\nreached\ncut off\n");
+    const published = await daemon.berth([
+      "run",
+      "--rm",
+      "--network",
+      "closed",
+      "-p",
+      "8080:80",
+      "busybox",
+      "true",
+    ]);
+    deepStrictEqual(published.code, 125);
+    match(published.stderr, /ports cannot be published on the internal network closed/);
+    await daemon.ok(["rm", "-f", peer]);
+    await daemon.ok(["network", "rm", "closed"]);
     await assertNoLeaks(daemon);
   },
 );

@@ -275,6 +275,11 @@ export function normalizeHostConfig(
     throw new BadRequest("HostConfig must be an object");
   }
   const networkMode = containerNetworkMode(context, requested.NetworkMode || "default");
+  const publishes = Object.keys(requested.PortBindings ?? {}).length > 0 ||
+    Boolean(requested.PublishAllPorts);
+  if (publishes && context.networks.find(networkMode)?.record.internal) {
+    throw new BadRequest(`ports cannot be published on the internal network ${networkMode}`);
+  }
   const runtime = requested.Runtime || context.runtimes.defaultName;
   if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
 

@@ -95,8 +95,12 @@ function ipBatch(commands: string[], options: { netns?: string; force?: boolean 
 export class BridgeDriver {
   #ready: Promise<void> | undefined;
 
-  /** `gateway` is the bridge's own address with the subnet's prefix. */
-  constructor(readonly name: string, readonly gateway: Ipv4Cidr) {}
+  /**
+   * `gateway` is the bridge's own address with the subnet's prefix; an
+   * `internal` bridge forwards nothing in or out, and its containers get
+   * no default route.
+   */
+  constructor(readonly name: string, readonly gateway: Ipv4Cidr, readonly internal = false) {}
 
   /** The nat chain holding the published ports of this bridge's containers. */
   get chain(): string {
@@ -137,7 +141,6 @@ export class BridgeDriver {
     const rules: [string, string, string[]][] = [
       ["nat", "PREROUTING", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chain]],
       ["nat", "OUTPUT", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chain]],
-      ["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]],
       ["nat", "POSTROUTING", ["-s", "127.0.0.0/8", "-o", name, "-j", "MASQUERADE"]],
       // A container reaching a published port through the host (hairpin):
       // the answer must come back through the host too.
@@ -153,10 +156,22 @@ export class BridgeDriver {
         "-j",
         "MASQUERADE",
       ]],
-      // The FORWARD policy may be DROP (dockerd sets it so).
-      ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
-      ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
     ];
+    if (this.internal) {
+      // Nothing in or out but between its own containers (docker's way).
+      rules.push(
+        ["filter", ISOLATION_1, ["-i", name, "!", "-o", name, "-j", "DROP"]],
+        ["filter", ISOLATION_1, ["-o", name, "!", "-i", name, "-j", "DROP"]],
+        ["filter", "FORWARD", ["-i", name, "-o", name, "-j", "ACCEPT"]],
+      );
+    } else {
+      rules.push(
+        ["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]],
+        // The FORWARD policy may be DROP (dockerd sets it so).
+        ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
+        ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
+      );
+    }
     // Isolation between networks, docker's way: traffic from one berth
     // bridge to another is dropped (chains shared by every berth bridge).
     for (const chainName of [ISOLATION_1, ISOLATION_2]) {
@@ -222,7 +237,7 @@ export class BridgeDriver {
       "link set lo up",
       `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev eth0`,
       "link set eth0 up",
-      `route add default via ${endpoint.gateway}`,
+      ...(this.internal ? [] : [`route add default via ${endpoint.gateway}`]),
     ], { netns });
     if (endpoint.ports.length === 0) return;
     // At the top: a port freed at its container's exit may be published

@@ -35,10 +35,17 @@ export class BridgeNetwork {
   readonly #allocator: BridgeAllocator;
   readonly #driver: BridgeDriver;
 
-  /** `bridge` is the interface's name, `gateway` its address with the subnet's prefix. */
-  constructor(readonly bridge: string, readonly gateway: Ipv4Cidr) {
+  /**
+   * `bridge` is the interface's name, `gateway` its address with the
+   * subnet's prefix; an `internal` network has no way out.
+   */
+  constructor(
+    readonly bridge: string,
+    readonly gateway: Ipv4Cidr,
+    options: { internal?: boolean } = {},
+  ) {
     this.#allocator = new BridgeAllocator(gateway);
-    this.#driver = new BridgeDriver(bridge, gateway);
+    this.#driver = new BridgeDriver(bridge, gateway, options.internal === true);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface NetworkRecord {
   /** The bridge's address with the subnet's prefix, `10.89.1.1/24`. */
   gateway: string;
   labels: Record<string, string>;
+  /** `--internal`: no way out of the network (no default route, no masquerade, no ports). */
+  internal?: boolean;
 }
 
 /** A user-defined network while the daemon runs. */
@@ -97,7 +99,9 @@ export class NetworkStore {
   #live(record: NetworkRecord): UserNetwork {
     return {
       record,
-      bridge: new BridgeNetwork(bridgeName(record.id), parseIpv4Cidr(record.gateway)!),
+      bridge: new BridgeNetwork(bridgeName(record.id), parseIpv4Cidr(record.gateway)!, {
+        internal: record.internal === true,
+      }),
     };
   }
 
@@ -140,9 +144,6 @@ export class NetworkStore {
     if (driver !== "bridge") {
       throw new BadRequest(`berth has only the bridge network driver, not "${driver}"`);
     }
-    if (request.Internal) {
-      throw new BadRequest("--internal networks are not supported by berth yet");
-    }
     if (request.EnableIPv6) throw new BadRequest("IPv6 networks are not supported by berth yet");
     const configs = request.IPAM?.Config ?? [];
     if (configs.length > 1) throw new BadRequest("berth networks have one IPv4 subnet");
@@ -155,6 +156,7 @@ export class NetworkStore {
       created: formatRfc3339Nano(preciseNow()),
       gateway: `${formatIpv4(gateway.address)}/${gateway.prefixLength}`,
       labels: { ...request.Labels },
+      ...(request.Internal ? { internal: true } : {}),
     };
     await writeJsonAtomic(`${this.dir}/${id}.json`, record);
     const network = this.#live(record);

@@ -126,7 +126,7 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
         ? [{ Subnet: subnetText(bridge.gateway), Gateway: formatIpv4(bridge.gateway.address) }]
         : [],
     },
-    Internal: false,
+    Internal: network.user?.record.internal === true,
     Attachable: false,
     Ingress: false,
     ConfigFrom: { Network: "" },

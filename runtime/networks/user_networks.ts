@@ -70,7 +70,8 @@ export function activateNetwork(context: DaemonContext, network: UserNetwork): P
     const dns = new DnsServer(
       formatIpv4(network.bridge.gateway.address),
       (name) => resolveOnNetwork(context, network, name),
-      await hostNameservers(),
+      // An internal network has no way out: no names from outside either.
+      network.record.internal ? [] : await hostNameservers(),
     );
     await dns.start();
     network.dns = dns;
