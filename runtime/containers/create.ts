@@ -63,6 +63,9 @@ export async function createContainer(
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
   const endpoint = checkEndpointSettings(request, isUserNetwork(hostConfig.NetworkMode));
+  if (hostConfig.NetworkMode.startsWith("container:") && request.Hostname) {
+    throw new BadRequest("conflicting options: hostname and the network mode");
+  }
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
   const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);
@@ -251,7 +254,11 @@ function containerNetworkMode(context: DaemonContext, requested: string): string
     return mode;
   }
   if (mode.startsWith("container:")) {
-    throw new BadRequest(`--network ${mode} is not supported by berth yet`);
+    // Another container's namespace: kept by its id (a rename changes nothing).
+    const ref = mode.slice("container:".length);
+    const target = context.containers.find(ref);
+    if (!target) throw new NotFound(`No such container: ${ref}`);
+    return `container:${target.id}`;
   }
   // A user-defined network, by name or id: kept by name.
   const network = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
@@ -259,9 +266,26 @@ function containerNetworkMode(context: DaemonContext, requested: string): string
   return network.record.name;
 }
 
-/** True for a user-defined network's name (none, host and bridge are predefined). */
+/** True for a user-defined network's name (none, host, bridge, container: are not). */
 function isUserNetwork(mode: string): boolean {
-  return mode !== "none" && mode !== "host" && mode !== BRIDGE_NETWORK;
+  return mode !== "none" && mode !== "host" && mode !== BRIDGE_NETWORK &&
+    !mode.startsWith("container:");
+}
+
+/** What another container's network namespace decides, refused with docker's words. */
+function checkJoinedNetwork(requested: Partial<HostConfig>): void {
+  const set = (value: unknown) => Array.isArray(value) ? value.length > 0 : Boolean(value);
+  if (set(requested.Dns) || set(requested.DnsSearch) || set(requested.DnsOptions)) {
+    throw new BadRequest("conflicting options: dns and the network mode");
+  }
+  if (set(requested.ExtraHosts)) {
+    throw new BadRequest("conflicting options: custom host-to-IP mapping and the network mode");
+  }
+  if (Object.keys(requested.PortBindings ?? {}).length || requested.PublishAllPorts) {
+    throw new BadRequest(
+      "conflicting options: port publishing and the container type network mode",
+    );
+  }
 }
 
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
@@ -275,6 +299,7 @@ export function normalizeHostConfig(
     throw new BadRequest("HostConfig must be an object");
   }
   const networkMode = containerNetworkMode(context, requested.NetworkMode || "default");
+  if (networkMode.startsWith("container:")) checkJoinedNetwork(requested);
   const publishes = Object.keys(requested.PortBindings ?? {}).length > 0 ||
     Boolean(requested.PublishAllPorts);
   if (publishes && context.networks.find(networkMode)?.record.internal) {

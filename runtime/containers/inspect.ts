@@ -99,7 +99,8 @@ export function networkSettings(record: ContainerRecord, networkId: string) {
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
     ...address,
-    Networks: {
+    // Joined to another container's namespace: no network of its own.
+    Networks: mode.startsWith("container:") ? {} : {
       [mode]: {
         IPAMConfig: record.requestedIpv4 ? { IPv4Address: record.requestedIpv4 } : null,
         Links: null,

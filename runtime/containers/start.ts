@@ -41,7 +41,7 @@ import { followShim, releaseRuntimeResources } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { resetRestarts } from "./restart_policy.ts";
 import { mountRootfs } from "./rootfs.ts";
-import { connectContainer } from "../networks/container_network.ts";
+import { connectContainer, joinedContainer } from "../networks/container_network.ts";
 import { formatIpv4 } from "../networks/ipv4.ts";
 
 /**
@@ -121,8 +121,10 @@ export async function startLocked(context: DaemonContext, container: Container):
   try {
     networkReady = connectContainer(context, container);
     networkReady?.catch(() => {}); // awaited below, or on the way out
+    // --network container:ID: its namespace, its hostname and its /etc files.
+    const joined = joinedContainer(context, container);
     await mountRootfs(context, container);
-    const hostname = containerHostname(context, container);
+    const hostname = containerHostname(context, joined ?? container);
     const workDir = record.config.WorkingDir;
     const [resolved, extraGids] = await Promise.all([
       resolveUser(paths.rootfs, record.config.User),
@@ -148,9 +150,14 @@ export async function startLocked(context: DaemonContext, container: Container):
       hostname,
       cgroupsPath: containerCgroup(context, container),
       rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
-      files: { hostname: paths.hostname, hosts: paths.hosts, resolvConf: paths.resolvConf },
+      files: {
+        hostname: paths.hostname,
+        hosts: (joined?.paths ?? paths).hosts,
+        resolvConf: (joined?.paths ?? paths).resolvConf,
+      },
       devices: containerDevices(record.hostConfig),
       initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
+      networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
     });
     await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
     const stateDir = shimStateDir(context, container.id);

@@ -9,7 +9,7 @@
 
 import type { Container } from "../containers/container.ts";
 import type { DaemonContext } from "../daemon_context.ts";
-import { ApiError, NotFound } from "../errors.ts";
+import { ApiError, Conflict, NotFound } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { BRIDGE_NETWORK, type BridgeNetwork } from "./bridge_network.ts";
 import { activateNetwork } from "./user_networks.ts";
@@ -32,7 +32,7 @@ export function connectContainer(
 ): Promise<void> | undefined {
   const { record } = container;
   const mode = record.hostConfig.NetworkMode;
-  if (mode === "none" || mode === "host") return undefined;
+  if (mode === "none" || mode === "host" || mode.startsWith("container:")) return undefined;
   const user = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
   const bridge = bridgeFor(context, mode);
   if (!bridge) {
@@ -56,6 +56,24 @@ export function connectContainer(
     if (user) await activateNetwork(context, user);
     await bridge.connect(container.id, endpoint);
   })();
+}
+
+/**
+ * The running container whose network namespace `container` joins
+ * (`--network container:ID`); undefined for other network modes.
+ */
+export function joinedContainer(
+  context: DaemonContext,
+  container: Container,
+): Container | undefined {
+  const mode = container.record.hostConfig.NetworkMode;
+  if (!mode.startsWith("container:")) return undefined;
+  const id = mode.slice("container:".length);
+  const target = context.containers.find(id);
+  if (!target?.isRunning || !target.state.Pid) {
+    throw new Conflict(`cannot join network of a non running container: ${id}`);
+  }
+  return target;
 }
 
 /** Hold again the endpoint of a container that kept running while the daemon was down. */

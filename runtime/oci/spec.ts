@@ -45,6 +45,8 @@ export interface SpecInput {
   devices?: (SpecDevice & { access: string })[];
   /** The host's static init, for --init. */
   initBinary?: string;
+  /** A network namespace to join (`--network container:ID`: that container's). */
+  networkNamespace?: string;
 }
 
 /** The resolved command: entrypoint followed by cmd. */
@@ -173,8 +175,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (!ipcHost) namespaces.push({ type: "ipc" });
   if (hostConfig.UTSMode !== "host") namespaces.push({ type: "uts" });
   // On the bridge the runtime joins the namespace set up for it.
-  const endpoint = record.endpoint;
-  if (endpoint) namespaces.push({ type: "network", path: endpoint.sandboxKey });
+  const netnsPath = record.endpoint?.sandboxKey ?? input.networkNamespace;
+  if (netnsPath) namespaces.push({ type: "network", path: netnsPath });
   else if (!hostNetwork) namespaces.push({ type: "network" });
   if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });
   const devices = input.devices ?? [];
