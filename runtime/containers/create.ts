@@ -30,7 +30,12 @@ import {
   type HostConfig,
 } from "./container.ts";
 import { validateHealthcheck } from "./health.ts";
-import { checkEndpointSettings, normalizeHostOptions } from "./host_options.ts";
+import {
+  checkEndpointSettings,
+  checkJoinedNetwork,
+  normalizeHostOptions,
+  publishesPorts,
+} from "./host_options.ts";
 import { mountRequests } from "./mount_requests.ts";
 import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
@@ -272,22 +277,6 @@ function isUserNetwork(mode: string): boolean {
     !mode.startsWith("container:");
 }
 
-/** What another container's network namespace decides, refused with docker's words. */
-function checkJoinedNetwork(requested: Partial<HostConfig>): void {
-  const set = (value: unknown) => Array.isArray(value) ? value.length > 0 : Boolean(value);
-  if (set(requested.Dns) || set(requested.DnsSearch) || set(requested.DnsOptions)) {
-    throw new BadRequest("conflicting options: dns and the network mode");
-  }
-  if (set(requested.ExtraHosts)) {
-    throw new BadRequest("conflicting options: custom host-to-IP mapping and the network mode");
-  }
-  if (Object.keys(requested.PortBindings ?? {}).length || requested.PublishAllPorts) {
-    throw new BadRequest(
-      "conflicting options: port publishing and the container type network mode",
-    );
-  }
-}
-
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
 
 /** Validate and fill in the HostConfig. */
@@ -300,9 +289,7 @@ export function normalizeHostConfig(
   }
   const networkMode = containerNetworkMode(context, requested.NetworkMode || "default");
   if (networkMode.startsWith("container:")) checkJoinedNetwork(requested);
-  const publishes = Object.keys(requested.PortBindings ?? {}).length > 0 ||
-    Boolean(requested.PublishAllPorts);
-  if (publishes && context.networks.find(networkMode)?.record.internal) {
+  if (publishesPorts(requested) && context.networks.find(networkMode)?.record.internal) {
     throw new BadRequest(`ports cannot be published on the internal network ${networkMode}`);
   }
   const runtime = requested.Runtime || context.runtimes.defaultName;

@@ -204,6 +204,26 @@ function isSet(value: unknown): boolean {
   return true;
 }
 
+/** True when a create request publishes ports (-p, or -P). */
+export function publishesPorts(requested: Record<string, unknown>): boolean {
+  return isSet(requested.PortBindings) || Boolean(requested.PublishAllPorts);
+}
+
+/** What another container's network namespace decides, refused with docker's words. */
+export function checkJoinedNetwork(requested: Record<string, unknown>): void {
+  if (isSet(requested.Dns) || isSet(requested.DnsSearch) || isSet(requested.DnsOptions)) {
+    throw new BadRequest("conflicting options: dns and the network mode");
+  }
+  if (isSet(requested.ExtraHosts)) {
+    throw new BadRequest("conflicting options: custom host-to-IP mapping and the network mode");
+  }
+  if (publishesPorts(requested)) {
+    throw new BadRequest(
+      "conflicting options: port publishing and the container type network mode",
+    );
+  }
+}
+
 /**
  * Check the options of a create request; returns them normalized.
  * `networkMode` is the checked network mode; `bridge` says whether the
@@ -252,10 +272,9 @@ export function normalizeHostOptions(
   if (userns && userns !== "host") {
     throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
   }
-  const publishes = isSet(requested.PortBindings) || Boolean(requested.PublishAllPorts);
   if (networkMode !== "host" && networkMode !== "none") {
     requestedPorts(requested.PortBindings, false, {}); // a bridge: validated
-  } else if (networkMode === "none" && publishes) {
+  } else if (networkMode === "none" && publishesPorts(requested)) {
     // With host networking the bindings are moot, as docker has them.
     throw new BadRequest(
       `publishing ports needs the bridge network, and this container's network is ${networkMode}`,

@@ -50,7 +50,8 @@ const ISOLATION_2 = "BERTH-ISOLATION-2";
 /** Failure of a host network command, with what it printed. */
 export class NetworkCommandError extends Error {}
 
-async function run(program: string, args: string[], input = ""): Promise<string> {
+/** Run a host network tool (ip, iptables, sysctl); its stdout, or a NetworkCommandError. */
+export async function runNetworkTool(program: string, args: string[], input = ""): Promise<string> {
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(program, {
@@ -79,7 +80,32 @@ async function run(program: string, args: string[], input = ""): Promise<string>
 
 /** True when `iptables -C` finds the rule. */
 function ruleExists(table: string, chain: string, rule: string[]): Promise<boolean> {
-  return run("iptables", ["-t", table, "-C", chain, ...rule]).then(() => true, () => false);
+  return runNetworkTool("iptables", ["-t", table, "-C", chain, ...rule]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Delete, in one iptables-restore, the rules of `table` (of `chain` only,
+ * when given) that `chosen` picks from `iptables -S`'s listing.
+ */
+async function deleteRules(
+  table: string,
+  chain: string | undefined,
+  chosen: (line: string) => boolean,
+): Promise<void> {
+  const listed = await runNetworkTool("iptables", ["-t", table, "-S", ...(chain ? [chain] : [])])
+    .catch(() => "");
+  const deletions = listed.split("\n")
+    .filter((line) => line.startsWith(chain ? `-A ${chain} ` : "-A ") && chosen(line))
+    .map((line) => line.replace(/^-A /, "-D "));
+  if (deletions.length === 0) return;
+  await runNetworkTool(
+    "iptables-restore",
+    ["--noflush"],
+    `*${table}\n${deletions.join("\n")}\nCOMMIT\n`,
+  );
 }
 
 /** Run `ip` commands in one process (in `netns` when given). */
@@ -88,7 +114,7 @@ function ipBatch(commands: string[], options: { netns?: string; force?: boolean 
     ...(options.netns ? ["-n", options.netns] : []),
     ...(options.force ? ["-force"] : []),
   ];
-  return run("ip", [...global, "-batch", "-"], commands.join("\n") + "\n");
+  return runNetworkTool("ip", [...global, "-batch", "-"], commands.join("\n") + "\n");
 }
 
 /** The daemon's bridge. */
@@ -118,7 +144,7 @@ export class BridgeDriver {
 
   async #setUp(): Promise<void> {
     const { name, chain } = this;
-    await run("ip", ["link", "add", name, "type", "bridge"]).catch((error) => {
+    await runNetworkTool("ip", ["link", "add", name, "type", "bridge"]).catch((error) => {
       if (!/File exists/.test(error.message)) throw error;
     });
     await ipBatch([
@@ -128,13 +154,13 @@ export class BridgeDriver {
     // Forwarding, and published ports answering on 127.0.0.1 too: DNAT
     // from the loopback address to the bridge needs route_localnet (and
     // the masquerade below). Slashes: a bridge name may hold dots.
-    await run("sysctl", [
+    await runNetworkTool("sysctl", [
       "-q",
       "-w",
       "net/ipv4/ip_forward=1",
       `net/ipv4/conf/${name}/route_localnet=1`,
     ]);
-    await run("iptables", ["-t", "nat", "-N", chain]).catch((error) => {
+    await runNetworkTool("iptables", ["-t", "nat", "-N", chain]).catch((error) => {
       if (!/exists/i.test(error.message)) throw error;
     });
     const subnet = subnetText(this.gateway);
@@ -175,7 +201,7 @@ export class BridgeDriver {
     // Isolation between networks, docker's way: traffic from one berth
     // bridge to another is dropped (chains shared by every berth bridge).
     for (const chainName of [ISOLATION_1, ISOLATION_2]) {
-      await run("iptables", ["-N", chainName]).catch((error) => {
+      await runNetworkTool("iptables", ["-N", chainName]).catch((error) => {
         if (!/exists/i.test(error.message)) throw error;
       });
     }
@@ -185,12 +211,12 @@ export class BridgeDriver {
     );
     for (const [table, target, rule] of rules) {
       if (!await ruleExists(table, target, rule)) {
-        await run("iptables", ["-t", table, "-A", target, ...rule]);
+        await runNetworkTool("iptables", ["-t", table, "-A", target, ...rule]);
       }
     }
     // First in FORWARD, before any ACCEPT.
     if (!await ruleExists("filter", "FORWARD", ["-j", ISOLATION_1])) {
-      await run("iptables", ["-I", "FORWARD", "-j", ISOLATION_1]);
+      await runNetworkTool("iptables", ["-I", "FORWARD", "-j", ISOLATION_1]);
     }
   }
 
@@ -198,23 +224,13 @@ export class BridgeDriver {
   async destroy(): Promise<void> {
     // No running container is on it: any endpoint left is an orphan.
     await this.removeOrphans(() => false);
-    await run("ip", ["link", "del", this.name]).catch(() => {});
+    await runNetworkTool("ip", ["link", "del", this.name]).catch(() => {});
     const name = this.name.replaceAll(".", "\\.");
     const mentions = new RegExp(` (BERTH-${name}|-i ${name}|-o ${name})( |$)`);
     for (const table of ["nat", "filter"]) {
-      const listed = await run("iptables", ["-t", table, "-S"]).catch(() => "");
-      const deletions = listed.split("\n").filter((line) =>
-        line.startsWith("-A ") && mentions.test(line)
-      ).map((line) => line.replace(/^-A /, "-D "));
-      if (deletions.length) {
-        await run(
-          "iptables-restore",
-          ["--noflush"],
-          `*${table}\n${deletions.join("\n")}\nCOMMIT\n`,
-        );
-      }
+      await deleteRules(table, undefined, (line) => mentions.test(line));
     }
-    await run("iptables", ["-t", "nat", "-X", this.chain]).catch(() => {});
+    await runNetworkTool("iptables", ["-t", "nat", "-X", this.chain]).catch(() => {});
     this.#ready = undefined;
   }
 
@@ -251,7 +267,7 @@ export class BridgeDriver {
         `-j DNAT --to-destination ${endpoint.ipAddress}:${port.containerPort}`,
       ].filter(Boolean).join(" ")
     );
-    await run("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
+    await runNetworkTool("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
   }
 
   /** The container's namespace, with the veth pair joining it to the bridge. */
@@ -278,7 +294,9 @@ export class BridgeDriver {
    * left behind.
    */
   async removeOrphans(exists: (shortId: string) => boolean): Promise<string[]> {
-    const listed = await run("ip", ["-o", "link", "show", "master", this.name]).catch(() => "");
+    const listed = await runNetworkTool("ip", ["-o", "link", "show", "master", this.name]).catch(
+      () => "",
+    );
     const removed: string[] = [];
     for (const [, id] of listed.matchAll(/^\d+: vb([0-9a-f]{12})@/gm)) {
       if (exists(id)) continue;
@@ -292,12 +310,6 @@ export class BridgeDriver {
   /** Undo {@link connect}, whatever part of it was done. */
   async disconnect(id: string): Promise<void> {
     await this.#leaveBridge(netnsName(id), vethName(id));
-    const listed = await run("iptables", ["-t", "nat", "-S", this.chain]).catch(() => "");
-    const mine = listed.split("\n").filter((line) =>
-      line.startsWith(`-A ${this.chain} `) && line.includes(ruleComment(id))
-    );
-    if (mine.length === 0) return;
-    const deletions = mine.map((line) => line.replace(/^-A /, "-D "));
-    await run("iptables-restore", ["--noflush"], `*nat\n${deletions.join("\n")}\nCOMMIT\n`);
+    await deleteRules("nat", this.chain, (line) => line.includes(ruleComment(id)));
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import type { DaemonContext } from "../daemon_context.ts";
+import { runNetworkTool } from "./bridge_driver.ts";
 import { DnsServer } from "./dns_server.ts";
 import { formatIpv4, type Ipv4Cidr, parseIpv4, parseIpv4Cidr } from "./ipv4.ts";
 import type { UserNetwork } from "./network_store.ts";
@@ -20,9 +21,8 @@ async function hostNameservers(): Promise<string[]> {
 
 /** The subnets of the host's IPv4 addresses (other daemons' bridges among them). */
 export async function hostSubnets(): Promise<Ipv4Cidr[]> {
-  const { stdout } = await new Deno.Command("ip", { args: ["-o", "-4", "addr", "show"] })
-    .output().catch(() => ({ stdout: new Uint8Array() }));
-  return [...new TextDecoder().decode(stdout).matchAll(/\binet (\S+)/g)]
+  const listed = await runNetworkTool("ip", ["-o", "-4", "addr", "show"]).catch(() => "");
+  return [...listed.matchAll(/\binet (\S+)/g)]
     .map((match) => parseIpv4Cidr(match[1]))
     .filter((cidr): cidr is Ipv4Cidr => cidr !== undefined);
 }
