@@ -7,6 +7,7 @@
 
 import type { FlagSpec } from "./flags.ts";
 import { errLine } from "./output.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** `-o/--output FILE`, as docker's save and export take it. */
 export const OUTPUT_FLAG: FlagSpec = {
@@ -35,9 +36,7 @@ export async function writeArchive(
     : Deno.stdout;
   try {
     for await (const chunk of body) {
-      for (let offset = 0; offset < chunk.length;) {
-        offset += await target.write(chunk.subarray(offset));
-      }
+      await writeAll(target, chunk);
     }
     if (temp) {
       target.close();

@@ -11,6 +11,7 @@ import type { ApiClient, Query } from "./api_client.ts";
 import { errLine, errOut, out, StdoutClosed } from "./output.ts";
 import { followTerminalSize, proxySignals, rawTerminal } from "./terminal.ts";
 import { demultiplex } from "./stream_demux.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** An open attach. */
 export interface AttachSession {
@@ -72,8 +73,7 @@ export async function openStream(
       (async () => {
         try {
           for await (const chunk of Deno.stdin.readable) {
-            let written = 0;
-            while (written < chunk.length) written += await conn.write(chunk.subarray(written));
+            await writeAll(conn, chunk);
             // The daemon detaches; we only note that it will.
             if (scanner?.push(chunk).detach) {
               detached = true;

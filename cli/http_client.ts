@@ -6,6 +6,7 @@
  */
 
 import { concatBytes, OWNED_READ_SIZE, OwnedReads } from "../lib/bytes.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** A request. */
 export interface HttpRequest {
@@ -37,11 +38,6 @@ export interface HttpResponse {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < data.length) written += await conn.write(data.subarray(written));
-}
 
 /** Most bytes of a body handed out at once. */
 const READ_SIZE = OWNED_READ_SIZE;

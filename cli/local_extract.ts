@@ -8,6 +8,7 @@
  */
 
 import { readTar } from "../lib/tar_reader.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** The archive entry's path as components; throws for escapes. */
 function safeParts(path: string): string[] {
@@ -57,9 +58,7 @@ export async function extractLocal(
       const file = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
       try {
         for await (const chunk of body()) {
-          for (let offset = 0; offset < chunk.length;) {
-            offset += await file.write(chunk.subarray(offset));
-          }
+          await writeAll(file, chunk);
         }
       } finally {
         file.close();

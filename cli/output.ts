@@ -6,16 +6,16 @@
 
 import type { Flags } from "./flags.ts";
 import { GoTemplate } from "./go_template.ts";
+import { writeAllSync } from "../protocol/write_all.ts";
 
 const encoder = new TextEncoder();
 
 /** stdout was closed by the reader (`berth logs | head`). */
 export class StdoutClosed extends Error {}
 
-function writeAllSync(target: typeof Deno.stdout | typeof Deno.stderr, data: Uint8Array): void {
-  let written = 0;
+function writeOut(target: typeof Deno.stdout | typeof Deno.stderr, data: Uint8Array): void {
   try {
-    while (written < data.length) written += target.writeSync(data.subarray(written));
+    writeAllSync(target, data);
   } catch (error) {
     if (error instanceof Deno.errors.BrokenPipe) throw new StdoutClosed();
     throw error;
@@ -24,7 +24,7 @@ function writeAllSync(target: typeof Deno.stdout | typeof Deno.stderr, data: Uin
 
 /** Write text (or bytes) to stdout. */
 export function out(text: string | Uint8Array): void {
-  writeAllSync(Deno.stdout, typeof text === "string" ? encoder.encode(text) : text);
+  writeOut(Deno.stdout, typeof text === "string" ? encoder.encode(text) : text);
 }
 
 /** Write a line to stdout. */
@@ -35,7 +35,7 @@ export function outLine(text = ""): void {
 /** Write bytes to stderr. */
 export function errOut(data: Uint8Array): void {
   try {
-    writeAllSync(Deno.stderr, data);
+    writeOut(Deno.stderr, data);
   } catch {
     // nowhere to report
   }
@@ -44,7 +44,7 @@ export function errOut(data: Uint8Array): void {
 /** Write a line to stderr. */
 export function errLine(text: string): void {
   try {
-    writeAllSync(Deno.stderr, encoder.encode(text + "\n"));
+    writeOut(Deno.stderr, encoder.encode(text + "\n"));
   } catch {
     // nowhere to report
   }

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { writeAll } from "./write_all.ts";
+
 let counter = 0;
 
 /**
@@ -22,8 +24,7 @@ export async function writeFileAtomic(
   const temp = `${path}.tmp-${Deno.pid}-${++counter}`;
   const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await writeAll(file, bytes);
     if (options.durable !== false) await file.sync();
   } catch (error) {
     file.close();

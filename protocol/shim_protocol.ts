@@ -198,12 +198,16 @@ export class JsonLineDecoder<T> {
 
   /** Feed bytes; returns the complete values they finish. */
   push(chunk: Uint8Array): T[] {
+    // Only the new text can hold a newline: a long line (a big exec
+    // config) is scanned once, not once per chunk.
+    let from = this.#pending.length;
     this.#pending += this.#decoder.decode(chunk, { stream: true });
     const values: T[] = [];
     let newline: number;
-    while ((newline = this.#pending.indexOf("\n")) >= 0) {
+    while ((newline = this.#pending.indexOf("\n", from)) >= 0) {
       const line = this.#pending.slice(0, newline).trim();
       this.#pending = this.#pending.slice(newline + 1);
+      from = 0;
       if (line) values.push(JSON.parse(line) as T);
     }
     return values;

@@ -7,6 +7,7 @@
 
 import { BERTH_VERSION } from "../protocol/version.ts";
 import { serveApi } from "./api/server.ts";
+import { bindPath } from "./api/socket_file.ts";
 import { detachKeysParameter } from "./attach/detach_keys.ts";
 import { ContainerStore } from "./containers/container_store.ts";
 import { disconnectShims, onContainerExit, settleReleases } from "./containers/monitor.ts";
@@ -22,6 +23,7 @@ import { removeOrphanEndpoints } from "./networks/container_network.ts";
 import { newId } from "./ids.ts";
 import { ImageStore } from "./images/image_store.ts";
 import { LayerStore } from "./images/layer_store.ts";
+import { referencedLayers } from "./images/remove.ts";
 import { restartAfterExit, restartAtDaemonStart } from "./containers/restart_policy.ts";
 import { startLocked } from "./containers/start.ts";
 import { VolumeStore } from "./volumes/volume_store.ts";
@@ -32,6 +34,7 @@ import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
 import { POOL_LOG_FILES, ShimPool } from "./shims/shim_pool.ts";
 import { openLibc } from "./system/libc.ts";
 import { Trash } from "./system/trash.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
 const SOCKET_PATH_LIMIT = 107;
@@ -45,7 +48,7 @@ function checkPaths(flags: DaemonFlags): void {
         `${flags.runRoot.length - (longest.length - SOCKET_PATH_LIMIT)} characters)`,
     );
   }
-  if (flags.socketPath.length > SOCKET_PATH_LIMIT) {
+  if (bindPath(flags.socketPath).length > SOCKET_PATH_LIMIT) {
     throw new FlagError(`socket path too long: ${flags.socketPath}`);
   }
 }
@@ -85,7 +88,7 @@ async function lockRoot(root: string): Promise<Deno.FsFile> {
     throw new Error(`another berth daemon is using --root ${root}`);
   }
   await file.truncate(0);
-  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  await writeAll(file, new TextEncoder().encode(`${Deno.pid}\n`));
   return file;
 }
 
@@ -95,6 +98,28 @@ function envOr(name: string, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+function errorStack(error: unknown): string {
+  return error instanceof Error && error.stack ? error.stack : errorMessage(error);
+}
+
+/**
+ * The last line of defence: an error that escaped every handler (a bug) is
+ * logged and the daemon goes on, as Go's http server recovers a handler's
+ * panic. Containers never depend on the daemon, but every client does.
+ */
+function surviveUncaughtErrors(): void {
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    log.error("uncaught error, a bug: the daemon goes on", { error: errorStack(event.error) });
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled rejection, a bug: the daemon goes on", {
+      error: errorStack(event.reason),
+    });
+  });
 }
 
 /** Run the daemon until SIGTERM/SIGINT. Returns the exit status. */
@@ -109,6 +134,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     return 2;
   }
   setLogLevel(flags.logLevel);
+  surviveUncaughtErrors();
   const startedAt = performance.now();
   try {
     for (const dir of [flags.root, flags.runRoot, `${flags.runRoot}/c`, `${flags.runRoot}/x`]) {
@@ -156,6 +182,10 @@ export async function runDaemon(args: string[]): Promise<number> {
     await context.networks.init();
     await context.trash.init();
     await context.containers.init();
+    context.layers.setReferences(() => referencedLayers(context));
+    // Layers nothing names (a pull or load an older berth left behind).
+    const freed = await context.layers.collect();
+    if (freed > 0) log.info("removed layers no image uses", { bytes: freed });
     onContainerExit((container) => {
       if (!container.record.hostConfig.AutoRemove) {
         restartAfterExit(context, container, startLocked).catch((error) =>

@@ -8,6 +8,7 @@
  */
 
 import { parseDaemonFlags } from "./daemon_flags.ts";
+import { bindDirectory } from "./api/socket_file.ts";
 import { FALLBACK_PATH, KNOWN_RUNTIMES } from "./runtimes.ts";
 import { LIBC_CANDIDATES } from "./system/libc.ts";
 
@@ -40,7 +41,8 @@ export function daemonPermissions(
     ...runtimeCandidates,
     ...customRuntimes,
   ];
-  const write = [flags.root, flags.runRoot, flags.socketPath];
+  // The API socket is bound in a private directory beside it, then moved.
+  const write = [flags.root, flags.runRoot, flags.socketPath, bindDirectory(flags.socketPath)];
   const run = [denoPath, "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
   // Bridge networks (the default one, user-defined ones): iproute2,
   // iptables and sysctl.

@@ -32,6 +32,20 @@ export class NotFound extends ApiError {
   }
 }
 
+/** 408: the client stopped sending its request; the connection is closed. */
+export class RequestTimeout extends ApiError {
+  constructor(message: string) {
+    super(408, message);
+  }
+}
+
+/** 413: the request body is larger than berth reads; the connection is closed. */
+export class PayloadTooLarge extends ApiError {
+  constructor(message: string) {
+    super(413, message);
+  }
+}
+
 /** 409: the request conflicts with the object's state. */
 export class Conflict extends ApiError {
   constructor(message: string) {

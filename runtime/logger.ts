@@ -4,6 +4,7 @@
  */
 
 import type { LogLevel } from "./daemon_flags.ts";
+import { writeAllSync } from "../protocol/write_all.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 let threshold = ORDER.info;
@@ -20,7 +21,7 @@ function emit(level: LogLevel, message: string, fields?: Record<string, unknown>
     line += ` ${key}=${JSON.stringify(value)}`;
   }
   try {
-    Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+    writeAllSync(Deno.stderr, new TextEncoder().encode(line + "\n"));
   } catch {
     // nowhere to log
   }

@@ -22,6 +22,7 @@ import {
   encodeJsonLine,
 } from "../protocol/shim_protocol.ts";
 import type { ContainerIo } from "./container_io.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** Attach limits. */
 export interface AttachLimits {
@@ -113,8 +114,7 @@ class Attacher {
           this.#wake = undefined;
           continue;
         }
-        let written = 0;
-        while (written < frame.length) written += await this.conn.write(frame.subarray(written));
+        await writeAll(this.conn, frame);
         this.#queued -= frame.length;
         for (const notify of [...this.#progress]) notify();
       }
@@ -258,9 +258,7 @@ export class AttachServer {
 
 async function send(conn: Deno.Conn, reply: AttachReply): Promise<void> {
   try {
-    const data = encodeJsonLine(reply);
-    let written = 0;
-    while (written < data.length) written += await conn.write(data.subarray(written));
+    await writeAll(conn, encodeJsonLine(reply));
   } catch {
     // gone
   }

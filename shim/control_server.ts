@@ -12,6 +12,7 @@ import {
   encodeJsonLine,
   JsonLineDecoder,
 } from "../protocol/shim_protocol.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /** Answers requests; `replied` runs once an answer has been sent (or failed to be). */
 export interface ControlHandler {
@@ -27,6 +28,8 @@ export class ControlServer {
 
   constructor(path: string, handler: ControlHandler) {
     this.#listener = Deno.listen({ transport: "unix", path });
+    // In a 0700 state dir already; its own mode says so too, whatever the umask.
+    Deno.chmodSync(path, 0o600);
     this.#handler = handler;
     this.#accept();
   }
@@ -92,8 +95,7 @@ export class ControlServer {
 
   async #send(conn: Deno.Conn, line: Uint8Array): Promise<void> {
     try {
-      let written = 0;
-      while (written < line.length) written += await conn.write(line.subarray(written));
+      await writeAll(conn, line);
     } catch {
       if (this.#clients.delete(conn)) conn.close();
     }

@@ -12,6 +12,7 @@ import { logFileNames, type OutputStream } from "../protocol/container_log.ts";
 import type { LogConfig } from "../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
 import { LogEncoder } from "./log_encoder.ts";
+import { writeAll } from "../protocol/write_all.ts";
 
 /**
  * Bytes of log entries gathered for the next write before a writer has to
@@ -167,8 +168,7 @@ export class LogWriter {
   }
 
   async #writeAll(bytes: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    await writeAll(this.#file, bytes);
     this.#size += bytes.length;
   }
 

@@ -22,6 +22,7 @@ import {
 import { formatRfc3339Nano, preciseNow } from "../protocol/timestamp.ts";
 import { becomeSubreaper, closeOnExecAll, openLibc } from "./libc.ts";
 import { ShimSupervisor } from "./shim_supervisor.ts";
+import { writeAllSync } from "../protocol/write_all.ts";
 
 async function main(stateDirs: string[], libcPath: string, daemonPid: number): Promise<number> {
   const supervisors: ShimSupervisor[] = [];
@@ -51,7 +52,7 @@ async function main(stateDirs: string[], libcPath: string, daemonPid: number): P
 /** Write the one handshake line; the daemon may be gone (EPIPE is ignored). */
 function handshake(message: ShimHandshake): void {
   try {
-    Deno.stdout.writeSync(encodeJsonLine(message));
+    writeAllSync(Deno.stdout, encodeJsonLine(message));
   } catch {
     // The daemon died meanwhile; the state dir tells the next one.
   }

@@ -166,6 +166,20 @@ integrationTest(
     ], { name: "example.com/bad/lying", configDiffIds: [`sha256:${"0".repeat(64)}`] });
     await tarDirectory(lying.dir, `${daemon.dir}/lying.tar`);
     await refuse(await Deno.readFile(`${daemon.dir}/lying.tar`), /does not match its diff ID/);
+
+    // A good new layer, then a hostile one: the good one is not kept either.
+    const halfGood = await writeOciLayout(`${daemon.dir}/half-good`, [
+      { tar: buildTar([{ path: "good", content: "a layer nobody has yet\n" }]) },
+      { tar: buildTar([{ path: "../escape", content: "x" }]) },
+    ], { name: "example.com/bad/half-good" });
+    await tarDirectory(halfGood.dir, `${daemon.dir}/half-good.tar`);
+    await refuse(await Deno.readFile(`${daemon.dir}/half-good.tar`), /leaves the layer/);
+    // Good layers under a name that is no reference.
+    const badName = await writeOciLayout(`${daemon.dir}/bad-name`, [
+      { tar: buildTar([{ path: "good", content: "another new layer\n" }]) },
+    ], { name: "example.com/Bad Name:v1" });
+    await tarDirectory(badName.dir, `${daemon.dir}/bad-name.tar`);
+    await refuse(await Deno.readFile(`${daemon.dir}/bad-name.tar`), /invalid reference format/);
   },
 );
 

@@ -1,5 +1,4 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { berthInBackground } from "./helpers/background.ts";
 import {
   assertNoLeaks,
@@ -11,33 +10,19 @@ import {
   type TestDaemon,
 } from "./helpers/harness.ts";
 import {
+  randomLayer,
   tarDirectory,
   type TestLayer,
   writeMultiArchLayout,
   writeOciLayout,
 } from "./helpers/oci_layout.ts";
-import { TestRegistry } from "./helpers/registry.ts";
+import { type TestRegistry, withRegistry } from "./helpers/registry.ts";
 import { buildTar } from "./helpers/tar_writer.ts";
-
-/** Run `scenario` with a registry of its own, stopped afterwards. */
-async function withRegistry(
-  daemon: TestDaemon,
-  scenario: (registry: TestRegistry) => Promise<void>,
-  options: { auth?: { username: string; password: string } } = {},
-): Promise<void> {
-  const registry = await TestRegistry.start(`${daemon.dir}/registry`, options);
-  try {
-    await scenario(registry);
-  } finally {
-    await registry.stop();
-  }
-}
 
 async function busyboxLayer(): Promise<TestLayer> {
   return { tar: await Deno.readFile(await busyboxRootfs()), gzip: true };
 }
 
-/** A layer holding one file of `megabytes` random bytes; returns it and the file's md5. */
 /**
  * Push an index of two images: arm64 (only /arch) and amd64 (busybox and
  * /arch), each /arch naming its architecture. Returns the reference.
@@ -54,17 +39,6 @@ async function pushTwoArchImage(
   ]);
   await registry.push(`${daemon.dir}/layout`, repository, { all: true });
   return `${registry.host}/${repository}`;
-}
-
-function randomLayer(megabytes: number): { layer: TestLayer; md5: string } {
-  const content = new Uint8Array(megabytes * 1024 * 1024);
-  for (let offset = 0; offset < content.length; offset += 65536) {
-    crypto.getRandomValues(content.subarray(offset, offset + 65536));
-  }
-  return {
-    layer: { tar: buildTar([{ path: "data/random", content }]) },
-    md5: createHash("md5").update(content).digest("hex"),
-  };
 }
 
 integrationTest(
@@ -214,6 +188,69 @@ integrationTest(
       );
     });
   },
+);
+
+/** The diff IDs in the layer store, and those its images name. */
+async function storedAndNamedLayers(daemon: TestDaemon) {
+  const stored = [...Deno.readDirSync(`${daemon.root}/layers/sha256`)]
+    .map((entry) => `sha256:${entry.name}`).sort();
+  const ids = (await daemon.ok(["images", "-aq", "--no-trunc"])).split("\n").filter(Boolean);
+  const images: { RootFS: { Layers: string[] } }[] = JSON.parse(
+    await daemon.ok(["image", "inspect", ...ids]),
+  );
+  return { stored, named: [...new Set(images.flatMap((image) => image.RootFS.Layers))].sort() };
+}
+
+async function layersSize(daemon: TestDaemon): Promise<number> {
+  return (await (await daemon.api("GET", "/system/df")).json()).LayersSize;
+}
+
+integrationTest(
+  "pull: a pull that fails keeps no layer; layers no image names are counted by df and removed by prune and at start",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      // Two good layers, then one whose blob the registry has lost.
+      const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+        randomLayer(2).layer,
+        randomLayer(2).layer,
+        randomLayer(2).layer,
+      ]);
+      await registry.push(layout.dir, "test/broken:v1");
+      const [, , lost] = await registry.layerDigests("test/broken", "v1");
+      await Deno.remove(
+        `${registry.dir}/data/docker/registry/v2/blobs/sha256/${lost.slice(7, 9)}/${lost.slice(7)}`,
+        { recursive: true },
+      );
+      const failed = await daemon.berth(["pull", `${registry.host}/test/broken:v1`]);
+      ok(failed.code !== 0, failed.stdout);
+      const after = await storedAndNamedLayers(daemon);
+      deepStrictEqual(after.stored, after.named);
+    });
+
+    // A layer no image names (as an older berth could leave): df counts
+    // it, prune removes it; one left while no daemon runs goes at start.
+    const orphan = async (hex: string) => {
+      const dir = `${daemon.root}/layers/sha256/${hex}`;
+      await Deno.mkdir(`${dir}/diff`, { recursive: true });
+      await Deno.writeFile(`${dir}/diff/blob`, new Uint8Array(1024 * 1024));
+      await Deno.writeTextFile(
+        `${dir}/layer.json`,
+        JSON.stringify({ diffId: `sha256:${hex}`, size: 1024 * 1024 }),
+      );
+    };
+    const sizeBefore = await layersSize(daemon);
+    await orphan("a".repeat(64));
+    deepStrictEqual(await layersSize(daemon) - sizeBefore, 1024 * 1024);
+    match(await daemon.ok(["image", "prune", "-f"]), /^Total reclaimed space: 1\.05MB$/m);
+    deepStrictEqual(await layersSize(daemon), sizeBefore);
+    await daemon.stop();
+    await orphan("b".repeat(64));
+    await daemon.startProcess();
+    const restarted = await storedAndNamedLayers(daemon);
+    deepStrictEqual(restarted.stored, restarted.named);
+    await assertNoLeaks(daemon);
+  },
+  { runtimes: ["runc"] },
 );
 
 /** Where the daemons of these tests look for registry CA certificates. */

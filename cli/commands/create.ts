@@ -10,6 +10,7 @@ import { describeError } from "../errors.ts";
 import type { Flags } from "../flags.ts";
 import { errLine, outLine } from "../output.ts";
 import { pullWithProgress } from "../pull_progress.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /**
  * Create a container from flags. A missing image is pulled first, as
@@ -26,7 +27,7 @@ export async function createFromFlags(
   const cid = cidFile === undefined ? undefined : await openCidFile(cidFile);
   try {
     const created = await createWithPullPolicy(context, flags, name, body);
-    if (cid) await cid.write(new TextEncoder().encode(created.id));
+    if (cid) await writeAll(cid, new TextEncoder().encode(created.id));
     return created;
   } catch (error) {
     if (cidFile !== undefined) await Deno.remove(cidFile).catch(() => {});

@@ -10,7 +10,8 @@ import { Readable } from "node:stream";
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
 import { BERTH_VERSION } from "../../protocol/version.ts";
 import type { DaemonContext } from "../daemon_context.ts";
-import { ApiError, BadRequest } from "../errors.ts";
+import { ApiError, BadRequest, RequestTimeout } from "../errors.ts";
+import { JsonBodyReader } from "./json_body.ts";
 import { errorMessage, log } from "../logger.ts";
 
 /** The newest API version berth speaks. */
@@ -76,6 +77,9 @@ export function sendError(res: ServerResponse, error: unknown): void {
     res.end();
     return;
   }
+  // A request refused before its body was all read (too large, stalled,
+  // malformed): the rest is never read, so the connection cannot carry another.
+  if (res.req && !res.req.complete) res.setHeader("Connection", "close");
   sendJson(res, status, { message: errorMessage(error) });
 }
 
@@ -137,17 +141,64 @@ export function writeChunk(res: ServerResponse, chunk: Uint8Array | string): Pro
   });
 }
 
-/** The request body as JSON (400 when malformed); `{}` when empty. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of req) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString("utf8").trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new BadRequest(`invalid JSON in the request body: ${errorMessage(error)}`);
+/** The client went away before its request was read: nobody to answer. */
+export class ClientGone extends Error {
+  constructor() {
+    super("the client closed the connection mid-request");
   }
+}
+
+/** How long a JSON request body may pause before the request is dropped (408). */
+export const BODY_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The request body as JSON (400 when malformed); `{}` when empty. Read
+ * within the JSON body limits (json_body.ts): past them (413), or stalled for
+ * {@link BODY_IDLE_TIMEOUT_MS} (408), the rest is not read and the
+ * connection closes after the answer.
+ */
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  JsonBodyReader.checkDeclaredLength(Number(req.headers["content-length"] ?? 0));
+  const reader = new JsonBodyReader();
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () =>
+          fail(new RequestTimeout(`the request body stalled for ${BODY_IDLE_TIMEOUT_MS / 1000} s`)),
+        BODY_IDLE_TIMEOUT_MS,
+      );
+    };
+    const settle = () => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
+    };
+    const fail = (error: unknown) => {
+      settle();
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Uint8Array) => {
+      try {
+        reader.push(chunk);
+        arm();
+      } catch (error) {
+        fail(error);
+      }
+    };
+    const onEnd = () => {
+      settle();
+      try {
+        resolve(reader.finish());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const onGone = () => fail(new ClientGone());
+    req.on("data", onData).on("end", onEnd).on("error", onGone).on("close", onGone);
+    arm();
+  });
 }
 
 /** The request body as a web stream. */

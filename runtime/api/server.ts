@@ -5,13 +5,21 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, BadRequest } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import {
   API_VERSION,
+  ClientGone,
   commonHeaders,
   compareVersions,
   MIN_API_VERSION,
@@ -21,6 +29,8 @@ import {
 } from "./http.ts";
 import { concatBytes } from "../../lib/bytes.ts";
 import { findHijackRoute, findRoute } from "./routes.ts";
+import { JsonBodyReader } from "./json_body.ts";
+import { listenPrivately } from "./socket_file.ts";
 
 /** Path without the version prefix, and the version (the newest when absent). */
 function splitVersion(url: URL): { path: string; version: string } {
@@ -42,15 +52,31 @@ function splitVersion(url: URL): { path: string; version: string } {
 }
 
 function logFailure(url: URL, error: unknown): void {
-  if (!(error instanceof ApiError) || error.status >= 500) {
+  if (error instanceof ClientGone) {
+    log.debug("client went away mid-request", { path: url.pathname });
+  } else if (!(error instanceof ApiError) || error.status >= 500) {
     log.error("request failed", { path: url.pathname, error: errorMessage(error) });
   }
+}
+
+/**
+ * A client's connection failed (reset, closed mid-stream): that ends its
+ * request, and only its request. Every stream of a request gets this as an
+ * `error` listener from the start, since an `error` event nobody listens
+ * to would take the whole daemon down.
+ */
+function clientGone(url: URL): (error: unknown) => void {
+  return (error) =>
+    log.debug("client connection ended", { path: url.pathname, error: errorMessage(error) });
 }
 
 async function dispatch(context: DaemonContext, req: IncomingMessage, res: ServerResponse) {
   const controller = new AbortController();
   res.on("close", () => controller.abort());
   const url = new URL(req.url ?? "/", "http://berth");
+  const gone = clientGone(url);
+  req.on("error", gone);
+  res.on("error", gone);
   log.debug("request", { method: req.method, path: url.pathname + url.search });
   try {
     const { path, version } = splitVersion(url);
@@ -61,6 +87,7 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
       const body = readJson(req);
       body.catch(() => {});
       const socket = Duplex.from({ readable: req, writable: res });
+      socket.on("error", gone);
       await hijack.handler({
         context,
         req,
@@ -107,9 +134,7 @@ function rawError(socket: Duplex, error: unknown): void {
   const status = error instanceof ApiError ? error.status : 500;
   const body = JSON.stringify({ message: errorMessage(error) }) + "\n";
   socket.end(
-    `HTTP/1.1 ${status} ${
-      status === 404 ? "Not Found" : status === 409 ? "Conflict" : "Error"
-    }\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
       "Content-Type: application/json\r\n" +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       "Connection: close\r\n\r\n" + body,
@@ -128,6 +153,7 @@ async function readUpgradeBody(
   head: Uint8Array,
 ): Promise<unknown> {
   const length = Number(req.headers["content-length"] ?? 0);
+  JsonBodyReader.checkDeclaredLength(length);
   const parts = [head];
   let received = head.length;
   if (received < length) {
@@ -154,13 +180,9 @@ async function readUpgradeBody(
   const data = concatBytes(parts);
   if (data.length > length) socket.unshift(data.subarray(length));
   if (data.length < length) throw new BadRequest("the request body was cut short");
-  const text = new TextDecoder().decode(data.subarray(0, length)).trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new BadRequest(`invalid JSON in the request body: ${errorMessage(error)}`);
-  }
+  const reader = new JsonBodyReader();
+  reader.push(data.subarray(0, length));
+  return reader.finish();
 }
 
 async function dispatchUpgrade(
@@ -170,6 +192,7 @@ async function dispatchUpgrade(
   head: Uint8Array,
 ) {
   const url = new URL(req.url ?? "/", "http://berth");
+  socket.on("error", clientGone(url));
   log.debug("upgrade request", { method: req.method, path: url.pathname + url.search });
   let responded = false;
   try {
@@ -216,23 +239,73 @@ async function groupId(group: string): Promise<number> {
   return Number(line.split(":")[2]);
 }
 
-/** Serve the API on a unix socket (mode 0660, group --group); resolves once listening. */
+/** Longest request head (request line and headers) read; longer ones get a 431. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * How long a connection may take to send a request's head, counted from
+ * when it connects or its last answer ended (so also how long it may sit
+ * idle between requests). Answers and hijacked streams are never timed.
+ */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
+/** Close connections that take longer than {@link HEADERS_TIMEOUT_MS} to send a request head. */
+function timeHeaders(server: Server): void {
+  const timers = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
+  const arm = (socket: Socket) => {
+    clearTimeout(timers.get(socket));
+    timers.set(socket, setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS));
+  };
+  const disarm = (socket: Socket) => clearTimeout(timers.get(socket));
+  server.on("connection", (socket: Socket) => {
+    arm(socket);
+    socket.once("close", () => disarm(socket));
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    disarm(req.socket);
+    res.once("close", () => {
+      if (!req.socket.destroyed) arm(req.socket);
+    });
+  });
+  server.on("upgrade", (req: IncomingMessage) => disarm(req.socket));
+}
+
+/**
+ * Serve the API on a unix socket (mode 0660, group --group); resolves once
+ * listening. Requests are bounded: heads at {@link MAX_HEADER_BYTES} and
+ * {@link HEADERS_TIMEOUT_MS}, JSON bodies as json_body.ts says.
+ */
 export async function serveApi(context: DaemonContext, socketPath: string): Promise<Server> {
-  await Deno.remove(socketPath).catch(() => {});
-  const server = createServer((req, res) => {
-    dispatch(context, req, res);
+  const failed = (error: unknown) =>
+    log.error("answering a request failed", { error: errorMessage(error) });
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    dispatch(context, req, res).catch((error) => {
+      failed(error);
+      res.destroy();
+    });
   });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Uint8Array) => {
-    dispatchUpgrade(context, req, socket, head);
+    dispatchUpgrade(context, req, socket, head).catch((error) => {
+      failed(error);
+      socket.destroy();
+    });
   });
+  // node:http's own timeouts: Deno's node:http does not apply them.
   server.keepAliveTimeout = 0;
   server.headersTimeout = 0;
   server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(socketPath, () => resolve());
-  });
-  await Deno.chmod(socketPath, 0o660);
-  if (context.flags.group) await Deno.chown(socketPath, null, await groupId(context.flags.group));
+  timeHeaders(server);
+  const gid = context.flags.group ? await groupId(context.flags.group) : undefined;
+  await listenPrivately(
+    socketPath,
+    { mode: 0o660, gid },
+    (path) =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(path, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      }),
+  );
   return server;
 }

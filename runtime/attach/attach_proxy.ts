@@ -13,6 +13,7 @@ import { log } from "../logger.ts";
 import type { ShimAttachment } from "../shims/attach_client.ts";
 import { DETACH_HOLD_MS, DetachKeyScanner } from "../../lib/detach_keys.ts";
 import { frame, FrameReader } from "./stream_framing.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /**
  * Bytes a client may lag behind before it is dropped: room for a burst
@@ -148,10 +149,7 @@ function pumpStdin(
   let holdTimer: ReturnType<typeof setTimeout> | undefined;
   const send = (data: Uint8Array) => {
     if (data.length === 0) return;
-    chain = chain.then(async () => {
-      let written = 0;
-      while (written < data.length) written += await shim.write(data.subarray(written));
-    }).catch(() => {
+    chain = chain.then(() => writeAll(shim, data)).catch(() => {
       closed = true;
     });
   };

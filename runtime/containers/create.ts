@@ -16,6 +16,8 @@ import type { Image } from "../images/image_store.ts";
 import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
+import { checkArgumentSize, stackLimit } from "../oci/argument_limits.ts";
+import { processEnv } from "../oci/spec.ts";
 import { hostCpus } from "../system/host_cpus.ts";
 import { hostDevice } from "../system/host_devices.ts";
 import { findInitBinary } from "../system/init_binary.ts";
@@ -73,6 +75,11 @@ export async function createContainer(
   }
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
+  checkArgumentSize(
+    command,
+    processEnv({ env: config.Env, hostname: config.Hostname, tty: config.Tty, home: "/" }),
+    { stackLimit: stackLimit(hostConfig.Ulimits) },
+  );
   const inherited = inheritedMounts(context, request.HostConfig?.VolumesFrom);
   const mounts = mountRequests(
     request.HostConfig ?? {},

@@ -10,7 +10,9 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Conflict } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { detachKeysParameter } from "../attach/detach_keys.ts";
-import { type Exec, type ExecRequest, newExec } from "./exec.ts";
+import { type Exec, type ExecRequest, mergeEnv, newExec } from "./exec.ts";
+import { checkArgumentSize, stackLimit } from "../oci/argument_limits.ts";
+import { processEnv } from "../oci/spec.ts";
 
 /** Refuse an exec in a container that does not run (or is frozen). */
 export function checkExecutable(container: Container): void {
@@ -45,6 +47,17 @@ export function createExec(
     );
   }
   if (request.DetachKeys) detachKeysParameter(request.DetachKeys);
+  const { config, hostConfig } = container.record;
+  checkArgumentSize(
+    cmd,
+    processEnv({
+      env: mergeEnv(config.Env, request.Env ?? []),
+      hostname: config.Hostname,
+      tty: Boolean(request.Tty),
+      home: "/",
+    }),
+    { stackLimit: stackLimit(hostConfig.Ulimits) },
+  );
   const exec = newExec(newId(), container.id, request);
   context.execs.add(exec);
   containerEvent(context, container, `exec_create: ${cmd.join(" ")}`, { execID: exec.id });

@@ -64,6 +64,12 @@ export function newExec(id: string, containerId: string, request: ExecRequest): 
   return exec;
 }
 
+/** `KEY=value` entries of `overrides` replace those of `base` with the same key. */
+export function mergeEnv(base: string[], overrides: string[]): string[] {
+  const keys = new Set(overrides.map((entry) => entry.split("=")[0]));
+  return [...base.filter((entry) => !keys.has(entry.split("=")[0])), ...overrides];
+}
+
 /** Where an exec's shim keeps its state. */
 export function execStateDir(context: DaemonContext, id: string): string {
   return `${context.flags.runRoot}/x/${id}`;

@@ -29,16 +29,10 @@ import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
 import { standbyShim } from "../shims/shim_launcher.ts";
 import { checkExecutable } from "./create_exec.ts";
-import { type Exec, execStateDir } from "./exec.ts";
+import { type Exec, execStateDir, mergeEnv } from "./exec.ts";
 
 /** How long an attached stream waits for the exit code after the output ends. */
 const EXIT_CODE_WAIT_MS = 5_000;
-
-/** `KEY=value` entries of `overrides` replace those of `base` with the same key. */
-function mergeEnv(base: string[], overrides: string[]): string[] {
-  const keys = new Set(overrides.map((entry) => entry.split("=")[0]));
-  return [...base.filter((entry) => !keys.has(entry.split("=")[0])), ...overrides];
-}
 
 /** The OCI process of an exec, resolved in the container's root filesystem. */
 async function execProcess(

@@ -58,40 +58,43 @@ export async function commitContainer(
   const run = runConfig(container);
   for (const change of options.changes) applyChange(run, change);
   if (options.reference) context.images.validateTag(options.reference);
-  const paused = options.pause && container.state.Status === "running";
-  if (paused) await pauseContainer(context, container);
-  let layer;
-  try {
-    layer = await context.layers.addFromTar(
-      treeTar(container.paths.upper, {
-        overlayWhiteouts: true,
-        isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
-        skip: (path, info) => isRuntimeMountPoint(path, info),
-      }),
+  return await context.layers.withLease(async (lease) => {
+    const paused = options.pause && container.state.Status === "running";
+    if (paused) await pauseContainer(context, container);
+    let layer;
+    try {
+      layer = await context.layers.addFromTar(
+        treeTar(container.paths.upper, {
+          overlayWhiteouts: true,
+          isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
+          skip: (path, info) => isRuntimeMountPoint(path, info),
+        }),
+        { lease },
+      );
+    } finally {
+      if (paused) await unpauseContainer(context, container);
+    }
+    const parent = context.images.byId(container.record.imageId);
+    const created = formatRfc3339Nano(preciseNow());
+    const config: ImageConfig = {
+      ...(parent?.config ?? {}),
+      architecture: parent?.config.architecture ?? hostArchitecture(),
+      os: "linux",
+      created,
+      config: run,
+      rootfs: { type: "layers", diff_ids: [...container.record.layers, layer.diffId] },
+      history: [
+        ...(parent?.config.history ?? []),
+        { created, created_by: "berth commit", comment: options.comment ?? "" },
+      ],
+    };
+    if (options.author) config.author = options.author;
+    if (options.comment) config.comment = options.comment;
+    const layerSizes = await Promise.all(
+      config.rootfs.diff_ids.map(async (diffId) => (await context.layers.info(diffId))?.size ?? 0),
     );
-  } finally {
-    if (paused) await unpauseContainer(context, container);
-  }
-  const parent = context.images.byId(container.record.imageId);
-  const created = formatRfc3339Nano(preciseNow());
-  const config: ImageConfig = {
-    ...(parent?.config ?? {}),
-    architecture: parent?.config.architecture ?? hostArchitecture(),
-    os: "linux",
-    created,
-    config: run,
-    rootfs: { type: "layers", diff_ids: [...container.record.layers, layer.diffId] },
-    history: [
-      ...(parent?.config.history ?? []),
-      { created, created_by: "berth commit", comment: options.comment ?? "" },
-    ],
-  };
-  if (options.author) config.author = options.author;
-  if (options.comment) config.comment = options.comment;
-  const layerSizes = await Promise.all(
-    config.rootfs.diff_ids.map(async (diffId) => (await context.layers.info(diffId))?.size ?? 0),
-  );
-  const image = await context.images.add(config, layerSizes.reduce((sum, size) => sum + size, 0));
-  if (options.reference) await context.images.tag(image, options.reference);
-  return image;
+    const image = await context.images.add(config, layerSizes.reduce((sum, size) => sum + size, 0));
+    if (options.reference) await context.images.tag(image, options.reference);
+    return image;
+  });
 }

@@ -32,20 +32,22 @@ export async function importImage(
   const runConfig: ImageRunConfig = {};
   for (const change of options.changes) applyChange(runConfig, change);
   const reference = tagReference(options);
-  const layer = await layers.addFromTar(body);
-  const created = formatRfc3339Nano(preciseNow());
-  const config: ImageConfig = {
-    architecture: hostArchitecture(),
-    os: "linux",
-    created,
-    config: runConfig,
-    rootfs: { type: "layers", diff_ids: [layer.diffId] },
-    history: [{ created, created_by: "berth import", comment: options.message ?? "" }],
-  };
-  if (options.message) config.comment = options.message;
-  const image = await images.add(config, layer.size);
-  if (reference) await images.tag(image, reference);
-  return image;
+  return await layers.withLease(async (lease) => {
+    const layer = await layers.addFromTar(body, { lease });
+    const created = formatRfc3339Nano(preciseNow());
+    const config: ImageConfig = {
+      architecture: hostArchitecture(),
+      os: "linux",
+      created,
+      config: runConfig,
+      rootfs: { type: "layers", diff_ids: [layer.diffId] },
+      history: [{ created, created_by: "berth import", comment: options.message ?? "" }],
+    };
+    if (options.message) config.comment = options.message;
+    const image = await images.add(config, layer.size);
+    if (reference) await images.tag(image, reference);
+    return image;
+  });
 }
 
 function tagReference(options: ImportOptions): string | undefined {

@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import { lchown, lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO, symlink } from "../system/libc.ts";
 import { readTar, type TarHeader, type TarSkeletonSink } from "../../lib/tar_reader.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /** The layer's content is unsafe or malformed; the message says which entry. */
 export class LayerError extends Error {}
@@ -168,9 +169,7 @@ class Extractor {
     try {
       let written = 0;
       for await (const chunk of content) {
-        for (let offset = 0; offset < chunk.length;) {
-          offset += await file.write(chunk.subarray(offset));
-        }
+        await writeAll(file, chunk);
         written += chunk.length;
       }
       if (written !== header.size) throw new LayerError(`"${header.path}" is truncated`);

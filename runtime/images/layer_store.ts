@@ -24,12 +24,110 @@ export interface LayerInfo {
   size: number;
 }
 
+/**
+ * The layers one operation in progress (a pull, load, import or commit)
+ * has stored or found, before its image names them: never collected while
+ * held.
+ */
+export class LayerLease {
+  #held = new Set<string>();
+  #counts: Map<string, number>;
+
+  constructor(counts: Map<string, number>) {
+    this.#counts = counts;
+  }
+
+  /** Keep `diffId` from being collected until released; take it before looking for the layer. */
+  hold(diffId: string): void {
+    if (this.#held.has(diffId)) return;
+    this.#held.add(diffId);
+    this.#counts.set(diffId, (this.#counts.get(diffId) ?? 0) + 1);
+  }
+
+  /** Let go of every layer held; returns their diff IDs. */
+  release(): string[] {
+    const released = [...this.#held];
+    for (const diffId of released) {
+      const count = (this.#counts.get(diffId) ?? 1) - 1;
+      if (count > 0) this.#counts.set(diffId, count);
+      else this.#counts.delete(diffId);
+    }
+    this.#held.clear();
+    return released;
+  }
+}
+
 /** Layers of one daemon root. */
 export class LayerStore {
   #dir: string;
+  /** Leases on layers, by diff ID. */
+  #held = new Map<string, number>();
+  /** Layers being deleted, by diff ID: a lookup waits for the deletion. */
+  #removals = new Map<string, Promise<void>>();
+  /** The diff IDs images and containers name (set by the daemon). */
+  #referenced: () => Set<string> = () => new Set();
 
   constructor(root: string) {
     this.#dir = `${root}/layers`;
+  }
+
+  /** Say which layers are in use (named by an image or a container): the rest may be collected. */
+  setReferences(referenced: () => Set<string>): void {
+    this.#referenced = referenced;
+  }
+
+  /**
+   * Run `operation` with a lease for the layers it stores or reuses; once it
+   * is over (stored its image, or failed), what it held that nothing names
+   * is deleted: a failed pull or load keeps no layer.
+   */
+  async withLease<T>(operation: (lease: LayerLease) => Promise<T>): Promise<T> {
+    const lease = new LayerLease(this.#held);
+    try {
+      return await operation(lease);
+    } finally {
+      await this.collect(lease.release());
+    }
+  }
+
+  /**
+   * Delete the stored layers among `candidates` (all of them when absent)
+   * that no image or container names and no operation holds; returns the
+   * bytes freed.
+   */
+  async collect(candidates?: Iterable<string>): Promise<number> {
+    const diffIds = candidates ? [...new Set(candidates)] : await this.#storedIds();
+    let freed = 0;
+    for (const diffId of diffIds) {
+      if (this.#inUse(diffId)) continue;
+      const info = await this.info(diffId);
+      if (info && await this.#remove(diffId)) freed += info.size;
+    }
+    return freed;
+  }
+
+  /** Every stored layer. */
+  async stored(): Promise<LayerInfo[]> {
+    const layers: LayerInfo[] = [];
+    for (const diffId of await this.#storedIds()) {
+      const info = await this.info(diffId);
+      if (info) layers.push(info);
+    }
+    return layers;
+  }
+
+  async #storedIds(): Promise<string[]> {
+    const diffIds: string[] = [];
+    for await (const entry of Deno.readDir(`${this.#dir}/sha256`)) {
+      if (entry.isDirectory && /^[a-f0-9]{64}$/.test(entry.name)) {
+        diffIds.push(`sha256:${entry.name}`);
+      }
+    }
+    return diffIds;
+  }
+
+  #inUse(diffId: string): boolean {
+    return this.#held.has(diffId) || this.#referenced().has(diffId);
   }
 
   /** Create the store's directories. */
@@ -49,6 +147,7 @@ export class LayerStore {
 
   /** Metadata of a layer, or undefined when it is not stored. */
   async info(diffId: string): Promise<LayerInfo | undefined> {
+    await this.#removals.get(diffId);
     try {
       return JSON.parse(await Deno.readTextFile(`${this.#dir}/sha256/${hex(diffId)}/layer.json`));
     } catch {
@@ -63,8 +162,9 @@ export class LayerStore {
    */
   async addFromTar(
     body: ReadableStream<Uint8Array>,
-    expected: { diffId?: string } = {},
+    expected: { diffId?: string; lease?: LayerLease } = {},
   ): Promise<LayerInfo> {
+    if (expected.diffId) expected.lease?.hold(expected.diffId);
     const tarStream = await decompressed(body);
     const temp = await Deno.makeTempDir({ dir: `${this.#dir}/tmp` });
     try {
@@ -78,6 +178,7 @@ export class LayerStore {
       }
       const final = `${this.#dir}/sha256/${hex(diffId)}`;
       const info: LayerInfo = { diffId, size };
+      expected.lease?.hold(diffId);
       if (await this.info(diffId)) {
         await Deno.remove(temp, { recursive: true });
         return info;
@@ -119,20 +220,31 @@ export class LayerStore {
     return Deno.makeTempDir({ dir: `${this.#dir}/tmp` });
   }
 
-  /** Delete a layer (the caller checks that nothing uses it). */
-  async remove(diffId: string): Promise<void> {
+  /**
+   * Delete a layer unless something uses it (checked in the same turn as
+   * the deletion starts: a lookup from then on waits for it); false when
+   * it was kept or gone already.
+   */
+  #remove(diffId: string): Promise<boolean> {
+    if (this.#inUse(diffId) || this.#removals.has(diffId)) return Promise.resolve(false);
     const dir = `${this.#dir}/sha256/${hex(diffId)}`;
     // Rename first so that a half-deleted layer never looks complete.
     const doomed = `${this.#dir}/tmp/removing-${hex(diffId)}-${Date.now()}`;
-    try {
-      await Deno.rename(dir, doomed);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
+    const renamed = Deno.rename(dir, doomed).then(() => true, (error) => {
+      if (error instanceof Deno.errors.NotFound) return false;
       throw error;
-    }
-    await Deno.remove(doomed, { recursive: true }).catch((error) =>
-      log.warn("could not remove layer", { diffId, error: String(error) })
-    );
+    });
+    const settled = renamed.then(() => {}, () => {});
+    this.#removals.set(diffId, settled);
+    settled.then(() => this.#removals.delete(diffId));
+    const removed = renamed.then(async (moved) => {
+      if (!moved) return false;
+      await Deno.remove(doomed, { recursive: true }).catch((error) =>
+        log.warn("could not remove layer", { diffId, error: String(error) })
+      );
+      return true;
+    });
+    return removed;
   }
 }
 

@@ -14,7 +14,7 @@ import { BadRequest } from "../errors.ts";
 import { hostArchitecture, type ImageConfig } from "./image_config.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import { extractLayer, LayerError } from "./layer_extract.ts";
-import type { LayerStore } from "./layer_store.ts";
+import type { LayerLease, LayerStore } from "./layer_store.ts";
 import { decompressed } from "./tar_sniff.ts";
 import { NotATar, TarError } from "../../lib/tar_reader.ts";
 
@@ -45,6 +45,15 @@ export async function loadImages(
   layers: LayerStore,
   body: ReadableStream<Uint8Array>,
 ): Promise<LoadedImage[]> {
+  return await layers.withLease((lease) => loadArchive(images, layers, body, lease));
+}
+
+async function loadArchive(
+  images: ImageStore,
+  layers: LayerStore,
+  body: ReadableStream<Uint8Array>,
+  lease: LayerLease,
+): Promise<LoadedImage[]> {
   const spool = await layers.scratchDir();
   try {
     try {
@@ -71,7 +80,7 @@ export async function loadImages(
     }
     if (found.length === 0) throw new BadRequest("the archive holds no image");
     const loaded: LoadedImage[] = [];
-    for (const entry of found) loaded.push(await loadOne(images, layers, archive, entry));
+    for (const entry of found) loaded.push(await loadOne(images, layers, lease, archive, entry));
     return loaded;
   } finally {
     await Deno.remove(spool, { recursive: true }).catch(() => {});
@@ -235,6 +244,7 @@ async function ociLayoutImages(archive: Archive): Promise<ArchiveImage[]> {
 async function loadOne(
   images: ImageStore,
   layers: LayerStore,
+  lease: LayerLease,
   archive: Archive,
   entry: ArchiveImage,
 ): Promise<LoadedImage> {
@@ -253,6 +263,7 @@ async function loadOne(
   }
   let size = 0;
   for (const [index, layer] of entry.layers.entries()) {
+    lease.hold(diffIds[index]);
     const stored = await layers.info(diffIds[index]);
     if (stored) {
       size += stored.size;
@@ -260,7 +271,7 @@ async function loadOne(
     }
     if (layer.digest) await archive.verify(layer.path, layer.digest);
     const file = await Deno.open(await archive.resolve(layer.path));
-    const added = await layers.addFromTar(file.readable, { diffId: diffIds[index] });
+    const added = await layers.addFromTar(file.readable, { diffId: diffIds[index], lease });
     size += added.size;
   }
   for (const tag of entry.tags) images.validateTag(tag);

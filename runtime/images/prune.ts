@@ -16,15 +16,9 @@ export interface PruneReport {
   SpaceReclaimed: number;
 }
 
-/** Bytes of every layer an image or a container holds. */
+/** Bytes of every stored layer. */
 async function storedLayerBytes(context: DaemonContext): Promise<number> {
-  const diffIds = new Set([
-    ...context.images.list().flatMap((image) => image.config.rootfs.diff_ids),
-    ...context.containers.list().flatMap((container) => container.record.layers),
-  ]);
-  let total = 0;
-  for (const diffId of diffIds) total += (await context.layers.info(diffId))?.size ?? 0;
-  return total;
+  return (await context.layers.stored()).reduce((total, layer) => total + layer.size, 0);
 }
 
 /** Prune by docker's filters (`dangling`; other filters are refused). */
@@ -48,6 +42,8 @@ export async function pruneImages(
     await deleteImage(context, image);
     removed.push({ Deleted: image.id });
   }
+  // Layers no image names any more, whatever left them (an older berth).
+  await context.layers.collect();
   return {
     ImagesDeleted: removed.length ? removed : null,
     SpaceReclaimed: before - await storedLayerBytes(context),

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { ApiError, BadRequest } from "../errors.ts";
 import { hostArchitecture, type ImageConfig } from "./image_config.ts";
 import type { Image, ImageStore } from "./image_store.ts";
-import type { LayerInfo, LayerStore } from "./layer_store.ts";
+import type { LayerInfo, LayerLease, LayerStore } from "./layer_store.ts";
 import {
   familiarize,
   formatFull,
@@ -23,6 +23,7 @@ import {
 } from "./reference.ts";
 import { sha256Digest } from "./digest.ts";
 import { type RegistryClient } from "./registry_client.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /** One of docker's progress messages. */
 export interface PullMessage {
@@ -94,9 +95,19 @@ export interface PullOptions {
 }
 
 /** Pull `text` (NAME[:TAG|@DIGEST]); returns the stored image. */
-export async function pullImage(
+export function pullImage(
   images: ImageStore,
   layers: LayerStore,
+  text: string,
+  options: PullOptions,
+): Promise<Image> {
+  return layers.withLease((lease) => pullWithLease(images, layers, lease, text, options));
+}
+
+async function pullWithLease(
+  images: ImageStore,
+  layers: LayerStore,
+  lease: LayerLease,
   text: string,
   options: PullOptions,
 ): Promise<Image> {
@@ -150,6 +161,7 @@ export async function pullImage(
     for (let next = queue.shift(); next; next = queue.shift()) {
       sizes[next.index] = await fetchLayer(
         layers,
+        lease,
         client,
         next.layer,
         diffIds[next.index],
@@ -178,12 +190,14 @@ export async function pullImage(
 /** Store one layer unless it is there; returns its uncompressed size. */
 async function fetchLayer(
   layers: LayerStore,
+  lease: LayerLease,
   client: RegistryClient,
   layer: Descriptor,
   diffId: string,
   onProgress: (message: PullMessage) => Promise<void>,
 ): Promise<number> {
   const id = shortId(layer.digest);
+  lease.hold(diffId);
   const stored = await layers.info(diffId);
   if (stored) {
     await onProgress({ id, status: "Already exists" });
@@ -228,9 +242,7 @@ async function downloadLayer(
     try {
       for await (const chunk of body) {
         hash.update(chunk);
-        for (let offset = 0; offset < chunk.length;) {
-          offset += await file.write(chunk.subarray(offset));
-        }
+        await writeAll(file, chunk);
         current += chunk.length;
         // A progress message per MiB or so is plenty.
         if (current - reported >= 1 << 20 || current === total) {

@@ -14,6 +14,7 @@ import type { LayerStore } from "./layer_store.ts";
 import { sha256Digest } from "./digest.ts";
 import type { PullMessage } from "./pull.ts";
 import type { RegistryClient } from "./registry_client.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 const MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json";
 const CONFIG_TYPE = "application/vnd.docker.container.image.v1+json";
@@ -137,9 +138,7 @@ async function pushLayer(
       for await (const chunk of tar.stream.pipeThrough(gzip)) {
         hash.update(chunk);
         size += chunk.length;
-        for (let offset = 0; offset < chunk.length;) {
-          offset += await file.write(chunk.subarray(offset));
-        }
+        await writeAll(file, chunk);
       }
     } finally {
       file.close();

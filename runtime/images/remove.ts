@@ -71,14 +71,16 @@ export async function removeImage(
   return removed;
 }
 
-/** Delete an image record and every layer no remaining image uses. */
+/** Delete an image record and every layer of it nothing else uses. */
 export async function deleteImage(context: DaemonContext, image: Image): Promise<void> {
   await context.images.delete(image);
-  const stillUsed = new Set(context.images.list().flatMap((other) => other.config.rootfs.diff_ids));
-  for (const container of context.containers.list()) {
-    for (const layer of container.record.layers) stillUsed.add(layer);
-  }
-  for (const diffId of image.config.rootfs.diff_ids) {
-    if (!stillUsed.has(diffId)) await context.layers.remove(diffId);
-  }
+  await context.layers.collect(image.config.rootfs.diff_ids);
+}
+
+/** The diff IDs of every layer an image or a container names: what the layer store keeps. */
+export function referencedLayers(context: DaemonContext): Set<string> {
+  return new Set([
+    ...context.images.list().flatMap((image) => image.config.rootfs.diff_ids),
+    ...context.containers.list().flatMap((container) => container.record.layers),
+  ]);
 }

@@ -11,6 +11,7 @@ import {
   encodeJsonLine,
   SHIM_FILES,
 } from "../../protocol/shim_protocol.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /** An open attach connection to a shim. */
 export interface ShimAttachment {
@@ -29,7 +30,7 @@ export async function attachToShim(
 ): Promise<ShimAttachment> {
   const conn = await Deno.connect({ transport: "unix", path: `${stateDir}/${SHIM_FILES.attach}` });
   try {
-    await conn.write(encodeJsonLine(request));
+    await writeAll(conn, encodeJsonLine(request));
     let buffer: Uint8Array = new Uint8Array(0);
     for (;;) {
       const newline = buffer.indexOf(0x0a);

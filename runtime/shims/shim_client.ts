@@ -12,6 +12,7 @@ import {
   type ShimConfig,
   type ShimStatus,
 } from "../../protocol/shim_protocol.ts";
+import { writeAll } from "../../protocol/write_all.ts";
 
 /** What a shim said in reply to hello. */
 export interface ShimHello {
@@ -122,7 +123,7 @@ export class ShimConnection {
       this.#pending.set(seq, resolve);
       this.closed.then(() => reject(new Error("the shim closed its control socket")));
     });
-    await this.#conn.write(encodeJsonLine({ ...body, seq }));
+    await writeAll(this.#conn, encodeJsonLine({ ...body, seq }));
     return await reply;
   }
 

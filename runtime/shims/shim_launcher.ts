@@ -68,7 +68,10 @@ export async function spawnShim(
   grants: ShimGrant[],
   options: { niceness?: number } = {},
 ): Promise<{ shimPid: number }> {
-  for (const { stateDir } of grants) await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  for (const { stateDir } of grants) {
+    await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(stateDir, 0o700); // also when it was there, whatever the umask
+  }
   const [first, ...more] = grants;
   closeOnExecAll();
   const niceness = options.niceness ? ["-n", String(options.niceness), program.deno] : [];

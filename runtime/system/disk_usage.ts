@@ -58,7 +58,8 @@ export async function diskUsage(context: DaemonContext) {
     }),
   );
   return {
-    LayersSize: [...layerSizes.values()].reduce((sum, size) => sum + size, 0),
+    // Every byte the store holds, named by an image or not.
+    LayersSize: (await context.layers.stored()).reduce((sum, layer) => sum + layer.size, 0),
     Images: images,
     Containers: containers,
     Volumes: await Promise.all(

@@ -107,6 +107,8 @@ export class TestDaemon {
   readonly bridge: { name: string; bip: string } | undefined;
   #child: Deno.ChildProcess | undefined;
   #extraFlags: string[];
+  /** The umask the daemon process is spawned with (the harness's own when unset). */
+  umask: string | undefined;
 
   private constructor(dir: string, runtime: RuntimeName, extraFlags: string[]) {
     this.dir = dir;
@@ -140,6 +142,12 @@ export class TestDaemon {
     const daemon = new TestDaemon(dir, runtime, extraFlags);
     await daemon.startProcess();
     return daemon;
+  }
+
+  /** The daemon's pid (bash and the launcher exec it). */
+  get pid(): number {
+    if (!this.#child) throw new Error("the daemon is not running");
+    return this.#child.pid;
   }
 
   /** The -H value for clients. */
@@ -184,7 +192,10 @@ export class TestDaemon {
     ];
     const quoted = [BERTH, ...flags].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
     this.#child = new Deno.Command("bash", {
-      args: ["-c", `exec ${quoted} >> '${this.logPath}' 2>&1`],
+      args: [
+        "-c",
+        `${this.umask ? `umask ${this.umask}; ` : ""}exec ${quoted} >> '${this.logPath}' 2>&1`,
+      ],
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -349,9 +360,14 @@ export async function assertNoLeaks(daemon: TestDaemon): Promise<void> {
 export function integrationTest(
   name: string,
   scenario: (daemon: TestDaemon, runtime: RuntimeName) => Promise<void>,
-  options: { daemonFlags?: string[]; importImage?: boolean } = {},
+  options: {
+    daemonFlags?: string[];
+    importImage?: boolean;
+    /** Where no container is involved, one runtime is enough. */
+    runtimes?: readonly RuntimeName[];
+  } = {},
 ): void {
-  for (const runtime of RUNTIMES) {
+  for (const runtime of options.runtimes ?? RUNTIMES) {
     Deno.test({
       name: `${name} [${runtime}]`,
       sanitizeResources: false,

@@ -7,6 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { runCommand } from "./harness.ts";
+import { buildTar } from "./tar_writer.ts";
 
 /** One layer: the uncompressed tar, stored gzip-compressed when asked. */
 export interface TestLayer {
@@ -170,4 +171,16 @@ async function writeImage(
 export async function tarDirectory(dir: string, out: string): Promise<void> {
   const result = await runCommand("tar", ["-C", dir, "-cf", out, "."]);
   if (result.code !== 0) throw new Error(`tar failed: ${result.stderr}`);
+}
+
+/** A layer holding one file of `megabytes` random bytes; returns it and the file's md5. */
+export function randomLayer(megabytes: number): { layer: TestLayer; md5: string } {
+  const content = new Uint8Array(megabytes * 1024 * 1024);
+  for (let offset = 0; offset < content.length; offset += 65536) {
+    crypto.getRandomValues(content.subarray(offset, offset + 65536));
+  }
+  return {
+    layer: { tar: buildTar([{ path: "data/random", content }]) },
+    md5: createHash("md5").update(content).digest("hex"),
+  };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { runCommand } from "./harness.ts";
+import { runCommand, type TestDaemon } from "./harness.ts";
 
 /** A registry process of a test's own. */
 export class TestRegistry {
@@ -186,4 +186,18 @@ async function makeCertificates(dir: string): Promise<string> {
   await Deno.mkdir(`${dir}/certs`, { recursive: true });
   await Deno.copyFile(`${dir}/ca.crt`, `${dir}/certs/ca.crt`);
   return `${dir}/ca.crt`;
+}
+
+/** Run `scenario` with a registry of its own, stopped afterwards. */
+export async function withRegistry(
+  daemon: TestDaemon,
+  scenario: (registry: TestRegistry) => Promise<void>,
+  options: { auth?: { username: string; password: string } } = {},
+): Promise<void> {
+  const registry = await TestRegistry.start(`${daemon.dir}/registry`, options);
+  try {
+    await scenario(registry);
+  } finally {
+    await registry.stop();
+  }
 }
