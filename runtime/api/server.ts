@@ -83,9 +83,10 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
     const method = req.method ?? "GET";
     const hijack = findHijackRoute(method, path);
     if (hijack) {
-      // No Upgrade header: stream the session as the response body.
-      const body = readJson(req);
-      body.catch(() => {});
+      // No Upgrade header: the body is the request's JSON (read whole
+      // first: the stream below would compete for it), and the session
+      // streams as the response body.
+      const body = await readJson(req);
       const socket = Duplex.from({ readable: req, writable: res });
       socket.on("error", gone);
       await hijack.handler({
@@ -102,7 +103,7 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
           res.writeHead(200, { ...commonHeaders(), "Content-Length": "0" });
           res.end();
         },
-        body: () => body,
+        body: () => Promise.resolve(body),
       });
       return;
     }

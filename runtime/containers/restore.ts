@@ -16,6 +16,7 @@ import { startHealthMonitor } from "./health.ts";
 import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
 import { reserveEndpoint } from "../networks/container_network.ts";
+import { execConfigIn, restoreExecs } from "../execs/restore_execs.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -26,7 +27,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Restore every container (concurrently), then drop shim dirs nobody owns. */
+/** Restore every container (concurrently) and exec, then drop shim dirs nobody owns. */
 export async function restoreContainers(context: DaemonContext): Promise<void> {
   // Addresses and ports first: a container released below frees its own.
   for (const container of context.containers.list()) reserveEndpoint(context, container);
@@ -40,6 +41,7 @@ export async function restoreContainers(context: DaemonContext): Promise<void> {
       )
     ),
   );
+  await restoreExecs(context);
   await removeOrphanShims(context);
 }
 
@@ -52,6 +54,8 @@ async function removeOrphanShims(context: DaemonContext): Promise<void> {
   for await (const entry of Deno.readDir(dir)) {
     const container = context.containers.find(entry.name);
     if (container?.id === entry.name) continue;
+    // A pooled shim's dir that an exec took (and still runs in).
+    if (await execConfigIn(`${dir}/${entry.name}`)) continue;
     await discardStandbyShim(`${dir}/${entry.name}`);
   }
 }

@@ -16,7 +16,6 @@ import { frame } from "../attach/stream_framing.ts";
 import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
 import { detachKeysParameter } from "../attach/detach_keys.ts";
 import { containerHostname } from "../containers/etc_files.ts";
-import { readExitRecord } from "../containers/monitor.ts";
 import { containerEvent } from "../containers/container_events.ts";
 import { startFailureExitCode } from "../containers/start.ts";
 import type { DaemonContext } from "../daemon_context.ts";
@@ -30,6 +29,7 @@ import type { ShimConnection } from "../shims/shim_client.ts";
 import { standbyShim } from "../shims/shim_launcher.ts";
 import { checkExecutable } from "./create_exec.ts";
 import { type Exec, execStateDir, mergeEnv } from "./exec.ts";
+import { followExec } from "./follow_exec.ts";
 
 /** How long an attached stream waits for the exit code after the output ends. */
 const EXIT_CODE_WAIT_MS = 5_000;
@@ -61,26 +61,6 @@ async function execProcess(
     // A privileged exec gets every capability, as in docker.
     ...processSecurity({ ...hostConfig, Privileged: hostConfig.Privileged || request.Privileged }),
   });
-}
-
-/** Follow an exec's shim: its exit code, then its state dir goes. */
-export function followExec(
-  exec: Exec,
-  connection: ShimConnection,
-  stateDir: string,
-  onExit: (exitCode: number) => void = () => {},
-): void {
-  (async () => {
-    let exit = await connection.waitForExit();
-    exit ??= await readExitRecord(stateDir);
-    exec.markExited(exit?.exitCode ?? 255);
-    onExit(exit?.exitCode ?? 255);
-    await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    connection.close();
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  })().catch((error) =>
-    log.warn("following an exec failed", { id: exec.id, error: errorMessage(error) })
-  );
 }
 
 /** Start options from the API. */
@@ -181,16 +161,7 @@ export async function startExec(
   exec.running = true;
   const command = (request.Cmd ?? []).join(" ");
   containerEvent(context, container, `exec_start: ${command}`, { execID: exec.id });
-  followExec(
-    exec,
-    connection,
-    stateDir,
-    (exitCode) =>
-      containerEvent(context, container, "exec_die", {
-        execID: exec.id,
-        exitCode: String(exitCode),
-      }),
-  );
+  followExec(context, exec, connection, stateDir);
   if (!client || !attachment) return undefined;
   const end = await proxyAttach(client.socket, attachment, {
     tty,
