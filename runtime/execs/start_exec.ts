@@ -20,7 +20,7 @@ import { containerEvent } from "../containers/container_events.ts";
 import { startFailureExitCode } from "../containers/start.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict } from "../errors.ts";
-import { errorMessage, log } from "../logger.ts";
+import { errorMessage } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildProcess, processEnv, processSecurity } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
