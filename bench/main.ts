@@ -20,7 +20,7 @@ const CASES = ["run-rm", "scale", "stdout", "exec", "images"];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
 import { berthEngine, type Engine, engineOk } from "./engines.ts";
-import { DockerPeer, installPeers, PodmanPeer } from "./peers.ts";
+import { DockerPeer, PodmanPeer } from "./peers.ts";
 import { chartBars, type Comparison, comparisonTable, resultStem } from "./report.ts";
 import type { BenchContext } from "./cases/context.ts";
 import { runRmCase } from "./cases/run_rm.ts";
@@ -95,7 +95,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 try {
   await importBusybox(context.berthRunc);
   if (withPeers) {
-    await installPeers();
     docker = await DockerPeer.start(`${workDir}/docker`);
     podman = await PodmanPeer.start(`${workDir}/podman`);
     context.docker = docker.engine;

@@ -2,36 +2,12 @@
  * The peers berth is measured against, each on private roots and sockets
  * under one directory so the host's own engines (if any) are untouched:
  * docker (dockerd + containerd, runc, live-restore) and podman (crun).
- * Installed from Debian only when `--with-peers` asks for them.
+ * bench/run.sh installs them from Debian when `--with-peers` asks for them.
  * @module
  */
 
 import { runCommand } from "../tests/helpers/harness.ts";
 import { type Engine, pgrep, pingOk } from "./engines.ts";
-
-const PEER_PACKAGES = ["docker.io", "containerd", "podman", "conmon"];
-
-/** Install Debian's docker.io and podman unless dockerd and podman are already there. */
-export async function installPeers(): Promise<void> {
-  const present = await runCommand("bash", ["-c", "command -v dockerd && command -v podman"]);
-  if (present.code === 0) return;
-  console.error(`installing ${PEER_PACKAGES.join(" ")} from Debian`);
-  const env = { DEBIAN_FRONTEND: "noninteractive", PATH: Deno.env.get("PATH") ?? "" };
-  let installed = await runCommand(
-    "apt-get",
-    ["install", "-y", "--no-install-recommends", ...PEER_PACKAGES],
-    { env, timeoutMs: 900_000 },
-  );
-  if (installed.code !== 0) {
-    await runCommand("apt-get", ["update"], { env, timeoutMs: 900_000 });
-    installed = await runCommand(
-      "apt-get",
-      ["install", "-y", "--no-install-recommends", ...PEER_PACKAGES],
-      { env, timeoutMs: 900_000 },
-    );
-  }
-  if (installed.code !== 0) throw new Error(`installing the peers failed: ${installed.stderr}`);
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -9,13 +9,23 @@ if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null; th
   apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null; }
 fi
+# --with-peers: Debian's docker.io and podman, installed before Deno starts
+# (Deno resolves --allow-run names to paths at start, so a peer installed
+# later could not be run).
+peers=(docker.io containerd podman conmon)
+if [[ " $* " == *" --with-peers "* ]] && ! { command -v dockerd && command -v podman; } >/dev/null; then
+  echo "installing ${peers[*]} from Debian" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${peers[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${peers[@]}" >/dev/null; }
+fi
 # berth as it ships: from its bundles.
 "$repo/scripts/build.sh"
 # resvg (the chart's PNG) is a Node-API addon in Deno's npm cache.
 deno cache --quiet bench/main.ts
 npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"
 permissions=(
-  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,apt-get,docker,podman,skopeo,docker-registry,du"
+  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,docker,podman,skopeo,docker-registry,du"
   --allow-read --allow-write="/tmp,$repo/bench/results" --allow-net --allow-env
   --allow-sys=hostname,cpus,networkInterfaces,osRelease,uid,gid --allow-ffi="$npm_cache"
 )

@@ -1,5 +1,6 @@
-import { deepStrictEqual, match } from "node:assert/strict";
+import { deepStrictEqual, match, ok } from "node:assert/strict";
 import { assertNoLeaks, integrationTest, type TestDaemon } from "./helpers/harness.ts";
+import { buildTar } from "./helpers/tar_writer.ts";
 
 async function apiError(
   daemon: TestDaemon,
@@ -30,7 +31,10 @@ integrationTest(
     const noImage = await daemon.berth(["run", "nosuchimage"]);
     deepStrictEqual(noImage.code, 125);
     match(noImage.stderr, /Unable to find image 'nosuchimage:latest' locally/);
-    match(noImage.stderr, /cannot reach the registry registry-1\.docker\.io|pull access denied/);
+    match(
+      noImage.stderr,
+      /Get "https:\/\/registry-1\.docker\.io\/v2\/library\/nosuchimage\/manifests\/latest": dial tcp|pull access denied/,
+    );
     const noTag = await daemon.berth(["create", "busybox:nosuchtag"]);
     deepStrictEqual(noTag.code, 125);
     match(noTag.stderr, /Unable to find image 'busybox:nosuchtag' locally/);
@@ -185,6 +189,66 @@ integrationTest(
     );
     deepStrictEqual(exec.status, 409);
     await daemon.ok(["rm", "-f", "done", "held"]);
+    await assertNoLeaks(daemon);
+  },
+);
+
+integrationTest(
+  "long names stay out of paths, archive paths are taken from the root, bad digests and closed registries are said as docker says them",
+  async (daemon) => {
+    // A 300-character container name (docker takes it too) and volume name.
+    const name = "n".repeat(300);
+    const volume = "v".repeat(300);
+    await daemon.ok([
+      "run",
+      "-d",
+      "--name",
+      name,
+      "-v",
+      `${volume}:/data`,
+      "busybox",
+      "sleep",
+      "100",
+    ]);
+    deepStrictEqual(
+      await daemon.ok(["exec", name, "sh", "-c", "echo kept > /data/f; cat /data/f"]),
+      "kept\n",
+    );
+    await daemon.ok(["rename", name, `${name}x`]);
+    const [inspected] = JSON.parse(await daemon.ok(["volume", "inspect", volume]));
+    ok(inspected.Mountpoint.split("/").every((part: string) => part.length <= 255));
+    deepStrictEqual(await Deno.readTextFile(`${inspected.Mountpoint}/f`), "kept\n");
+
+    // Archive paths: relative ones are taken from /, for reads and writes; none is a 400.
+    const relative = await daemon.api("GET", `/containers/${name}x/archive?path=etc/hostname`);
+    deepStrictEqual(relative.status, 200);
+    ok((await relative.text()).includes("hostname"));
+    deepStrictEqual(
+      (await daemon.api("HEAD", `/containers/${name}x/archive?path=etc/hostname`)).status,
+      200,
+    );
+    const tar = buildTar([{ path: "put-relative", content: "in /tmp\n" }]);
+    const put = await daemon.api("PUT", `/containers/${name}x/archive?path=tmp`, tar);
+    deepStrictEqual(put.status, 200);
+    deepStrictEqual(await daemon.ok(["exec", `${name}x`, "cat", "/tmp/put-relative"]), "in /tmp\n");
+    const noPath = await daemon.api("GET", `/containers/${name}x/archive`);
+    deepStrictEqual(noPath.status, 400);
+    match((await noPath.json()).message, /required query parameter 'path' was not provided/);
+
+    await daemon.ok(["rm", "-f", "-v", `${name}x`]);
+    await daemon.ok(["volume", "rm", volume]);
+    deepStrictEqual(await Deno.stat(inspected.Mountpoint).catch(() => "gone"), "gone");
+
+    // A digest that is not hex is no reference; a closed port says so as docker does.
+    const badDigest = await daemon.berth(["pull", `busybox@sha256:${"g".repeat(64)}`]);
+    deepStrictEqual(badDigest.code, 1);
+    match(badDigest.stderr, /invalid reference format/);
+    const closed = await daemon.api("POST", "/images/create?fromImage=127.0.0.1:1/app&tag=v1");
+    deepStrictEqual(closed.status, 500);
+    match(
+      (await closed.json()).message,
+      /^Get "https?:\/\/127\.0\.0\.1:1\/v2\/app\/manifests\/v1": dial tcp 127\.0\.0\.1:1: connect: connection refused$/,
+    );
     await assertNoLeaks(daemon);
   },
 );

@@ -48,12 +48,21 @@ export function goFileMode(info: Deno.FileInfo): number {
 }
 
 /**
+ * The `path` of an archive request as docker takes it: required, and a
+ * relative one is taken from the container's root (`etc/hosts` is
+ * `/etc/hosts`), for reads and writes alike.
+ */
+export function archiveRequestPath(path: string | null): string {
+  if (!path) throw new BadRequest("required query parameter 'path' was not provided");
+  return path.startsWith("/") ? path : `/${path}`;
+}
+
+/**
  * `path` in the rootfs: its parent resolved inside it, its last component
  * as it is; with a trailing slash the last component is followed too (a
  * symlink to a directory means the directory, as in docker).
  */
 async function locate(rootfs: string, path: string): Promise<{ full: string; name: string }> {
-  if (!path.startsWith("/")) throw new BadRequest(`the path must be absolute: ${path}`);
   const parts = path.split("/").filter((part) => part !== "" && part !== ".");
   const name = parts.pop();
   if (name === undefined || name === ".." || /\/\.?$/.test(path)) {

@@ -23,7 +23,8 @@ export const DEFAULT_TAG = "latest";
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+/** A digest as go-digest takes it: a known algorithm and that many lowercase hex digits. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 const DOMAIN =
   /^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+:\d+|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+:\d+|localhost:\d+|\[[0-9a-fA-F:]+\](?::\d+)?)$/;
 

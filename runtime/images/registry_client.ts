@@ -8,6 +8,7 @@
 
 import { ApiError, NotFound } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
+import { connectionFailure } from "./connection_failure.ts";
 
 /** Username and password for a registry. */
 export interface RegistryCredentials {
@@ -99,6 +100,15 @@ export async function registryFor(
   });
 }
 
+/** fetch, failing with a 500 that says in docker's words why the registry was not reached. */
+async function fetchOrSay(url: string, init: RequestInit & { client?: Deno.HttpClient }) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    throw new ApiError(500, await connectionFailure(init.method ?? "GET", new URL(url), error));
+  }
+}
+
 /** The registry side of one repository. */
 export class RegistryClient {
   readonly host: string;
@@ -142,18 +152,11 @@ export class RegistryClient {
       client: this.#httpClient,
     });
     try {
-      return await fetch(this.#url(path), init());
+      return await fetchOrSay(this.#url(path), init());
     } catch (error) {
-      if (this.#scheme === "http" || !this.#httpAllowed || request.body) {
-        throw new ApiError(
-          500,
-          `cannot reach the registry ${this.host}: ${
-            error instanceof Error ? error.message : error
-          }`,
-        );
-      }
+      if (this.#scheme === "http" || !this.#httpAllowed || request.body) throw error;
       this.#scheme = "http";
-      return await fetch(this.#url(path), init());
+      return await fetchOrSay(this.#url(path), init());
     }
   }
 
@@ -193,7 +196,7 @@ export class RegistryClient {
     if (params.service) url.searchParams.set("service", params.service);
     const scope = params.scope ?? (this.repository ? `repository:${this.repository}:pull` : "");
     if (scope) url.searchParams.set("scope", scope);
-    const response = await fetch(url, {
+    const response = await fetchOrSay(url.href, {
       headers: basic ? { Authorization: basic } : {},
       client: this.#httpClient,
     });

@@ -1,12 +1,13 @@
 /**
  * Volumes of the `local` driver: a directory per volume under
- * `<root>/volumes/<name>`, its data in `_data` (what containers mount),
+ * `<root>/volumes/<name>` (see {@link volumeDirName}), its data in `_data` (what containers mount),
  * its description in `volume.json` (written atomically, loaded at start).
  * Anonymous volumes carry docker's `com.docker.volume.anonymous` label,
  * which is what `rm -v`, `--rm` and `volume prune` go by.
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import { formatRfc3339Nano } from "../../protocol/timestamp.ts";
 import { BadRequest, NotFound } from "../errors.ts";
@@ -51,6 +52,18 @@ export function checkVolumeName(name: string): void {
         "If you intended to pass a host directory, use absolute path",
     );
   }
+}
+
+/** The longest file name the file systems under the root take (NAME_MAX). */
+const NAME_MAX = 255;
+
+/**
+ * The directory name of volume `name`: the name itself (docker's layout,
+ * which tools look at), or, for a name longer than a file name may be, a
+ * digest of it (`_` cannot start a volume name, so no name looks like one).
+ */
+export function volumeDirName(name: string): string {
+  return name.length <= NAME_MAX ? name : `_${createHash("sha256").update(name).digest("hex")}`;
 }
 
 /** The daemon's volumes. */
@@ -143,7 +156,7 @@ export class VolumeStore {
   }
 
   async #make(name: string, labels: Record<string, string>): Promise<Volume> {
-    const dir = `${this.dir}/${name}`;
+    const dir = `${this.dir}/${volumeDirName(name)}`;
     const volume: Volume = {
       Name: name,
       Driver: "local",
@@ -168,7 +181,9 @@ export class VolumeStore {
 
   /** Forget a volume and delete its data (the caller checked nobody uses it). */
   async delete(name: string): Promise<void> {
-    const dir = `${this.dir}/${name}`;
+    const volume = this.find(name);
+    if (!volume) return;
+    const dir = volume.Mountpoint.slice(0, volume.Mountpoint.lastIndexOf("/"));
     // The description goes first: a crash halfway leaves a directory the
     // next daemon removes, never a volume that lost half its files.
     await Deno.remove(`${dir}/volume.json`).catch(() => {});

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { archivePath, extractToPath, type PathStat, statPath } from "../../containers/archive.ts";
+import {
+  archivePath,
+  archiveRequestPath,
+  extractToPath,
+  type PathStat,
+  statPath,
+} from "../../containers/archive.ts";
 import { exportContainer } from "../../containers/export.ts";
 import { commitContainer } from "../../images/commit.ts";
 import { containerChanges } from "../../containers/changes.ts";
@@ -185,7 +191,7 @@ function statHeader(stat: PathStat): string {
 /** HEAD /containers/{id}/archive?path= */
 export async function archiveStat({ context, params, query, res }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  const stat = await statPath(context, container, query.get("path") ?? "");
+  const stat = await statPath(context, container, archiveRequestPath(query.get("path")));
   res.writeHead(200, { ...commonHeaders(), "X-Docker-Container-Path-Stat": statHeader(stat) });
   res.end();
 }
@@ -193,7 +199,7 @@ export async function archiveStat({ context, params, query, res }: ApiRequest) {
 /** GET /containers/{id}/archive?path=: the path as a tar. */
 export async function archiveGet({ context, params, query, res }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  const path = query.get("path") ?? "";
+  const path = archiveRequestPath(query.get("path"));
   await sendTar(res, `copying ${path} out of ${container.id}`, (start, write) =>
     archivePath(
       context,
@@ -207,7 +213,7 @@ export async function archiveGet({ context, params, query, res }: ApiRequest) {
 /** PUT /containers/{id}/archive?path=&noOverwriteDirNonDir=: extract the body there. */
 export async function archivePut({ context, params, query, req }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  await extractToPath(context, container, query.get("path") ?? "", bodyStream(req), {
+  await extractToPath(context, container, archiveRequestPath(query.get("path")), bodyStream(req), {
     noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir"),
   });
   return { status: 200 };
