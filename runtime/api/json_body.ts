@@ -80,14 +80,30 @@ export class JsonBodyReader {
     let values = this.#values;
     let inString = this.#inString;
     let escaped = this.#escaped;
+    let backslash = -1; // the next backslash at or past `index`, once looked for
     for (let index = 0; index < chunk.length; index++) {
-      const byte = chunk[index];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) inString = false;
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        // Skip to the string's next quote or backslash natively: strings
+        // are most of a big body.
+        const quote = chunk.indexOf(QUOTE, index);
+        if (backslash < index) {
+          backslash = chunk.indexOf(BACKSLASH, index);
+          if (backslash < 0) backslash = chunk.length; // none left in this chunk
+        }
+        if (backslash < chunk.length && (quote < 0 || backslash < quote)) {
+          escaped = true;
+          index = backslash;
+        } else if (quote >= 0) {
+          inString = false;
+          index = quote;
+        } else index = chunk.length;
         continue;
       }
+      const byte = chunk[index];
       if (byte === QUOTE) inString = true;
       else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
       else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT || byte === COMMA) {

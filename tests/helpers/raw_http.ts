@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../../lib/bytes.ts";
 import { writeAll } from "../../protocol/write_all.ts";
 
 const encoder = new TextEncoder();
@@ -65,13 +66,7 @@ export async function readAtLeast(
   } finally {
     clearTimeout(timer);
   }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
+  return concatBytes(parts);
 }
 
 /** Read an answer's head (status line and headers); empty when none came. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concatBytes } from "../../lib/bytes.ts";
+
 /** One entry to write. */
 export interface TestTarEntry {
   path: string;
@@ -103,14 +105,7 @@ export function buildTar(entries: TestTarEntry[], options: { end?: boolean } = {
     if (type === "file") parts.push(padded(content));
   }
   if (options.end !== false) parts.push(new Uint8Array(1024));
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A stream of `bytes`, in chunks of `chunk` bytes. */

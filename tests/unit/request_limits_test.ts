@@ -105,3 +105,16 @@ Deno.test("writeAll keeps writing what a writer takes only in part", async () =>
   await writeAll(writer, data);
   deepStrictEqual(new Uint8Array(received), data);
 });
+
+Deno.test("escapes are followed across chunk boundaries and through many short strings", () => {
+  const text = JSON.stringify({
+    a: 'x\\"y',
+    b: Array.from({ length: 500 }, (_, i) => `s${i}`),
+    c: "\\",
+    d: `\\"${"[".repeat(300)}`,
+  });
+  for (let cut = 1; cut < 12; cut++) {
+    const chunks = text.match(new RegExp(`[^]{1,${cut}}`, "g"))!;
+    deepStrictEqual(read(...chunks), JSON.parse(text));
+  }
+});
