@@ -12,6 +12,7 @@ import { errLine, errOut, out, StdoutClosed } from "./output.ts";
 import { followTerminalSize, proxySignals, rawTerminal } from "./terminal.ts";
 import { demultiplex } from "./stream_demux.ts";
 import { writeAll } from "../protocol/write_all.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** An open attach. */
 export interface AttachSession {
@@ -173,10 +174,7 @@ export async function runContainerSession(
     wait.cancel();
     return 0;
   }
-  const quick = await Promise.race([
-    status,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_GRACE_MS)),
-  ]);
+  const quick = await withTimeout(status, EXIT_GRACE_MS);
   if (!quick) {
     // No exit yet: detached by a sequence we did not know, if it still runs.
     const state = await client.json<{ State: { Running: boolean } }>(

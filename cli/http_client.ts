@@ -7,6 +7,7 @@
 
 import { concatBytes, OWNED_READ_SIZE, OwnedReads } from "../lib/bytes.ts";
 import { writeAll } from "../protocol/write_all.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** A request. */
 export interface HttpRequest {
@@ -246,10 +247,7 @@ export async function httpRequest(socketPath: string, request: HttpRequest): Pro
     } catch (error) {
       // The server may have answered (an error) and closed before the body
       // was all sent: its answer says more than a broken pipe.
-      const answer = await Promise.race([
-        response.catch(() => undefined),
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000)),
-      ]);
+      const answer = await withTimeout(response.catch(() => undefined), 5000);
       if (answer) return answer;
       throw error;
     }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { FrameSplitter, STREAM_IDS } from "../protocol/stream_framing.ts";
+
 /** Where demultiplexed output goes. */
 export interface DemuxTarget {
   stdout(chunk: Uint8Array): void | Promise<void>;
@@ -20,32 +22,14 @@ export async function demultiplex(
   target: DemuxTarget,
   raw: boolean,
 ): Promise<void> {
-  const header = new Uint8Array(8);
-  let headerBytes = 0;
-  let payloadLeft = 0;
-  let write = target.stdout;
+  const splitter = new FrameSplitter();
   for await (const value of body) {
     if (raw) {
       await target.stdout(value);
       continue;
     }
-    let offset = 0;
-    while (offset < value.length) {
-      if (payloadLeft === 0) {
-        const taken = Math.min(8 - headerBytes, value.length - offset);
-        header.set(value.subarray(offset, offset + taken), headerBytes);
-        headerBytes += taken;
-        offset += taken;
-        if (headerBytes < 8) break;
-        headerBytes = 0;
-        write = header[0] === 2 ? target.stderr : target.stdout;
-        payloadLeft = new DataView(header.buffer).getUint32(4);
-        continue;
-      }
-      const end = Math.min(value.length, offset + payloadLeft);
-      await write(value.subarray(offset, end));
-      payloadLeft -= end - offset;
-      offset = end;
+    for (const piece of splitter.push(value)) {
+      await (piece.streamId === STREAM_IDS.stderr ? target.stderr : target.stdout)(piece.bytes);
     }
   }
 }

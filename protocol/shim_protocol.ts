@@ -133,9 +133,6 @@ export interface AttachRequest {
 /** The shim's answer to an AttachRequest; then output frames follow. */
 export type AttachReply = { ok: true } | { ok: false; error: string };
 
-/** Stream ids in attach frames (docker's multiplexed framing). */
-export const ATTACH_STREAM_IDS = { stdin: 0, stdout: 1, stderr: 2 } as const;
-
 /**
  * The one line a shim writes on its stdout once it serves its control
  * socket and waits, in standby, for a `create`.

@@ -35,6 +35,7 @@ import { POOL_LOG_FILES, ShimPool } from "./shims/shim_pool.ts";
 import { openLibc } from "./system/libc.ts";
 import { Trash } from "./system/trash.ts";
 import { writeAll } from "../protocol/write_all.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
 const SOCKET_PATH_LIMIT = 107;
@@ -82,9 +83,7 @@ async function rootCreatedAt(root: string): Promise<string> {
 /** Take the root's lock so that two daemons never share a root. */
 async function lockRoot(root: string): Promise<Deno.FsFile> {
   const file = await Deno.open(`${root}/berth.lock`, { read: true, write: true, create: true });
-  const locked = file.lock(true).then(() => true);
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000));
-  if (!(await Promise.race([locked, timeout]))) {
+  if (!(await withTimeout(file.lock(true).then(() => true), 2000))) {
     throw new Error(`another berth daemon is using --root ${root}`);
   }
   await file.truncate(0);

@@ -15,14 +15,11 @@
  */
 
 import type { OutputStream } from "../protocol/container_log.ts";
-import {
-  ATTACH_STREAM_IDS,
-  type AttachReply,
-  type AttachRequest,
-  encodeJsonLine,
-} from "../protocol/shim_protocol.ts";
+import { type AttachReply, type AttachRequest, encodeJsonLine } from "../protocol/shim_protocol.ts";
+import { frame } from "../protocol/stream_framing.ts";
 import type { ContainerIo } from "./container_io.ts";
 import { writeAll } from "../protocol/write_all.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** Attach limits. */
 export interface AttachLimits {
@@ -170,12 +167,9 @@ export class AttachServer {
    */
   async broadcast(stream: OutputStream, chunk: Uint8Array): Promise<void> {
     if (this.#attachers.size === 0) return;
-    const frame = new Uint8Array(8 + chunk.length);
-    frame[0] = ATTACH_STREAM_IDS[stream];
-    new DataView(frame.buffer).setUint32(4, chunk.length);
-    frame.set(chunk, 8);
+    const framed = frame(stream, chunk);
     for (const attacher of this.#attachers) {
-      if (attacher.request[stream]) attacher.push(frame);
+      if (attacher.request[stream]) attacher.push(framed);
     }
     const stallMs = this.#backpressure ? Infinity : STALL_MS;
     await Promise.all([...this.#attachers].map((attacher) => attacher.belowLimit(stallMs)));
@@ -190,12 +184,7 @@ export class AttachServer {
       // already closed
     }
     const flushes = Promise.all([...this.#attachers].map((attacher) => attacher.finish()));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      flushes,
-      new Promise((resolve) => timer = setTimeout(resolve, FLUSH_TIMEOUT_MS)),
-    ]);
-    clearTimeout(timer);
+    await withTimeout(flushes, FLUSH_TIMEOUT_MS);
     for (const attacher of this.#attachers) attacher.close();
     this.#attachers.clear();
   }

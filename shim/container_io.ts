@@ -7,6 +7,7 @@
 
 import type { OutputStream } from "../protocol/container_log.ts";
 import { closeFd, readFd, setWindowSize, writeFd } from "./libc.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 /** Receives the container's output. */
 export interface OutputSink {
@@ -93,7 +94,7 @@ export function pipeIo(child: Deno.ChildProcess, sink: OutputSink): ContainerIo 
     },
     resize() {},
     async drain() {
-      await timeout(done, DRAIN_TIMEOUT_MS);
+      await withTimeout(done, DRAIN_TIMEOUT_MS);
       for (const reader of readers) await reader.cancel().catch(() => {});
       await done;
     },
@@ -130,17 +131,9 @@ export function ptyIo(master: number, sink: OutputSink): ContainerIo {
       if (open) setWindowSize(master, rows, cols);
     },
     async drain() {
-      await timeout(done, DRAIN_TIMEOUT_MS);
+      await withTimeout(done, DRAIN_TIMEOUT_MS);
       open = false;
       closeFd(master);
     },
   };
-}
-
-function timeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.then(() => {}),
-    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
-  ]).finally(() => clearTimeout(timer));
 }

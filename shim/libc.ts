@@ -8,11 +8,13 @@
  * @module
  */
 
+import { LibcCore, openLibcAt } from "../lib/libc.ts";
+
+/** What only the shim calls (the core's are in lib/libc.ts). */
 const symbols = {
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   waitpidNow: { name: "waitpid", parameters: ["i32", "buffer", "i32"], result: "i32" },
-  kill: { parameters: ["i32", "i32"], result: "i32" },
   getppid: { parameters: [], result: "i32" },
   setpriority: { parameters: ["i32", "u32", "i32"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -22,42 +24,36 @@ const symbols = {
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
-  readNow: { name: "read", parameters: ["i32", "buffer", "usize"], result: "isize" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
-  close: { parameters: ["i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
-  __errno_location: { parameters: [], result: "usize" },
-  // memcpy with n = 0 returns the address of a buffer, and copies from a raw
-  // address: this stands in for Deno.UnsafePointer, which needs an unscoped
-  // --allow-ffi.
+  // memcpy with n = 0 returns the address of a buffer: this stands in for
+  // Deno.UnsafePointer, which needs an unscoped --allow-ffi.
   addressOf: { name: "memcpy", parameters: ["buffer", "buffer", "usize"], result: "usize" },
-  copyFromAddress: { name: "memcpy", parameters: ["buffer", "usize", "usize"], result: "usize" },
 } as const;
 
-type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
+type Opened = ReturnType<typeof openLibcAt<typeof symbols>>;
 
-let libc: Libc | undefined;
+let opened: Opened | undefined;
 
 /** Open libc once; `path` is the absolute path the shim may dlopen. */
-export function openLibc(path: string): Libc {
-  libc ??= Deno.dlopen(path, symbols).symbols;
-  return libc;
+export function openLibc(path: string): void {
+  opened ??= openLibcAt(path, symbols);
 }
 
-function lib(): Libc {
-  if (!libc) throw new Error("libc is not open");
-  return libc;
+function lib(): Opened["symbols"] {
+  if (!opened) throw new Error("libc is not open");
+  return opened.symbols;
+}
+
+function core(): LibcCore {
+  if (!opened) throw new Error("libc is not open");
+  return opened.core;
 }
 
 /** errno of the last synchronous call on this thread. */
 export function errno(): number {
-  const value = new Int32Array(1);
-  lib().copyFromAddress(new Uint8Array(value.buffer), lib().__errno_location(), 4n);
-  return value[0];
+  return core().errno();
 }
 
 /**
@@ -74,7 +70,7 @@ function addressOf(buffer: Uint8Array): bigint {
  * inherited reaches the runtime or the container.
  */
 export function closeOnExecAll(): void {
-  lib().close_range(3, 0xffffffff, 4 /* CLOSE_RANGE_CLOEXEC */);
+  core().closeOnExecAll();
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -120,36 +116,14 @@ export async function waitForPid(pid: number): Promise<WaitResult> {
 const WNOHANG = 1;
 const ECHILD = 10;
 
-const O_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
-/** Where the name starts in a linux_dirent64 (after ino, off, reclen, type). */
-const DIRENT_NAME_OFFSET = 19;
-
 /**
  * The numeric entries of a /proc/self directory (read through libc: Deno's
  * permissions refuse /proc without --allow-all).
  */
 function procSelfNumbers(dir: "task" | "fd"): number[] {
-  const fd = lib().open(new TextEncoder().encode(`/proc/self/${dir}\0`), O_DIRECTORY_CLOEXEC);
-  if (fd < 0) return [];
-  const ids: number[] = [];
-  const buffer = new Uint8Array(8192);
-  const view = new DataView(buffer.buffer);
-  try {
-    for (;;) {
-      const filled = Number(lib().getdents64(fd, buffer, BigInt(buffer.length)));
-      if (filled <= 0) break;
-      for (let offset = 0; offset < filled; offset += view.getUint16(offset + 16, true)) {
-        const nameStart = offset + DIRENT_NAME_OFFSET;
-        const name = new TextDecoder().decode(
-          buffer.subarray(nameStart, buffer.indexOf(0, nameStart)),
-        );
-        if (/^\d+$/.test(name)) ids.push(Number(name));
-      }
-    }
-  } finally {
-    lib().close(fd);
-  }
-  return ids;
+  return core().directoryNames(`/proc/self/${dir}`).filter((name) => /^\d+$/.test(name)).map(
+    Number,
+  );
 }
 
 const F_SETPIPE_SZ = 1031;
@@ -178,17 +152,6 @@ export function resetPriority(): void {
 /** The parent's pid: it changes when the parent dies and we are re-parented. */
 export function parentPid(): number {
   return lib().getppid();
-}
-
-/** True when a process with this pid exists (kill(pid, 0)). */
-export function processExists(pid: number): boolean {
-  if (lib().kill(pid, 0) === 0) return true;
-  return errno() === 1; // EPERM: exists, not ours
-}
-
-/** Send a signal to a pid; returns false when the process is gone. */
-export function sendSignal(pid: number, signal: number): boolean {
-  return lib().kill(pid, signal) === 0;
 }
 
 const AF_UNIX = 1;
@@ -304,20 +267,10 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
   }
 }
 
-const O_RDONLY_CLOEXEC = 0o2000000;
-
 /**
  * Read a small file with libc. Deno refuses /sys and /proc to anything but
  * --allow-all, and the shim must read its cgroup's OOM counter.
  */
 export function readSmallFile(path: string): string | undefined {
-  const fd = lib().open(new TextEncoder().encode(path + "\0"), O_RDONLY_CLOEXEC);
-  if (fd < 0) return undefined;
-  try {
-    const buffer = new Uint8Array(64 * 1024);
-    const count = Number(lib().readNow(fd, buffer, BigInt(buffer.length)));
-    return count < 0 ? undefined : new TextDecoder().decode(buffer.subarray(0, count));
-  } finally {
-    lib().close(fd);
-  }
+  return core().readSmallFile(path);
 }

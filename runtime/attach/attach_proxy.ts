@@ -12,7 +12,7 @@ import { OwnedReads } from "../../lib/bytes.ts";
 import { log } from "../logger.ts";
 import type { ShimAttachment } from "../shims/attach_client.ts";
 import { DETACH_HOLD_MS, DetachKeyScanner } from "../../lib/detach_keys.ts";
-import { frame, FrameReader } from "./stream_framing.ts";
+import { frame, FrameReader } from "../../protocol/stream_framing.ts";
 import { writeAll } from "../../protocol/write_all.ts";
 
 /**

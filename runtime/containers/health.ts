@@ -10,7 +10,7 @@
 import { PassThrough } from "node:stream";
 import { concatBytes } from "../../lib/bytes.ts";
 import { formatRfc3339Nano, parseRfc3339, preciseNow } from "../../protocol/timestamp.ts";
-import { FrameReader } from "../attach/stream_framing.ts";
+import { FrameReader } from "../../protocol/stream_framing.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { createExec } from "../execs/create_exec.ts";
@@ -19,6 +19,7 @@ import { errorMessage, log } from "../logger.ts";
 import { killProcess } from "../system/libc.ts";
 import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /** Docker's Healthcheck config; durations in nanoseconds. */
 export interface HealthConfig {
@@ -123,14 +124,10 @@ async function probe(
     kept += chunk.length;
   });
   const timeoutMs = check.Timeout! / 1e6;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const finished = startExec(context, exec, { detach: false }, { socket: sink, respond() {} })
       .then(() => exec.exited);
-    const inTime = await Promise.race([
-      finished.then(() => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs)),
-    ]);
+    const inTime = await withTimeout(finished.then(() => true), timeoutMs);
     if (!inTime) {
       // As docker: the probe is killed, so slow probes never pile up.
       if (exec.exitCode === null) killProcess(exec.pid, 9);
@@ -143,7 +140,6 @@ async function probe(
   } catch (error) {
     return { exitCode: -1, output: errorMessage(error) };
   } finally {
-    clearTimeout(timer);
     context.execs.delete(exec.id);
   }
 }

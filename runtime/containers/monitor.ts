@@ -23,6 +23,7 @@ import { containerEvent } from "./container_events.ts";
 import { stopHealthMonitor } from "./health.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import { disconnectContainer, freePublishedPorts } from "../networks/container_network.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /** How long a shim may take to delete its container after the exit. */
 const SHIM_FINISH_TIMEOUT_MS = 10_000;
@@ -62,14 +63,6 @@ export async function shimAlive(stateDir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function timeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.then(() => {}),
-    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Connect to a container's shim and say hello; throws when it does not answer. */
@@ -119,7 +112,7 @@ export function followShim(
   (async () => {
     const exit = await connection.waitForExit();
     // The shim deletes the container from the runtime, then closes.
-    const finished = timeout(connection.closed, SHIM_FINISH_TIMEOUT_MS).then(() => {
+    const finished = withTimeout(connection.closed, SHIM_FINISH_TIMEOUT_MS).then(() => {
       if (connections.get(container.id) === connection) connections.delete(container.id);
     });
     if (disconnecting) return;

@@ -14,9 +14,9 @@ import {
   MS_RDONLY,
   MS_REC,
   MS_REMOUNT,
-  SyscallError,
   unmount,
 } from "../system/libc.ts";
+import { SyscallError } from "../../lib/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import { secureJoin } from "../system/secure_join.ts";
 import type { Container } from "./container.ts";

@@ -7,6 +7,7 @@
 import type { DaemonContext } from "../daemon_context.ts";
 import { RuntimeError } from "../runtime_driver.ts";
 import type { Container } from "./container.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /**
  * Signal the container's init. A container that exits meanwhile is not an
@@ -38,12 +39,7 @@ export async function signalContainer(
 export function waitUntilStopped(container: Container, ms: number): Promise<boolean> {
   if (!container.isRunning) return Promise.resolve(true);
   const exited = container.once((event) => event === "exit" || event === "removed");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = Number.isFinite(ms)
-    ? new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms))
-    : new Promise<boolean>(() => {});
-  return Promise.race([exited.promise.then(() => true), timedOut]).finally(() => {
-    clearTimeout(timer);
-    exited.cancel();
-  });
+  const stopped = exited.promise.then(() => true);
+  const inTime = Number.isFinite(ms) ? withTimeout(stopped, ms) : stopped;
+  return inTime.then((done) => done ?? false).finally(() => exited.cancel());
 }

@@ -43,6 +43,7 @@ import { resetRestarts } from "./restart_policy.ts";
 import { mountRootfs } from "./rootfs.ts";
 import { connectContainer, joinedContainer } from "../networks/container_network.ts";
 import { formatIpv4 } from "../networks/ipv4.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /**
  * Start a container (one operation at a time per container). The shim
@@ -201,10 +202,7 @@ export async function startLocked(context: DaemonContext, container: Container):
       pid = (await connection.start(container.id)).pid ?? pid;
     } catch (error) {
       // After a failed create or start the shim cleans up and quits.
-      await Promise.race([
-        connection.closed,
-        new Promise((resolve) => setTimeout(resolve, 10_000)),
-      ]);
+      await withTimeout(connection.closed, 10_000);
       connection.close();
       throw error;
     }

@@ -13,6 +13,7 @@ import { errorMessage, log } from "../logger.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
 import type { Exec } from "./exec.ts";
 import { killExecProcesses } from "./exec_processes.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /** How long a shim may take to close after its exec's exit. */
 const SHIM_FINISH_TIMEOUT_MS = 10_000;
@@ -40,12 +41,7 @@ export function followExec(
         exitCode: String(exitCode),
       });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      connection.closed,
-      new Promise((resolve) => timer = setTimeout(resolve, SHIM_FINISH_TIMEOUT_MS)),
-    ]);
-    clearTimeout(timer);
+    await withTimeout(connection.closed, SHIM_FINISH_TIMEOUT_MS);
     connection.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   })().catch((error) =>

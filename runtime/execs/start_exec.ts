@@ -12,7 +12,7 @@ import {
   PROTOCOL_VERSION,
   type ShimConfig,
 } from "../../protocol/shim_protocol.ts";
-import { frame } from "../attach/stream_framing.ts";
+import { frame } from "../../protocol/stream_framing.ts";
 import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
 import { detachKeysParameter } from "../attach/detach_keys.ts";
 import { containerHostname } from "../containers/etc_files.ts";
@@ -30,6 +30,7 @@ import { standbyShim } from "../shims/shim_launcher.ts";
 import { checkExecutable } from "./create_exec.ts";
 import { type Exec, execStateDir, mergeEnv } from "./exec.ts";
 import { followExec } from "./follow_exec.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /** How long an attached stream waits for the exit code after the output ends. */
 const EXIT_CODE_WAIT_MS = 5_000;
@@ -171,10 +172,7 @@ export async function startExec(
     backpressure: true,
   });
   if (end === "ended") {
-    await Promise.race([
-      exec.exited,
-      new Promise((resolve) => setTimeout(resolve, EXIT_CODE_WAIT_MS)),
-    ]);
+    await withTimeout(exec.exited, EXIT_CODE_WAIT_MS);
   }
   if (!client.socket.destroyed) client.socket.end();
   return end;

@@ -11,6 +11,7 @@ import { logFileNames } from "../../protocol/container_log.ts";
 import { log } from "../logger.ts";
 import { closeOnExecAll } from "../system/libc.ts";
 import { ShimConnection } from "./shim_client.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 
 /** Where the shim's code is and how to run it. */
 export interface ShimProgram {
@@ -159,7 +160,7 @@ export async function standbyShim(
 
 async function shutdownConnection(connection: ShimConnection): Promise<void> {
   await connection.shutdown().catch(() => {});
-  await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  await withTimeout(connection.closed, 2000);
   connection.close();
 }
 
@@ -226,9 +227,7 @@ function collectStartupErrors(stream: ReadableStream<Uint8Array>) {
   return {
     /** Wait (bounded) for the rest of the output of an exiting shim. */
     async finish(timeoutMs: number): Promise<string> {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([done, new Promise((resolve) => timer = setTimeout(resolve, timeoutMs))]);
-      clearTimeout(timer);
+      await withTimeout(done, timeoutMs);
       reader.cancel().catch(() => {});
       return text;
     },

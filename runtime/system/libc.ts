@@ -1,42 +1,34 @@
 /**
- * The libc calls the daemon makes through FFI: mount(2) and umount2(2) for
- * container root filesystems, getrlimit(2) (Deno refuses to read
- * /proc/self/limits without --allow-all), and lchown, mknod, lsetxattr and
- * symlink for image layers (Deno has no API for the first three, and needs
- * unscoped permissions for the last), access and mkdir for the host paths
- * of bind mounts (outside the daemon's scoped file permissions), and
- * open/read for /proc and /sys files (Deno wants --allow-all for those). Opened with the path the daemon's
+ * The libc calls only the daemon makes through FFI (the shared core, with
+ * errno, small-file reads, directory listings and kill, is lib/libc.ts):
+ * mount(2) and umount2(2) for container root filesystems, getrlimit(2)
+ * (Deno refuses to read /proc/self/limits without --allow-all), lchown,
+ * mknod, lsetxattr and symlink for image layers (Deno has no API for the
+ * first three, and needs unscoped permissions for the last), access, mkdir
+ * and lstat for the host paths of bind mounts and devices (outside the
+ * daemon's scoped file permissions). Opened with the path the daemon's
  * `--allow-ffi` names.
  * @module
  */
 
+import { cString, LibcCore, openLibcAt, SyscallError } from "../../lib/libc.ts";
+
+/** What only the daemon calls (the core's are in lib/libc.ts). */
 const symbols = {
   mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "usize" },
-  // memcpy from a raw address reads errno without Deno.UnsafePointerView,
-  // which needs an unscoped --allow-ffi.
-  copyFromAddress: { name: "memcpy", parameters: ["buffer", "usize", "usize"], result: "usize" },
-  strerror: { parameters: ["i32"], result: "usize" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
-  close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
-  strlen: { parameters: ["usize"], result: "usize" },
   lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
   symlink: { parameters: ["buffer", "buffer"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
-  kill: { parameters: ["i32", "i32"], result: "i32" },
-  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
 } as const;
 
-type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
+type Opened = ReturnType<typeof openLibcAt<typeof symbols>>;
 
 /** Where libc lives on common distributions. */
 export const LIBC_CANDIDATES = [
@@ -49,15 +41,15 @@ export const LIBC_CANDIDATES = [
   "/usr/lib/libc.so.6",
 ];
 
-let libc: Libc | undefined;
+let opened: Opened | undefined;
 let libcPath = "";
 
 /** Find and open libc; returns its path (also handed to shims). */
 export function openLibc(): string {
-  if (libc) return libcPath;
+  if (opened) return libcPath;
   for (const candidate of LIBC_CANDIDATES) {
     try {
-      libc = Deno.dlopen(candidate, symbols).symbols;
+      opened = openLibcAt(candidate, symbols);
       libcPath = candidate;
       return candidate;
     } catch {
@@ -67,32 +59,18 @@ export function openLibc(): string {
   throw new Error(`libc not found in ${LIBC_CANDIDATES.join(", ")}`);
 }
 
-function lib(): Libc {
-  if (!libc) openLibc();
-  return libc!;
+function lib(): Opened["symbols"] {
+  if (!opened) openLibc();
+  return opened!.symbols;
 }
 
-function cString(text: string): Uint8Array {
-  return new TextEncoder().encode(text + "\0");
+function core(): LibcCore {
+  if (!opened) openLibc();
+  return opened!.core;
 }
 
-/** The errno of the last call and its text. */
 function lastError(): { code: number; text: string } {
-  const value = new Int32Array(1);
-  lib().copyFromAddress(new Uint8Array(value.buffer), lib().__errno_location(), 4n);
-  const code = value[0];
-  const address = lib().strerror(code);
-  const length = Number(lib().strlen(address));
-  const bytes = new Uint8Array(Math.max(length, 1));
-  lib().copyFromAddress(bytes, address, BigInt(length));
-  return { code, text: new TextDecoder().decode(bytes.subarray(0, length)) };
-}
-
-/** A failed system call, with errno. */
-export class SyscallError extends Error {
-  constructor(call: string, readonly code: number, text: string) {
-    super(`${call}: ${text}`);
-  }
+  return core().lastError();
 }
 
 /** mount(2). */
@@ -143,22 +121,17 @@ export function getrlimit(resource: number): [number, number] {
   return [toNumber(values[0]), toNumber(values[1])];
 }
 
-const CLOSE_RANGE_CLOEXEC = 4;
-
 /**
  * Mark every descriptor above stderr close-on-exec. node:http's listening
  * socket (and anything the daemon inherited) is not, and a shim that
  * inherited the API socket would keep it listening after the daemon dies.
  */
 export function closeOnExecAll(): void {
-  lib().close_range(3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
+  core().closeOnExecAll();
 }
 
 function check(result: number, call: string): void {
-  if (result !== 0) {
-    const { code, text } = lastError();
-    throw new SyscallError(call, code, text);
-  }
+  core().check(result, call);
 }
 
 /** lchown(2): the owner of a path, not following a final symlink. */
@@ -221,28 +194,12 @@ export function makeHostDirectory(path: string, mode = 0o755): void {
   }
 }
 
-const O_RDONLY_CLOEXEC = 0o2000000;
-
 /**
  * A small /proc or /sys file's text (Deno refuses those paths without
  * --allow-all); undefined when it cannot be read.
  */
 export function readSystemFile(path: string): string | undefined {
-  const fd = lib().open(cString(path), O_RDONLY_CLOEXEC);
-  if (fd < 0) return undefined;
-  try {
-    const chunks: Uint8Array[] = [];
-    for (;;) {
-      const buffer = new Uint8Array(16 * 1024);
-      const count = Number(lib().read(fd, buffer, BigInt(buffer.length)));
-      if (count < 0) return undefined;
-      if (count === 0) break;
-      chunks.push(buffer.subarray(0, count));
-    }
-    return chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
-  } finally {
-    lib().close(fd);
-  }
+  return core().readSmallFile(path);
 }
 
 /** What lstat(2) says of a host path: its type and mode bits, and for a device its numbers. */
@@ -290,35 +247,12 @@ export function hostFileInfo(path: string): HostFileInfo | undefined {
   };
 }
 
-const O_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
-/** Where the name starts in a linux_dirent64 (after ino, off, reclen, type). */
-const DIRENT_NAME_OFFSET = 19;
-
 /** The entry names of a host directory (without . and ..); empty when unreadable. */
 export function hostDirectoryNames(path: string): string[] {
-  const fd = lib().open(cString(path), O_DIRECTORY_CLOEXEC);
-  if (fd < 0) return [];
-  const names: string[] = [];
-  const buffer = new Uint8Array(16 * 1024);
-  const view = new DataView(buffer.buffer);
-  try {
-    for (;;) {
-      const filled = Number(lib().getdents64(fd, buffer, BigInt(buffer.length)));
-      if (filled <= 0) break;
-      for (let offset = 0; offset < filled; offset += view.getUint16(offset + 16, true)) {
-        const start = offset + DIRENT_NAME_OFFSET;
-        const name = new TextDecoder().decode(buffer.subarray(start, buffer.indexOf(0, start)));
-        if (name !== "." && name !== "..") names.push(name);
-      }
-    }
-  } finally {
-    lib().close(fd);
-  }
-  return names;
+  return core().directoryNames(path);
 }
 
 /** Send `signal` to a host process (kill(2)); false when it is gone. */
 export function killProcess(pid: number, signal: number): boolean {
-  if (pid <= 0) return false;
-  return lib().kill(pid, signal) === 0;
+  return core().signal(pid, signal);
 }

@@ -1,14 +1,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { concatBytes } from "../../lib/bytes.ts";
 import { demultiplex } from "../../cli/stream_demux.ts";
-
-function frame(stream: 1 | 2, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + payload.length);
-  out[0] = stream;
-  new DataView(out.buffer).setUint32(4, payload.length);
-  out.set(payload, 8);
-  return out;
-}
+import { frame, FrameReader, FrameSplitter } from "../../protocol/stream_framing.ts";
 
 /** The stream cut into pieces at `cuts` (offsets into the whole). */
 function cutInto(whole: Uint8Array, cuts: number[]): ReadableStream<Uint8Array> {
@@ -36,10 +29,10 @@ const bytes = (length: number, seed: number) =>
 Deno.test("frames split anywhere, headers included, come out whole and in order", async () => {
   const out1 = bytes(70_000, 1), err = bytes(300, 2), out2 = bytes(5, 3);
   const whole = concatBytes([
-    frame(1, out1),
-    frame(2, err),
-    frame(1, new Uint8Array(0)),
-    frame(1, out2),
+    frame("stdout", out1),
+    frame("stderr", err),
+    frame("stdout", new Uint8Array(0)),
+    frame("stdout", out2),
   ]);
   const expected = { stdout: concatBytes([out1, out2]), stderr: err };
   // Every cut point inside the headers and around the frame boundaries.
@@ -61,4 +54,33 @@ Deno.test("a raw (tty) stream is passed through as stdout", async () => {
     stdout: data,
     stderr: new Uint8Array(0),
   });
+});
+
+Deno.test("the shim's frames read back to their payloads however they are cut", () => {
+  const text = new TextEncoder();
+  const framed = concatBytes([
+    frame("stdout", text.encode("out one ")),
+    frame("stderr", text.encode("err")),
+    frame("stdout", new Uint8Array(0)),
+    frame("stdout", text.encode("out two")),
+  ]);
+  for (let cut = 1; cut <= framed.length; cut++) {
+    const reader = new FrameReader();
+    const splitter = new FrameSplitter();
+    const seen: string[] = [];
+    let joined = "";
+    for (let offset = 0; offset < framed.length; offset += cut) {
+      const piece = framed.subarray(offset, offset + cut);
+      joined += new TextDecoder().decode(reader.payloads(piece));
+      for (const part of splitter.push(piece)) {
+        seen.push(`${part.streamId}:${new TextDecoder().decode(part.bytes)}`);
+      }
+    }
+    deepStrictEqual(joined, "out one errout two", `cut ${cut}`);
+    deepStrictEqual(
+      seen.filter((part) => part.startsWith("2:")).map((part) => part.slice(2)).join(""),
+      "err",
+      `cut ${cut}`,
+    );
+  }
 });

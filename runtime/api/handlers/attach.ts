@@ -13,7 +13,7 @@ import { type LogFile, readLog } from "../../logs/log_reader.ts";
 import type { DaemonContext } from "../../daemon_context.ts";
 import { BadRequest } from "../../errors.ts";
 import { queryBool } from "../http.ts";
-import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../../../protocol/stream_framing.ts";
 
 /** A hijacked request: the raw connection after the request head. */
 export interface HijackRequest {

@@ -46,7 +46,7 @@ import {
   untilFilter,
   writeChunk,
 } from "../http.ts";
-import { frame, MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
+import { frame, MULTIPLEXED, RAW_STREAM } from "../../../protocol/stream_framing.ts";
 
 const NO_CONTENT = { status: 204 };
 /** How often stats are sampled. */

@@ -10,7 +10,7 @@ import { inspectExec } from "../../execs/inspect_exec.ts";
 import { startExec } from "../../execs/start_exec.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
 import { type ApiRequest, readJson } from "../http.ts";
-import { MULTIPLEXED, RAW_STREAM } from "../../attach/stream_framing.ts";
+import { MULTIPLEXED, RAW_STREAM } from "../../../protocol/stream_framing.ts";
 import type { HijackRequest } from "./attach.ts";
 
 /** POST /containers/{id}/exec */
