@@ -12,8 +12,78 @@
  * @module
  */
 
-/** Version of the protocol spoken by this build (shim and daemon). */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the protocol spoken by this build (shim and daemon). 1: the
+ * first release; 2: `hello` announces {@link SHIM_FEATURES}.
+ */
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * What was added to the protocol after the first release, one name each;
+ * a shim announces those it has in `hello` (protocol 2 on; a protocol 1
+ * shim announces nothing and has none of them). docs/shim-protocol.md
+ * lists each with the release it came in.
+ */
+export const SHIM_FEATURES = [
+  /** Several STATE_DIR arguments: one process serves a group. */
+  "shim-groups",
+  /** `log.format` in the config (`k8s-file`, the CRI format). */
+  "log-format",
+  /** `runDetached` in the config: one `<runtime> run --detach` at start. */
+  "run-detached",
+  /** `volatileExit` in the config: the exit record without fsync. */
+  "volatile-exit",
+] as const;
+
+/** One of {@link SHIM_FEATURES}. */
+export type ShimFeature = typeof SHIM_FEATURES[number];
+
+/** What a shim can do, as its `hello` said. */
+export interface ShimAbilities {
+  protocol: number;
+  /** Features beyond protocol 1 (names this build may not know are kept, never used). */
+  features: readonly string[];
+}
+
+/** The features a config asks of the shim that gets it. */
+export function featuresNeeded(config: ShimConfig): ShimFeature[] {
+  const needed: ShimFeature[] = [];
+  if (config.log?.format && config.log.format !== "json-file") needed.push("log-format");
+  if (config.runDetached) needed.push("run-detached");
+  if (config.volatileExit) needed.push("volatile-exit");
+  return needed;
+}
+
+/** Why a shim with `abilities` cannot take `config`; undefined when it can. */
+export function configRefusal(config: ShimConfig, abilities: ShimAbilities): string | undefined {
+  if (config.protocol > abilities.protocol) {
+    return `the shim speaks protocol ${abilities.protocol}, the config needs ${config.protocol}`;
+  }
+  const missing = featuresNeeded(config).filter((name) => !abilities.features.includes(name));
+  if (missing.length > 0) {
+    return `the shim (protocol ${abilities.protocol}) lacks ${missing.join(", ")}, ` +
+      "which the config needs";
+  }
+  return undefined;
+}
+
+/**
+ * The feature each control op needs beyond protocol 1 (none yet: every op
+ * of today was in the first release); the daemon refuses to send an op
+ * its shim lacks.
+ */
+export const OP_FEATURES: Partial<Record<ControlRequest["op"], ShimFeature>> = {};
+
+/** Why a shim with `abilities` cannot do `op`; undefined when it can. */
+export function opRefusal(op: ControlRequest["op"], abilities: ShimAbilities): string | undefined {
+  const feature = OP_FEATURES[op];
+  if (!feature || abilities.features.includes(feature)) return undefined;
+  return `the container's shim (protocol ${abilities.protocol}, from an older berth) cannot ` +
+    `${op}: it lacks ${feature}; restart the container to give it a shim of today`;
+}
+
+/** This build's own abilities (its shim announces them). */
+export const OWN_ABILITIES: ShimAbilities = { protocol: PROTOCOL_VERSION, features: SHIM_FEATURES };
 
 /** Files inside a shim's state directory. */
 export const SHIM_FILES = {
@@ -170,19 +240,35 @@ export interface ShimStatus {
 
 /** Requests a client sends on the control socket. */
 export type ControlRequest =
-  | { seq: number; op: "hello"; protocol: number }
+  | { seq: number; op: "hello"; protocol: number; features?: readonly string[] }
   | { seq: number; op: "create"; config: ShimConfig }
   | { seq: number; op: "start"; id: string }
   | { seq: number; op: "status"; id: string }
   | { seq: number; op: "resize"; id: string; rows: number; cols: number }
   | { seq: number; op: "shutdown" };
 
+/** A shim's answer to hello. */
+export interface ShimHelloReply {
+  protocol: number;
+  /** Protocol 2 on (absent from a protocol 1 shim: it has none). */
+  features?: string[];
+  shimPid: number;
+  ids: string[];
+  /** Waiting for a `create` (absent from shims before standby: they had their container). */
+  standby?: boolean;
+}
+
+/** A request as a client writes it, before its `seq`. */
+export type ControlRequestBody = ControlRequest extends infer R
+  ? R extends ControlRequest ? Omit<R, "seq"> : never
+  : never;
+
 /** Replies and events the shim sends on the control socket. */
 export type ControlMessage =
   | {
     seq: number;
     ok: true;
-    hello?: { protocol: number; shimPid: number; ids: string[]; standby: boolean };
+    hello?: ShimHelloReply;
     status?: ShimStatus;
   }
   | { seq: number; ok: false; error: string }

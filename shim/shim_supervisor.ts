@@ -8,9 +8,12 @@
 
 import { writeJsonAtomic } from "../protocol/atomic_write.ts";
 import {
+  configRefusal,
   type ControlMessage,
   type ControlRequest,
+  OWN_ABILITIES,
   PROTOCOL_VERSION,
+  SHIM_FEATURES,
   SHIM_FILES,
   type ShimConfig,
 } from "../protocol/shim_protocol.ts";
@@ -69,6 +72,7 @@ export class ShimSupervisor {
           ok: true,
           hello: {
             protocol: PROTOCOL_VERSION,
+            features: [...SHIM_FEATURES],
             shimPid: Deno.pid,
             ids: [...this.#containers.keys()],
             standby: this.#containers.size === 0 && this.#exitStatus === undefined,
@@ -107,11 +111,8 @@ export class ShimSupervisor {
     if (this.#containers.size > 0 || this.#exitStatus !== undefined) {
       throw new Error("this shim already has a container");
     }
-    if (config.protocol > PROTOCOL_VERSION) {
-      throw new Error(
-        `the shim speaks protocol ${PROTOCOL_VERSION}, the config needs ${config.protocol}`,
-      );
-    }
+    const refusal = configRefusal(config, OWN_ABILITIES);
+    if (refusal) throw new Error(refusal);
     if (config.stateDir !== this.stateDir) {
       throw new Error(`the config is for ${config.stateDir}, this shim serves ${this.stateDir}`);
     }

@@ -186,7 +186,7 @@ integrationTest(
     // What the daemon sends first when it starts a container that the
     // runtime runs in one call at start; it dies before the start.
     const shim = await ShimConnection.connect(`${stateDir}/control.sock`);
-    await shim.hello(PROTOCOL_VERSION);
+    await shim.hello();
     const created = await shim.create({
       protocol: PROTOCOL_VERSION,
       id,

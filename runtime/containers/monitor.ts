@@ -6,12 +6,7 @@
  * @module
  */
 
-import {
-  type ExitRecord,
-  PROTOCOL_VERSION,
-  SHIM_FILES,
-  type ShimStatus,
-} from "../../protocol/shim_protocol.ts";
+import { type ExitRecord, SHIM_FILES, type ShimStatus } from "../../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
@@ -69,7 +64,7 @@ export async function shimAlive(stateDir: string): Promise<boolean> {
 export async function connectShim(stateDir: string): Promise<ShimConnection> {
   const connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
   try {
-    await connection.hello(PROTOCOL_VERSION);
+    await connection.hello();
     return connection;
   } catch (error) {
     connection.close();

@@ -26,7 +26,7 @@ import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
 import { resolveGroups, resolveUser } from "../oci/user.ts";
-import { runsDetachedKeepingExit } from "../runtime_driver.ts";
+import { runsDetachedKeepingExit, type RuntimeInfo } from "../runtime_driver.ts";
 import { allHostDevices, hostDevice } from "../system/host_devices.ts";
 import { findInitBinary } from "../system/init_binary.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
@@ -82,9 +82,53 @@ function containerDevices(hostConfig: Container["record"]["hostConfig"]) {
   }));
 }
 
-/** Start with the container's lock held (restart calls this too). */
-export async function startLocked(context: DaemonContext, container: Container): Promise<void> {
+/** The facts of a start that its shim config is made of. */
+export interface ShimConfigInput {
+  container: Pick<Container, "id" | "record" | "paths" | "logFile">;
+  runtime: RuntimeInfo;
+  stateDir: string;
+  oomEventsPath: string;
+  libcPath: string;
+  maxAttachers: number;
+}
+
+/** What a container's shim is told to run (pure: every fact comes in `input`). */
+export function buildShimConfig(input: ShimConfigInput): ShimConfig {
+  const { container, runtime } = input;
   const { record, paths } = container;
+  const logFile = container.logFile;
+  const logOptions = record.hostConfig.LogConfig.Config;
+  // --log-driver none: the output is only streamed to attachers.
+  const log = logFile && {
+    path: logFile.path,
+    format: logFile.format,
+    maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
+    maxFiles: logFile.maxFiles,
+  };
+  const [rows, cols] = record.hostConfig.ConsoleSize;
+  return {
+    protocol: PROTOCOL_VERSION,
+    id: container.id,
+    bundle: paths.bundle,
+    stateDir: input.stateDir,
+    runtime,
+    tty: record.config.Tty,
+    openStdin: record.config.OpenStdin,
+    stdinOnce: record.config.StdinOnce,
+    consoleSize: record.config.Tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
+    log,
+    oomEventsPath: input.oomEventsPath,
+    libcPath: input.libcPath,
+    runDetached: runsDetachedKeepingExit(runtime),
+    // A --rm container is removed after a power loss all the same.
+    volatileExit: record.hostConfig.AutoRemove,
+    attach: { maxAttachers: input.maxAttachers, queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes },
+  };
+}
+
+/** The runtime of a container that may start now; docker's refusals otherwise. */
+function checkStartable(context: DaemonContext, container: Container): RuntimeInfo {
+  const { record } = container;
   if (container.removing || container.state.Status === "removing") {
     throw new Conflict(`container ${container.id} is marked for removal and cannot be started`);
   }
@@ -96,18 +140,21 @@ export async function startLocked(context: DaemonContext, container: Container):
   if (!runtime) {
     throw new ApiError(500, `runtime "${record.runtime}" is not registered with this daemon`);
   }
+  return runtime;
+}
 
-  let pid: number;
-  let connection: ShimConnection | undefined;
-  await container.released;
-  const logFile = container.logFile;
-  const logOptions = record.hostConfig.LogConfig.Config;
-  const maxFiles = logOptions["max-file"] ? Number(logOptions["max-file"]) : 1;
-  // The pool's standby shim, when it can serve this container; it is got
-  // ready (or booted) while the rootfs and the spec are prepared.
-  const logFiles = logFile ? maxFiles : 0;
+/**
+ * The pool's standby shim, when it can serve this container (else one
+ * booted for it), got ready while the rootfs and the spec are prepared.
+ */
+function readyShim(
+  context: DaemonContext,
+  container: Container,
+  runtime: RuntimeInfo,
+): Promise<ShimConnection> {
+  const logFiles = container.logFile?.maxFiles ?? 0;
   const pooled = logFiles <= POOL_LOG_FILES;
-  const shimReady = context.shimPool.booted(container.id).then(() =>
+  const ready = context.shimPool.booted(container.id).then(() =>
     standbyShim(
       context.shim,
       shimGrant(context, container.id, {
@@ -117,122 +164,158 @@ export async function startLocked(context: DaemonContext, container: Container):
       pooled,
     )
   );
-  shimReady.catch(() => {}); // awaited below, or on the way out
-  let networkReady: Promise<void> | undefined;
-  try {
-    networkReady = connectContainer(context, container);
-    networkReady?.catch(() => {}); // awaited below, or on the way out
-    // --network container:ID: its namespace, its hostname and its /etc files.
-    const joined = joinedContainer(context, container);
-    await mountRootfs(context, container);
-    const hostname = containerHostname(context, joined ?? container);
-    const workDir = record.config.WorkingDir;
-    const [resolved, extraGids] = await Promise.all([
-      resolveUser(paths.rootfs, record.config.User),
-      resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []),
-      workDir &&
-      secureJoin(paths.rootfs, workDir).then((dir) =>
-        Deno.mkdir(dir, { recursive: true, mode: 0o755 })
-      ),
-      writeEtcFiles(
-        container,
-        hostname,
-        context.bridge && formatIpv4(context.bridge.gateway.address),
-      ),
-    ]);
-    const user = {
-      ...resolved,
-      additionalGids: [...new Set([...resolved.additionalGids, ...extraGids])],
-    };
-    const spec = buildSpec({
-      record,
-      rootfs: paths.rootfs,
-      user,
+  ready.catch(() => {}); // awaited by the start, or on its way out
+  return ready;
+}
+
+/**
+ * The bundle: the rootfs mounted, the working dir made, the user resolved,
+ * the /etc files and the OCI spec written.
+ */
+async function prepareBundle(context: DaemonContext, container: Container): Promise<void> {
+  const { record, paths } = container;
+  // --network container:ID: its namespace, its hostname and its /etc files.
+  const joined = joinedContainer(context, container);
+  await mountRootfs(context, container);
+  const hostname = containerHostname(context, joined ?? container);
+  const workDir = record.config.WorkingDir;
+  const [resolved, extraGids] = await Promise.all([
+    resolveUser(paths.rootfs, record.config.User),
+    resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []),
+    workDir &&
+    secureJoin(paths.rootfs, workDir).then((dir) =>
+      Deno.mkdir(dir, { recursive: true, mode: 0o755 })
+    ),
+    writeEtcFiles(
+      container,
       hostname,
-      cgroupsPath: containerCgroup(context, container),
-      rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
-      files: {
-        hostname: paths.hostname,
-        hosts: (joined?.paths ?? paths).hosts,
-        resolvConf: (joined?.paths ?? paths).resolvConf,
-      },
-      devices: containerDevices(record.hostConfig),
-      initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
-      networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
-    });
-    await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
-    const stateDir = shimStateDir(context, container.id);
-    // --log-driver none: the output is only streamed to attachers.
-    const log = logFile && {
-      path: logFile.path,
-      format: logFile.format,
-      maxSize: logOptions["max-size"] ? parseSize(logOptions["max-size"]) ?? 0 : 0,
-      maxFiles,
-    };
-    const [rows, cols] = record.hostConfig.ConsoleSize;
-    const shimConfig: ShimConfig = {
-      protocol: PROTOCOL_VERSION,
+      context.bridge && formatIpv4(context.bridge.gateway.address),
+    ),
+  ]);
+  const user = {
+    ...resolved,
+    additionalGids: [...new Set([...resolved.additionalGids, ...extraGids])],
+  };
+  const spec = buildSpec({
+    record,
+    rootfs: paths.rootfs,
+    user,
+    hostname,
+    cgroupsPath: containerCgroup(context, container),
+    rlimits: containerRlimits(record.hostConfig.Ulimits ?? [], context.hardLimits),
+    files: {
+      hostname: paths.hostname,
+      hosts: (joined?.paths ?? paths).hosts,
+      resolvConf: (joined?.paths ?? paths).resolvConf,
+    },
+    devices: containerDevices(record.hostConfig),
+    initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
+    networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
+  });
+  await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
+}
+
+/**
+ * Have the shim create and start the container; returns the init's pid.
+ * Clients that attached before the start are connected in between, so
+ * they get every byte of output.
+ */
+async function runInShim(
+  connection: ShimConnection,
+  container: Container,
+  config: ShimConfig,
+): Promise<number> {
+  try {
+    const pid = (await connection.create(config)).pid ?? 0;
+    await Promise.all([...container.pendingAttaches].map((connect) => connect(config.stateDir)));
+    // The shim runs `start` itself, so a fast exit is never deleted while
+    // the start is still going on.
+    return (await connection.start(container.id)).pid ?? pid;
+  } catch (error) {
+    // After a failed create or start the shim cleans up and quits.
+    await withTimeout(connection.closed, 10_000);
+    connection.close();
+    throw error;
+  }
+}
+
+/**
+ * A start failed: release what it took, keep the reason (and the exit code
+ * docker gives it) in the record, remove a --rm container; throws the
+ * API's error for it.
+ */
+async function undoFailedStart(
+  context: DaemonContext,
+  container: Container,
+  error: unknown,
+  pending: { shim: Promise<ShimConnection>; connected: boolean; network?: Promise<void> },
+): Promise<never> {
+  // A shim still getting ready must be there (and told to quit) before
+  // its state dir is cleaned up.
+  if (!pending.connected) await pending.shim.then((ready) => ready.close(), () => {});
+  // The network's setup must be over before it is taken down.
+  await pending.network?.catch(() => {});
+  await releaseRuntimeResources(context, container).catch((cleanupError) =>
+    log.warn("cleanup after a failed start failed", {
       id: container.id,
-      bundle: paths.bundle,
-      stateDir,
+      error: errorMessage(cleanupError),
+    })
+  );
+  const message = dockerStyleError(errorMessage(error));
+  const exitCode = startFailureExitCode(message);
+  container.record.state = { ...container.state, Error: message, ExitCode: exitCode };
+  await container.save();
+  if (container.record.hostConfig.AutoRemove) {
+    // As docker does: --rm containers that cannot start are removed too.
+    container.removing = true;
+    container.emit("exit");
+    await finishRemoval(context, container, { volumes: true });
+  }
+  if (error instanceof ApiError) throw error;
+  const status = exitCode !== 128 ? 400 : 500;
+  throw new ApiError(status, `failed to start container ${container.id}: ${message}`);
+}
+
+/** Start with the container's lock held (restart calls this too). */
+export async function startLocked(context: DaemonContext, container: Container): Promise<void> {
+  const runtime = checkStartable(context, container);
+  await container.released;
+  const shim = readyShim(context, container, runtime);
+  const pending: { shim: Promise<ShimConnection>; connected: boolean; network?: Promise<void> } = {
+    shim,
+    connected: false,
+  };
+  let pid: number;
+  let connection: ShimConnection;
+  try {
+    pending.network = connectContainer(context, container);
+    pending.network?.catch(() => {}); // awaited below, or on the way out
+    await prepareBundle(context, container);
+    const config = buildShimConfig({
+      container,
       runtime,
-      tty: record.config.Tty,
-      openStdin: record.config.OpenStdin,
-      stdinOnce: record.config.StdinOnce,
-      consoleSize: record.config.Tty && rows > 0 && cols > 0 ? { rows, cols } : undefined,
-      log,
+      stateDir: shimStateDir(context, container.id),
       oomEventsPath: oomEventsPath(context, container),
       libcPath: context.libcPath,
-      runDetached: runsDetachedKeepingExit(runtime),
-      // A --rm container is removed after a power loss all the same.
-      volatileExit: record.hostConfig.AutoRemove,
-      attach: {
-        maxAttachers: context.flags.maxAttachers,
-        queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes,
-      },
-    };
-    await networkReady;
-    connection = await shimReady;
-    try {
-      pid = (await connection.create(shimConfig)).pid ?? 0;
-      // Clients that attached before the start get every byte of output.
-      await Promise.all([...container.pendingAttaches].map((connect) => connect(stateDir)));
-      // The shim runs `start` itself, so a fast exit is never deleted
-      // while the start is still going on.
-      pid = (await connection.start(container.id)).pid ?? pid;
-    } catch (error) {
-      // After a failed create or start the shim cleans up and quits.
-      await withTimeout(connection.closed, 10_000);
-      connection.close();
-      throw error;
-    }
+      maxAttachers: context.flags.maxAttachers,
+    });
+    await pending.network;
+    connection = await shim;
+    pending.connected = true;
+    pid = await runInShim(connection, container, config);
   } catch (error) {
-    // A shim still getting ready must be there (and told to quit) before
-    // its state dir is cleaned up.
-    if (!connection) await shimReady.then((ready) => ready.close(), () => {});
-    // The network's setup must be over before it is taken down.
-    await networkReady?.catch(() => {});
-    await releaseRuntimeResources(context, container).catch((cleanupError) =>
-      log.warn("cleanup after a failed start failed", {
-        id: container.id,
-        error: errorMessage(cleanupError),
-      })
-    );
-    const message = dockerStyleError(errorMessage(error));
-    const exitCode = startFailureExitCode(message);
-    container.record.state = { ...container.state, Error: message, ExitCode: exitCode };
-    await container.save();
-    if (record.hostConfig.AutoRemove) {
-      // As docker does: --rm containers that cannot start are removed too.
-      container.removing = true;
-      container.emit("exit");
-      await finishRemoval(context, container, { volumes: true });
-    }
-    if (error instanceof ApiError) throw error;
-    const status = exitCode !== 128 ? 400 : 500;
-    throw new ApiError(status, `failed to start container ${container.id}: ${message}`);
+    return await undoFailedStart(context, container, error, pending);
   }
+  await recordStarted(context, container, pid, connection);
+}
 
+/** The container runs: record it (and what its shim speaks), then follow the shim. */
+async function recordStarted(
+  context: DaemonContext,
+  container: Container,
+  pid: number,
+  connection: ShimConnection,
+): Promise<void> {
   container.record.state = {
     ...container.state,
     Status: "running",
@@ -242,13 +325,13 @@ export async function startLocked(context: DaemonContext, container: Container):
     OOMKilled: false,
     StartedAt: formatRfc3339Nano(preciseNow()),
   };
-  container.record.shimProtocol = PROTOCOL_VERSION;
+  container.record.shimProtocol = connection.abilities.protocol;
   delete container.record.manuallyStopped;
   container.exitOnNext = false;
   // Nothing keeps running through a power loss: no fsync for this state.
   await container.save({ durable: false });
   container.emit("start");
   containerEvent(context, container, "start");
-  followShim(context, container, connection!);
+  followShim(context, container, connection);
   startHealthMonitor(context, container);
 }

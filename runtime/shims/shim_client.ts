@@ -5,23 +5,31 @@
  */
 
 import {
+  configRefusal,
   type ControlMessage,
+  type ControlRequest,
+  type ControlRequestBody,
   encodeJsonLine,
   type ExitRecord,
   JsonLineDecoder,
+  opRefusal,
+  OWN_ABILITIES,
+  type ShimAbilities,
   type ShimConfig,
   type ShimStatus,
 } from "../../protocol/shim_protocol.ts";
 import { writeAll } from "../../protocol/write_all.ts";
 
 /** What a shim said in reply to hello. */
-export interface ShimHello {
-  protocol: number;
+export interface ShimHello extends ShimAbilities {
   shimPid: number;
   ids: string[];
   /** Waiting for a `create` (no container yet). */
   standby: boolean;
 }
+
+/** The shim cannot do what was asked (too old); nothing was sent. */
+export class ShimTooOld extends Error {}
 
 /** A connection to one shim's control socket. */
 export class ShimConnection {
@@ -30,6 +38,8 @@ export class ShimConnection {
   #pending = new Map<number, (message: ControlMessage) => void>();
   #exitListeners = new Set<(exit: ExitRecord) => void>();
   #exit: ExitRecord | undefined;
+  /** What the shim said it can do; until hello, what the first release could. */
+  #abilities: ShimAbilities = { protocol: 1, features: [] };
   /** Resolves when the shim closes the connection (it has finished). */
   readonly closed: Promise<void>;
 
@@ -43,12 +53,27 @@ export class ShimConnection {
     return new ShimConnection(await Deno.connect({ transport: "unix", path }));
   }
 
-  /** Say hello; learn the shim's protocol and containers. */
-  async hello(protocol: number): Promise<ShimHello> {
-    const reply = await this.#request({ op: "hello", protocol });
+  /** Say hello; learn the shim's protocol, features and containers. */
+  async hello(): Promise<ShimHello> {
+    const reply = await this.#request({
+      op: "hello",
+      protocol: OWN_ABILITIES.protocol,
+      features: OWN_ABILITIES.features,
+    });
     if (!("ok" in reply) || !reply.ok || !reply.hello) throw new Error("shim refused hello");
+    const hello = reply.hello;
+    // The oldest protocol of the two is spoken; a protocol 1 shim has no features.
+    this.#abilities = {
+      protocol: Math.min(hello.protocol, OWN_ABILITIES.protocol),
+      features: hello.features ?? [],
+    };
     // Protocol 1 shims that predate standby always had their container.
-    return { ...reply.hello, standby: reply.hello.standby ?? false };
+    return { ...hello, ...this.#abilities, standby: hello.standby ?? false };
+  }
+
+  /** What the shim can do (after hello). */
+  get abilities(): ShimAbilities {
+    return this.#abilities;
   }
 
   /** A container's status in this shim. */
@@ -56,12 +81,19 @@ export class ShimConnection {
     return await this.#statusRequest({ op: "status", id });
   }
 
-  /** Have a standby shim create its container; resolves to the status (with the init pid). */
+  /**
+   * Have a standby shim create its container; resolves to the status (with
+   * the init pid). A config the shim could not take is refused here
+   * ({@link ShimTooOld}), in the protocol the two speak.
+   */
   async create(config: ShimConfig): Promise<ShimStatus> {
-    return await this.#statusRequest({ op: "create", config });
+    const spoken = { ...config, protocol: Math.min(config.protocol, this.#abilities.protocol) };
+    const refusal = configRefusal(spoken, this.#abilities);
+    if (refusal) throw new ShimTooOld(refusal);
+    return await this.#statusRequest({ op: "create", config: spoken });
   }
 
-  async #statusRequest(body: Record<string, unknown>): Promise<ShimStatus> {
+  async #statusRequest(body: ControlRequestBody): Promise<ShimStatus> {
     const reply = await this.#request(body);
     if (!("ok" in reply)) throw new Error("unexpected reply from the shim");
     if (!reply.ok) throw new Error(reply.error);
@@ -117,13 +149,16 @@ export class ShimConnection {
     }
   }
 
-  async #request(body: Record<string, unknown>): Promise<ControlMessage> {
+  async #request(body: ControlRequestBody): Promise<ControlMessage> {
+    const refusal = opRefusal(body.op, this.#abilities);
+    if (refusal) throw new ShimTooOld(refusal);
     const seq = ++this.#seq;
     const reply = new Promise<ControlMessage>((resolve, reject) => {
       this.#pending.set(seq, resolve);
       this.closed.then(() => reject(new Error("the shim closed its control socket")));
     });
-    await writeAll(this.#conn, encodeJsonLine({ ...body, seq }));
+    const request: ControlRequest = { ...body, seq };
+    await writeAll(this.#conn, encodeJsonLine(request));
     return await reply;
   }
 

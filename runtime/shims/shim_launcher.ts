@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PROTOCOL_VERSION, SHIM_FILES, type ShimHandshake } from "../../protocol/shim_protocol.ts";
+import { SHIM_FILES, type ShimHandshake } from "../../protocol/shim_protocol.ts";
 import { logFileNames } from "../../protocol/container_log.ts";
 import { log } from "../logger.ts";
 import { closeOnExecAll } from "../system/libc.ts";
@@ -116,9 +116,7 @@ export async function spawnShim(
   // write there fails (SIGPIPE is ignored) instead of blocking the shim.
   stderr.abandon();
   if (!handshake.ok) throw new ShimStartError(handshake.error);
-  if (handshake.protocol !== PROTOCOL_VERSION) {
-    log.warn("shim speaks another protocol", { dir: first.stateDir, protocol: handshake.protocol });
-  }
+  // What it can do is learned from its hello (ShimConnection.abilities).
   return { shimPid: handshake.shimPid };
 }
 
@@ -131,7 +129,7 @@ async function connectStandby(stateDir: string): Promise<ShimConnection | undefi
     return undefined;
   }
   try {
-    if ((await connection.hello(PROTOCOL_VERSION)).standby) return connection;
+    if ((await connection.hello()).standby) return connection;
   } catch {
     // not a shim that answers
   }
@@ -154,7 +152,7 @@ export async function standbyShim(
   await Deno.remove(grant.stateDir, { recursive: true }).catch(() => {});
   await spawnShim(program, [grant]);
   const connection = await ShimConnection.connect(`${grant.stateDir}/${SHIM_FILES.control}`);
-  await connection.hello(PROTOCOL_VERSION);
+  await connection.hello();
   return connection;
 }
 

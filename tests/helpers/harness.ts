@@ -135,13 +135,18 @@ export class TestDaemon {
 
   /** Start a daemon whose default runtime is `runtime`. */
   static async start(runtime: RuntimeName, extraFlags: string[] = []): Promise<TestDaemon> {
+    const daemon = await TestDaemon.create(runtime, extraFlags);
+    await daemon.startProcess();
+    return daemon;
+  }
+
+  /** A daemon's dir, root and socket, with no daemon started yet. */
+  static async create(runtime: RuntimeName, extraFlags: string[] = []): Promise<TestDaemon> {
     await ensureFreshBundles();
     // Short paths: shim sockets live below the run root (108-byte limit).
     const dir = `/tmp/bt${randomSuffix()}`;
     await Deno.mkdir(dir, { mode: 0o700 });
-    const daemon = new TestDaemon(dir, runtime, extraFlags);
-    await daemon.startProcess();
-    return daemon;
+    return new TestDaemon(dir, runtime, extraFlags);
   }
 
   /** The daemon's pid (bash and the launcher exec it). */
@@ -365,6 +370,8 @@ export function integrationTest(
     importImage?: boolean;
     /** Where no container is involved, one runtime is enough. */
     runtimes?: readonly RuntimeName[];
+    /** false: the scenario starts the daemon itself (its dir and root are made). */
+    started?: boolean;
   } = {},
 ): void {
   for (const runtime of options.runtimes ?? RUNTIMES) {
@@ -373,9 +380,13 @@ export function integrationTest(
       sanitizeResources: false,
       sanitizeOps: false,
       async fn() {
-        const daemon = await TestDaemon.start(runtime, options.daemonFlags);
+        const daemon = options.started === false
+          ? await TestDaemon.create(runtime, options.daemonFlags)
+          : await TestDaemon.start(runtime, options.daemonFlags);
         try {
-          if (options.importImage !== false) await daemon.importBusybox();
+          if (options.importImage !== false && options.started !== false) {
+            await daemon.importBusybox();
+          }
           await scenario(daemon, runtime);
         } catch (error) {
           // The daemon's last words go with the error: `deno test --quiet`
