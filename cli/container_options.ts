@@ -4,7 +4,7 @@
  */
 
 import type { Flags, FlagSpec } from "./flags.ts";
-import { UsageError } from "./flags.ts";
+import { keyValues, UsageError } from "./flags.ts";
 import { parseMountOption } from "./mount_option.ts";
 import { RESOURCE_FLAGS, resourceLimits } from "./resource_flags.ts";
 import { HOST_OPTION_FLAGS, hostOptions } from "./host_option_flags.ts";
@@ -296,18 +296,6 @@ function parseLogOptions(options: string[]): Record<string, string> {
     config[option.slice(0, index)] = option.slice(index + 1);
   }
   return config;
-}
-
-/** `KEY=value` entries (`KEY` alone means an empty value) as an object; `what` names them in errors. */
-export function keyValues(entries: string[], what: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of entries) {
-    const index = entry.indexOf("=");
-    if (index === 0) throw new UsageError(`invalid ${what} '${entry}': empty name`);
-    if (index < 0) result[entry] = "";
-    else result[entry.slice(0, index)] = entry.slice(index + 1);
-  }
-  return result;
 }
 
 /** `--restart NAME[:MAX_RETRIES]` as the API's object. */

@@ -181,3 +181,15 @@ export function helpText(usage: string, description: string, specs: FlagSpec[]):
   }
   return lines.join("\n");
 }
+
+/** `KEY=value` entries (`KEY` alone means an empty value) as an object; `what` names them in errors. */
+export function keyValues(entries: string[], what: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of entries) {
+    const index = entry.indexOf("=");
+    if (index === 0) throw new UsageError(`invalid ${what} '${entry}': empty name`);
+    if (index < 0) result[entry] = "";
+    else result[entry.slice(0, index)] = entry.slice(index + 1);
+  }
+  return result;
+}

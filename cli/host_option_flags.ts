@@ -7,8 +7,7 @@
  */
 
 import { parseSize } from "../lib/units.ts";
-import { type Flags, type FlagSpec, UsageError } from "./flags.ts";
-import { keyValues } from "./container_options.ts";
+import { type Flags, type FlagSpec, keyValues, UsageError } from "./flags.ts";
 
 const list = (name: string, description: string, value = "list"): FlagSpec => ({
   name,

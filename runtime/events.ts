@@ -7,7 +7,7 @@
  */
 
 import { preciseNow } from "../protocol/timestamp.ts";
-import { matchesLabel } from "./containers/list.ts";
+import { matchesLabel } from "./filters.ts";
 
 /** What an event is about. */
 export type EventType = "container" | "image" | "volume";

@@ -4,7 +4,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { keyValues } from "../container_options.ts";
+import { keyValues } from "../flags.ts";
 import { outLine } from "../output.ts";
 
 export const command: Command = {

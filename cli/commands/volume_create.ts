@@ -6,7 +6,7 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../flags.ts";
 import { outLine } from "../output.ts";
-import { keyValues } from "../container_options.ts";
+import { keyValues } from "../flags.ts";
 
 export const command: Command = {
   usage: "volume create [OPTIONS] [VOLUME]",

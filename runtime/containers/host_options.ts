@@ -224,6 +224,143 @@ export function checkJoinedNetwork(requested: Record<string, unknown>): void {
   }
 }
 
+/** Refuse what berth cannot honour yet, with what docker says where it says something. */
+function refuseUnsupported(requested: Record<string, unknown>): void {
+  for (const [field, flag] of UNSUPPORTED) {
+    if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
+  }
+  if (isSet(requested.StorageOpt)) {
+    // docker's answer on overlay2 without xfs project quotas, berth's case
+    throw new BadRequest(
+      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+    );
+  }
+  if (requested.Isolation && requested.Isolation !== "default") {
+    throw new BadRequest(`invalid isolation: ${requested.Isolation}`);
+  }
+  const userns = requested.UsernsMode;
+  if (userns && userns !== "host") {
+    throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
+  }
+}
+
+/** `--cgroup-parent`: a cgroup path of plain names, no `.` or `..`. */
+function checkCgroupParent(value: unknown): void {
+  const parent = value ?? "";
+  if (
+    typeof parent !== "string" ||
+    (parent !== "" &&
+      (!/^\/?[\w.@:-]+(\/[\w.@:-]+)*\/?$/.test(parent) ||
+        parent.split("/").some((part) => part === "." || part === "..")))
+  ) {
+    throw new BadRequest(`invalid cgroup parent: ${parent}`);
+  }
+}
+
+/** `--cgroupns`: host, private or unset. */
+function cgroupnsMode(value: unknown): string {
+  const mode = value ?? "";
+  if (mode !== "" && mode !== "host" && mode !== "private") {
+    throw new BadRequest(`invalid cgroup namespace mode: ${mode}`);
+  }
+  return mode as string;
+}
+
+/** `--annotation`: an object of strings, or null. */
+function annotationsOf(value: unknown): Record<string, string> | null {
+  const annotations = value ?? null;
+  if (
+    annotations !== null &&
+    (typeof annotations !== "object" || Array.isArray(annotations) ||
+      Object.values(annotations).some((item) => typeof item !== "string"))
+  ) {
+    throw new BadRequest("Annotations must be an object of strings");
+  }
+  return annotations as Record<string, string> | null;
+}
+
+/** Published ports: valid on a bridge, moot with host networking, refused with none. */
+function checkPublishing(requested: Record<string, unknown>, networkMode: string): void {
+  if (networkMode !== "host" && networkMode !== "none") {
+    requestedPorts(requested.PortBindings, false, {}); // a bridge: validated
+  } else if (networkMode === "none" && publishesPorts(requested)) {
+    // With host networking the bindings are moot, as docker has them.
+    throw new BadRequest(
+      `publishing ports needs the bridge network, and this container's network is ${networkMode}`,
+    );
+  }
+}
+
+/** `--cap-add` / `--cap-drop`, normalized to CAP_ names; null when none. */
+function capabilityList(value: unknown, field: "CapAdd" | "CapDrop"): string[] | null {
+  const names = stringList(value, field).map((name) => normalizeCapability(name, field));
+  return names.length ? names : null;
+}
+
+/** `--shm-size` in bytes; 0: the default. */
+function shmSizeOf(value: unknown): number {
+  const size = value ?? 0;
+  if (typeof size !== "number" || !Number.isInteger(size) || size < 0) {
+    throw new BadRequest("SHM size can not be less than 0");
+  }
+  return size;
+}
+
+/** `--oom-score-adj`, within the kernel's range. */
+function oomScoreAdjOf(value: unknown): number {
+  const adjustment = value ?? 0;
+  if (
+    typeof adjustment !== "number" || !Number.isInteger(adjustment) || adjustment < -1000 ||
+    adjustment > 1000
+  ) {
+    throw new BadRequest(`Invalid value ${adjustment}, range for oom score adj is [-1000, 1000]`);
+  }
+  return adjustment;
+}
+
+/** `--dns`: IP addresses only. */
+function dnsServers(value: unknown): string[] {
+  const servers = stringList(value, "Dns");
+  for (const server of servers) {
+    if (!isIp(server)) throw new BadRequest(`${server} is not an ip address`);
+  }
+  return servers;
+}
+
+/** `--sysctl`: an object, each allowed in this container's namespaces; null when none. */
+function sysctlsOf(
+  value: unknown,
+  namespaces: { hostNetwork: boolean; hostIpc: boolean },
+): Record<string, string> | null {
+  const sysctls = value ?? null;
+  if (sysctls !== null && (typeof sysctls !== "object" || Array.isArray(sysctls))) {
+    throw new BadRequest("Sysctls must be an object");
+  }
+  if (sysctls) {
+    checkSysctls(sysctls as Record<string, string>, namespaces.hostNetwork, namespaces.hostIpc);
+  }
+  return sysctls as Record<string, string> | null;
+}
+
+/** `--device-cgroup-rule`s, each parsed; null when none. */
+function deviceCgroupRules(value: unknown): string[] | null {
+  const rules = stringList(value, "DeviceCgroupRules");
+  rules.forEach(parseDeviceCgroupRule);
+  return rules.length ? rules : null;
+}
+
+/** `--init`: true, false or unset (null). */
+function initOf(value: unknown): boolean | null {
+  const init = value ?? null;
+  if (init !== null && typeof init !== "boolean") throw new BadRequest("Init must be a boolean");
+  return init;
+}
+
+/** MaskedPaths / ReadonlyPaths: a list, or null for the defaults. */
+function pathList(value: unknown, field: "MaskedPaths" | "ReadonlyPaths"): string[] | null {
+  return value === undefined || value === null ? null : stringList(value, field);
+}
+
 /**
  * Check the options of a create request; returns them normalized.
  * `networkMode` is the checked network mode; `bridge` says whether the
@@ -234,115 +371,37 @@ export function normalizeHostOptions(
   networkMode: string,
   bridge = false,
 ): HostOptions {
-  const hostNetwork = networkMode === "host";
-  for (const [field, flag] of UNSUPPORTED) {
-    if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
-  }
-  if (isSet(requested.StorageOpt)) {
-    // docker's answer on overlay2 without xfs project quotas, berth's case
-    throw new BadRequest(
-      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
-    );
-  }
-  const cgroupParent = requested.CgroupParent ?? "";
-  if (
-    typeof cgroupParent !== "string" ||
-    (cgroupParent !== "" &&
-      (!/^\/?[\w.@:-]+(\/[\w.@:-]+)*\/?$/.test(cgroupParent) ||
-        cgroupParent.split("/").some((part) => part === "." || part === "..")))
-  ) {
-    throw new BadRequest(`invalid cgroup parent: ${cgroupParent}`);
-  }
-  const cgroupns = requested.CgroupnsMode ?? "";
-  if (cgroupns !== "" && cgroupns !== "host" && cgroupns !== "private") {
-    throw new BadRequest(`invalid cgroup namespace mode: ${cgroupns}`);
-  }
-  const annotations = requested.Annotations ?? null;
-  if (
-    annotations !== null &&
-    (typeof annotations !== "object" || Array.isArray(annotations) ||
-      Object.values(annotations).some((value) => typeof value !== "string"))
-  ) {
-    throw new BadRequest("Annotations must be an object of strings");
-  }
-  if (requested.Isolation && requested.Isolation !== "default") {
-    throw new BadRequest(`invalid isolation: ${requested.Isolation}`);
-  }
-  const userns = requested.UsernsMode;
-  if (userns && userns !== "host") {
-    throw new BadRequest(`--userns ${userns} is not supported by berth yet`);
-  }
-  if (networkMode !== "host" && networkMode !== "none") {
-    requestedPorts(requested.PortBindings, false, {}); // a bridge: validated
-  } else if (networkMode === "none" && publishesPorts(requested)) {
-    // With host networking the bindings are moot, as docker has them.
-    throw new BadRequest(
-      `publishing ports needs the bridge network, and this container's network is ${networkMode}`,
-    );
-  }
-  const capAdd = stringList(requested.CapAdd, "CapAdd").map((name) =>
-    normalizeCapability(name, "CapAdd")
-  );
-  const capDrop = stringList(requested.CapDrop, "CapDrop").map((name) =>
-    normalizeCapability(name, "CapDrop")
-  );
-  const shmSize = requested.ShmSize ?? 0;
-  if (typeof shmSize !== "number" || !Number.isInteger(shmSize) || shmSize < 0) {
-    throw new BadRequest("SHM size can not be less than 0");
-  }
-  const oomScoreAdj = requested.OomScoreAdj ?? 0;
-  if (
-    typeof oomScoreAdj !== "number" || !Number.isInteger(oomScoreAdj) || oomScoreAdj < -1000 ||
-    oomScoreAdj > 1000
-  ) {
-    throw new BadRequest(
-      `Invalid value ${oomScoreAdj}, range for oom score adj is [-1000, 1000]`,
-    );
-  }
-  const dns = stringList(requested.Dns, "Dns");
-  for (const server of dns) {
-    if (!isIp(server)) throw new BadRequest(`${server} is not an ip address`);
-  }
+  refuseUnsupported(requested);
+  checkCgroupParent(requested.CgroupParent);
+  checkPublishing(requested, networkMode);
   const ipcMode = checkMode(requested.IpcMode, "--ipc", "IPC", ["private", "shareable"]);
-  const sysctls = requested.Sysctls ?? null;
-  if (sysctls !== null && (typeof sysctls !== "object" || Array.isArray(sysctls))) {
-    throw new BadRequest("Sysctls must be an object");
-  }
-  if (sysctls) {
-    checkSysctls(sysctls as Record<string, string>, hostNetwork, ipcMode === "host");
-  }
-  const deviceRules = stringList(requested.DeviceCgroupRules, "DeviceCgroupRules");
-  deviceRules.forEach(parseDeviceCgroupRule);
-  const init = requested.Init ?? null;
-  if (init !== null && typeof init !== "boolean") throw new BadRequest("Init must be a boolean");
-  const pathList = (field: "MaskedPaths" | "ReadonlyPaths") =>
-    requested[field] === undefined || requested[field] === null
-      ? null
-      : stringList(requested[field], field);
   return {
-    CapAdd: capAdd.length ? capAdd : null,
-    CapDrop: capDrop.length ? capDrop : null,
+    CapAdd: capabilityList(requested.CapAdd, "CapAdd"),
+    CapDrop: capabilityList(requested.CapDrop, "CapDrop"),
     Privileged: requested.Privileged === true,
     ReadonlyRootfs: requested.ReadonlyRootfs === true,
     SecurityOpt: checkSecurityOpts(stringList(requested.SecurityOpt, "SecurityOpt")),
     Devices: checkDevices(requested.Devices),
-    DeviceCgroupRules: deviceRules.length ? deviceRules : null,
-    Sysctls: sysctls as Record<string, string> | null,
-    Dns: dns,
+    DeviceCgroupRules: deviceCgroupRules(requested.DeviceCgroupRules),
+    Sysctls: sysctlsOf(requested.Sysctls, {
+      hostNetwork: networkMode === "host",
+      hostIpc: ipcMode === "host",
+    }),
+    Dns: dnsServers(requested.Dns),
     DnsSearch: stringList(requested.DnsSearch, "DnsSearch"),
     DnsOptions: stringList(requested.DnsOptions, "DnsOptions"),
     ExtraHosts: checkExtraHosts(stringList(requested.ExtraHosts, "ExtraHosts"), bridge),
-    ShmSize: shmSize,
-    Init: init,
+    ShmSize: shmSizeOf(requested.ShmSize),
+    Init: initOf(requested.Init),
     GroupAdd: stringList(requested.GroupAdd, "GroupAdd"),
-    OomScoreAdj: oomScoreAdj,
+    OomScoreAdj: oomScoreAdjOf(requested.OomScoreAdj),
     PidMode: checkMode(requested.PidMode, "--pid", "PID"),
     IpcMode: ipcMode,
     UTSMode: checkMode(requested.UTSMode, "--uts", "UTS"),
-    MaskedPaths: pathList("MaskedPaths"),
-    ReadonlyPaths: pathList("ReadonlyPaths"),
-    CgroupnsMode: cgroupns as string,
-    Annotations: annotations as Record<string, string> | null,
+    MaskedPaths: pathList(requested.MaskedPaths, "MaskedPaths"),
+    ReadonlyPaths: pathList(requested.ReadonlyPaths, "ReadonlyPaths"),
+    CgroupnsMode: cgroupnsMode(requested.CgroupnsMode),
+    Annotations: annotationsOf(requested.Annotations),
   };
 }
 

@@ -9,39 +9,12 @@ import { humanDuration } from "../../lib/units.ts";
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
+import { type Filters, matchesLabel } from "../filters.ts";
 import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
 import { listPorts } from "../networks/port_bindings.ts";
 import { networkIdOf } from "../networks/networks.ts";
 import { inspectMounts } from "./mount_points.ts";
-
-/** Parsed `filters` JSON: name → accepted values. */
-export type Filters = Map<string, string[]>;
-
-/** Parse docker's filters parameter (`{"status":["running"]}` or the old map form). */
-export function parseFilters(text: string | null): Filters {
-  const filters: Filters = new Map();
-  if (!text) return filters;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequest(`invalid filters: ${text}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequest(`invalid filters: ${text}`);
-  }
-  for (const [key, value] of Object.entries(parsed)) {
-    if (Array.isArray(value)) filters.set(key, value.map(String));
-    else if (typeof value === "object" && value !== null) {
-      filters.set(
-        key,
-        Object.keys(value).filter((item) => (value as Record<string, unknown>)[item]),
-      );
-    } else throw new BadRequest(`invalid filter value for ${key}`);
-  }
-  return filters;
-}
 
 const STATUSES: ContainerStatus[] = [
   "created",
@@ -62,13 +35,6 @@ const CONTAINER_FILTERS = [
   "volume",
   "health",
 ];
-
-/** Check a label filter (`key` or `key=value`) against labels. */
-export function matchesLabel(labels: Record<string, string>, filter: string): boolean {
-  const index = filter.indexOf("=");
-  if (index < 0) return filter in labels;
-  return labels[filter.slice(0, index)] === filter.slice(index + 1);
-}
 
 function matches(context: DaemonContext, container: Container, filters: Filters): boolean {
   const { record } = container;

@@ -6,12 +6,12 @@
  * @module
  */
 
-import { type ExitRecord, SHIM_FILES, type ShimStatus } from "../../protocol/shim_protocol.ts";
+import type { ExitRecord, ShimStatus } from "../../protocol/shim_protocol.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import { RuntimeError } from "../runtime_driver.ts";
-import { ShimConnection } from "../shims/shim_client.ts";
+import type { ShimConnection } from "../shims/shim_client.ts";
 import { shutdownStandbyShim } from "../shims/shim_launcher.ts";
 import type { Container } from "./container.ts";
 import { containerEvent } from "./container_events.ts";
@@ -19,6 +19,7 @@ import { stopHealthMonitor } from "./health.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import { disconnectContainer, freePublishedPorts } from "../networks/container_network.ts";
 import { withTimeout } from "../../lib/timeout.ts";
+import { connectShim, readExitRecord, shimAlive } from "../shims/shim_state.ts";
 
 /** How long a shim may take to delete its container after the exit. */
 const SHIM_FINISH_TIMEOUT_MS = 10_000;
@@ -35,41 +36,6 @@ let exitHook: ExitHook = () => {};
 /** Set what runs after every recorded exit. */
 export function onContainerExit(hook: ExitHook): void {
   exitHook = hook;
-}
-
-/** Read a shim's exit record, if it wrote one. */
-export async function readExitRecord(stateDir: string): Promise<ExitRecord | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${stateDir}/${SHIM_FILES.exit}`));
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when a shim still answers on its control socket. */
-export async function shimAlive(stateDir: string): Promise<boolean> {
-  try {
-    const conn = await Deno.connect({
-      transport: "unix",
-      path: `${stateDir}/${SHIM_FILES.control}`,
-    });
-    conn.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Connect to a container's shim and say hello; throws when it does not answer. */
-export async function connectShim(stateDir: string): Promise<ShimConnection> {
-  const connection = await ShimConnection.connect(`${stateDir}/${SHIM_FILES.control}`);
-  try {
-    await connection.hello();
-    return connection;
-  } catch (error) {
-    connection.close();
-    throw error;
-  }
 }
 
 /**

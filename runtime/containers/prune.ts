@@ -10,7 +10,7 @@ import { BadRequest } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { treeBytes } from "../system/disk_usage.ts";
 import type { Container } from "./container.ts";
-import { type Filters, matchesLabel } from "./list.ts";
+import { type Filters, matchesLabel } from "../filters.ts";
 import { removeContainer } from "./remove.ts";
 
 /** What a container prune removed and the bytes of their writable layers. */

@@ -44,6 +44,7 @@ import { mountRootfs } from "./rootfs.ts";
 import { connectContainer, joinedContainer } from "../networks/container_network.ts";
 import { formatIpv4 } from "../networks/ipv4.ts";
 import { withTimeout } from "../../lib/timeout.ts";
+import { dockerStyleError, startFailureExitCode } from "./exit_codes.ts";
 
 /**
  * Start a container (one operation at a time per container). The shim
@@ -54,21 +55,6 @@ export function startContainer(context: DaemonContext, container: Container): Pr
     await resetRestarts(container);
     await startLocked(context, container);
   }).finally(() => context.shimPool.fillWhenQuiet());
-}
-
-/** Exit code docker records when a start fails, by the runtime's message. */
-export function startFailureExitCode(message: string): number {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied|is a directory/i.test(message)) return 126;
-  return 128;
-}
-
-/** Word a runtime's start error the way docker (and its CLI) expect. */
-function dockerStyleError(message: string): string {
-  // crun: executable file `foo` not found in $PATH: No such file or directory
-  const crun = /executable file `(.*)` not found in \$PATH/.exec(message);
-  if (crun) return `${message}: exec: "${crun[1]}": executable file not found in $PATH`;
-  return message;
 }
 
 /** The host devices a container gets: all of them when privileged, else its --device ones. */

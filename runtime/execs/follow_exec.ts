@@ -7,7 +7,7 @@
  */
 
 import { containerEvent } from "../containers/container_events.ts";
-import { readExitRecord } from "../containers/monitor.ts";
+import { readExitRecord } from "../shims/shim_state.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";

@@ -9,7 +9,7 @@
  */
 
 import { SHIM_FILES, type ShimConfig } from "../../protocol/shim_protocol.ts";
-import { connectShim, readExitRecord } from "../containers/monitor.ts";
+import { connectShim, readExitRecord } from "../shims/shim_state.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";

@@ -17,7 +17,7 @@ import { proxyAttach, type SessionEnd } from "../attach/attach_proxy.ts";
 import { detachKeysParameter } from "../attach/detach_keys.ts";
 import { containerHostname } from "../containers/etc_files.ts";
 import { containerEvent } from "../containers/container_events.ts";
-import { startFailureExitCode } from "../containers/start.ts";
+import { dockerStyleError, startFailureExitCode } from "../containers/exit_codes.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
@@ -147,12 +147,7 @@ export async function startExec(
     attachment?.conn.close();
     connection?.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    const message = `OCI runtime exec failed: ${
-      errorMessage(error).replace(
-        /executable file `(.*)` not found in \$PATH/,
-        (found, name) => `${found}: exec: "${name}": executable file not found in $PATH`,
-      )
-    }`;
+    const message = `OCI runtime exec failed: ${dockerStyleError(errorMessage(error))}`;
     exec.markExited(startFailureExitCode(message));
     if (!client) throw new ApiError(exec.exitCode === 128 ? 500 : 400, message);
     const text = new TextEncoder().encode(`${message}\r\n`);

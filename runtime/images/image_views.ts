@@ -6,7 +6,7 @@
 import { parseRfc3339 } from "../../protocol/timestamp.ts";
 import { BadRequest } from "../errors.ts";
 import type { ContainerStore } from "../containers/container_store.ts";
-import { type Filters, matchesLabel } from "../containers/list.ts";
+import { type Filters, matchesLabel } from "../filters.ts";
 import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
 import { familiarize } from "./reference.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Filters } from "../containers/list.ts";
-import { matchesLabel } from "../containers/list.ts";
+import type { Filters } from "../filters.ts";
+import { matchesLabel } from "../filters.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Forbidden, NotFound } from "../errors.ts";
 import { type BridgeNetwork, endpointId } from "./bridge_network.ts";

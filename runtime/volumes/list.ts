@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Filters, matchesLabel } from "../containers/list.ts";
+import { type Filters, matchesLabel } from "../filters.ts";
 import { volumeUsers } from "../containers/mounts.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";

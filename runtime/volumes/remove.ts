@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Filters } from "../containers/list.ts";
+import type { Filters } from "../filters.ts";
 import { volumeUsers } from "../containers/mounts.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { Conflict } from "../errors.ts";

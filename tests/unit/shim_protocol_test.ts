@@ -109,7 +109,7 @@ Deno.test("an older shim is refused a config newer than it, or one needing what 
  * A shim of the first release on a unix socket: it answers hello with
  * protocol 1 and no features, and records every request it gets.
  */
-async function firstReleaseShim(path: string) {
+function firstReleaseShim(path: string) {
   const received: { op: string }[] = [];
   const listener = Deno.listen({ transport: "unix", path });
   const served = (async () => {
@@ -133,7 +133,7 @@ async function firstReleaseShim(path: string) {
 
 Deno.test("a newer daemon learns what an older shim can do and never sends it more", async () => {
   const dir = await Deno.makeTempDir({ dir: "/tmp" });
-  const shim = await firstReleaseShim(`${dir}/control.sock`);
+  const shim = firstReleaseShim(`${dir}/control.sock`);
   const connection = await ShimConnection.connect(`${dir}/control.sock`);
   try {
     const hello = await connection.hello();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseFilters } from "../../containers/list.ts";
+import { parseFilters } from "../filters.ts";
 import { BadRequest } from "../../errors.ts";
 import { eventMatches, type EventMessage } from "../../events.ts";
 import { type ApiRequest, commonHeaders, timeParameter, writeChunk } from "../http.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { parseFilters } from "../../containers/list.ts";
+import { parseFilters } from "../filters.ts";
 import { ApiError, BadRequest } from "../../errors.ts";
 import { inspectImage, listImages } from "../../images/image_views.ts";
 import { importImage } from "../../images/import.ts";

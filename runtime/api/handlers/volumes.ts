@@ -3,7 +3,7 @@
  * @module
  */
 
-import { parseFilters } from "../../containers/list.ts";
+import { parseFilters } from "../filters.ts";
 import { BadRequest } from "../../errors.ts";
 import { listVolumes } from "../../volumes/list.ts";
 import { pruneVolumes, removeVolume } from "../../volumes/remove.ts";
