@@ -20,6 +20,16 @@ import {
 /** berth's first release (see its README), bundled. */
 const FIRST_RELEASE = `${REPO}/tests/fixtures/berth-90fc6ef`;
 
+/** `deno run` of one of the first release's bundles (the tests may run deno through bash). */
+function runFirstRelease(args: string[]) {
+  return runCommand("bash", [
+    "-c",
+    'exec deno run --no-prompt --quiet --no-config "$@"',
+    "deno",
+    ...args,
+  ]);
+}
+
 /**
  * Run the first release's daemon on `daemon`'s root, socket and cgroup
  * parent, with its own shim, as its launcher did; resolves once it answers.
@@ -37,14 +47,7 @@ async function startFirstRelease(daemon: TestDaemon): Promise<Deno.ChildProcess>
     "--cgroup-parent",
     daemon.cgroupParent,
   ];
-  const permissions = await runCommand("bash", [
-    "-c",
-    'exec deno "$@"',
-    "deno",
-    "run",
-    "--no-prompt",
-    "--quiet",
-    "--no-config",
+  const permissions = await runFirstRelease([
     "--allow-env=PATH",
     `${FIRST_RELEASE}/daemon_permissions.js`,
     `${FIRST_RELEASE}/shim.js`,
@@ -69,14 +72,7 @@ async function startFirstRelease(daemon: TestDaemon): Promise<Deno.ChildProcess>
 
 /** The first release's CLI, on the same socket. */
 async function oldBerth(daemon: TestDaemon, args: string[]): Promise<string> {
-  const result = await runCommand("bash", [
-    "-c",
-    'exec deno "$@"',
-    "deno",
-    "run",
-    "--no-prompt",
-    "--quiet",
-    "--no-config",
+  const result = await runFirstRelease([
     "--allow-net",
     "--allow-read",
     "--allow-write",
