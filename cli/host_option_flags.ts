@@ -97,6 +97,34 @@ function portBindings(specs: string[]) {
   return bindings;
 }
 
+/**
+ * `--security-opt seccomp=FILE` as docker's CLI sends it: the file's JSON,
+ * compacted (`unconfined` and other options as they are).
+ */
+export function readSeccompProfile(option: string): string {
+  const at = option.search(/[=:]/);
+  if (at < 0 || option.slice(0, at) !== "seccomp") return option;
+  const path = option.slice(at + 1);
+  if (path === "unconfined") return option;
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new UsageError(
+      `opening seccomp profile (${path}) failed: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  try {
+    return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+  } catch (error) {
+    throw new UsageError(
+      `decoding seccomp profile (${path}) failed: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
+}
+
 /** The HostConfig fields of these flags (those left out are not sent). */
 export function hostOptions(flags: Flags): Record<string, unknown> {
   const shm = flags.string("shm-size");
@@ -110,7 +138,7 @@ export function hostOptions(flags: Flags): Record<string, unknown> {
     CapDrop: some(flags.list("cap-drop")),
     Privileged: flags.bool("privileged") || undefined,
     ReadonlyRootfs: flags.bool("read-only") || undefined,
-    SecurityOpt: some(flags.list("security-opt")),
+    SecurityOpt: some(flags.list("security-opt").map(readSeccompProfile)),
     Devices: some(flags.list("device").map(parseDevice)),
     DeviceCgroupRules: some(flags.list("device-cgroup-rule")),
     Sysctls: flags.list("sysctl").length ? keyValues(flags.list("sysctl"), "sysctl") : undefined,

@@ -34,6 +34,8 @@ import { FALLBACK_PATH, RuntimeRegistry } from "./runtimes.ts";
 import { POOL_LOG_FILES, ShimPool } from "./shims/shim_pool.ts";
 import { openLibc } from "./system/libc.ts";
 import { Trash } from "./system/trash.ts";
+import { seccompDefault } from "./oci/seccomp.ts";
+import { detectLsm, loadApparmorProfile } from "./system/lsm.ts";
 import { writeAll } from "../protocol/write_all.ts";
 import { withTimeout } from "../lib/timeout.ts";
 
@@ -174,7 +176,14 @@ export async function runDaemon(args: string[]): Promise<number> {
       hostname: Deno.hostname(),
       daemonId: await daemonId(flags.root),
       createdAt: await rootCreatedAt(flags.root),
+      seccompDefault: seccompDefault(flags.seccompProfile, (path) => Deno.readTextFileSync(path)),
+      lsm: detectLsm(),
     };
+    if (context.lsm.apparmor) {
+      await loadApparmorProfile().catch((error) =>
+        log.warn("loading berth's AppArmor profile failed", { error: errorMessage(error) })
+      );
+    }
     await context.layers.init();
     await context.images.init();
     await context.volumes.init();

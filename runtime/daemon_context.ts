@@ -19,6 +19,8 @@ import type { EventBus } from "./events.ts";
 import type { BridgeNetwork } from "./networks/bridge_network.ts";
 import type { NetworkStore } from "./networks/network_store.ts";
 import { type Container, containerPaths } from "./containers/container.ts";
+import type { SeccompDefault } from "./oci/seccomp.ts";
+import type { HostLsm } from "./system/lsm.ts";
 
 /** The cgroup layout of the host. */
 export type CgroupVersion = 1 | 2;
@@ -53,6 +55,10 @@ export interface DaemonContext {
   daemonId: string;
   /** When the root was set up (RFC 3339): the predefined networks' creation time. */
   createdAt: string;
+  /** The seccomp filter of containers that name none (`--seccomp-profile`). */
+  seccompDefault: SeccompDefault;
+  /** The host's security modules (AppArmor, SELinux). */
+  lsm: HostLsm;
 }
 
 /** A container's shim state directory. */

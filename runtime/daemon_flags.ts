@@ -51,6 +51,8 @@ export interface DaemonFlags {
    * undefined with `--bridge none`: containers then default to no network.
    */
   bridge: { name: string; gateway: Ipv4Cidr } | undefined;
+  /** The default seccomp profile: `builtin`, `unconfined` or a profile file's absolute path. */
+  seccompProfile: string;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -87,6 +89,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "log-driver": { type: "string", default: "json-file" },
         bridge: { type: "string", short: "b", default: "berth0" },
         bip: { type: "string", default: "10.87.0.1/16" },
+        "seccomp-profile": { type: "string", default: "builtin" },
       },
     }).values;
   } catch (error) {
@@ -130,6 +133,10 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (!LOG_DRIVERS.includes(values["log-driver"])) {
     throw new FlagError(`--log-driver must be one of ${LOG_DRIVERS.join(", ")}`);
   }
+  const seccompProfile = values["seccomp-profile"];
+  if (!["builtin", "unconfined"].includes(seccompProfile) && !seccompProfile.startsWith("/")) {
+    throw new FlagError("--seccomp-profile takes builtin, unconfined or an absolute path");
+  }
   return {
     root: trimSlash(values.root),
     runRoot: trimSlash(values["run-root"]),
@@ -147,6 +154,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     certsDir: trimSlash(values["certs-dir"]),
     logDriver: values["log-driver"],
     bridge: parseBridge(values.bridge, values.bip),
+    seccompProfile,
   };
 }
 

@@ -40,6 +40,7 @@ export function daemonPermissions(
     denoPath,
     ...runtimeCandidates,
     ...customRuntimes,
+    ...(flags.seccompProfile.startsWith("/") ? [flags.seccompProfile] : []),
   ];
   // The API socket is bound in a private directory beside it, then moved.
   const write = [flags.root, flags.runRoot, flags.socketPath, bindDirectory(flags.socketPath)];

@@ -12,10 +12,14 @@ fi
 # Test-only tools: tmux is the real terminal of the tty tests; skopeo, an
 # independent image tool, writes the archives and registry images the image
 # tests read; docker-registry is the real registry they pull from (htpasswd
-# and openssl give it basic auth and TLS).
-test_tools=(tmux skopeo docker-registry apache2-utils openssl)
-if ! command -v tmux >/dev/null || ! command -v skopeo >/dev/null ||
-  ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+# and openssl give it basic auth and TLS); gcc builds the breakout
+# battery's static probe (tests/helpers/syscall_probe.c).
+test_tools=(tmux skopeo docker-registry apache2-utils openssl gcc libc6-dev)
+have_test_tools() {
+  command -v tmux && command -v skopeo && command -v docker-registry && command -v htpasswd &&
+    command -v cc && ls /usr/lib/*-linux-gnu/libc.a
+}
+if ! have_test_tools >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${test_tools[@]}" >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${test_tools[@]}" >/dev/null; }
 fi

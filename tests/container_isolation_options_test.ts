@@ -142,7 +142,7 @@ integrationTest(
       const [flags, message] of [
         [["--network", "none", "-p", "8080:80"], /publishing ports needs the bridge network/],
         [["--cap-add", "FOO"], /invalid CapAdd: unknown capability: "CAP_FOO"/],
-        [["--security-opt", "apparmor=docker-default"], /does not apply apparmor profiles yet/],
+        [["--security-opt", "apparmor=docker-default"], /AppArmor is not enabled on this host/],
         [["--security-opt", "bogus"], /Invalid --security-opt: "bogus"/],
         [["--device", "/dev/nope"], /adding custom device "\/dev\/nope": no such file/],
         [["--sysctl", "kernel.domainname=x"], /sysctl 'kernel.domainname' is not allowed/],

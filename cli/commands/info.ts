@@ -6,7 +6,21 @@
 import { humanSize } from "../../lib/units.ts";
 import type { Command } from "../command.ts";
 import { GoTemplate } from "../go_template.ts";
-import { outLine } from "../output.ts";
+import { errLine, outLine } from "../output.ts";
+
+/** docker's "Security Options" block from `name=seccomp,profile=builtin` entries. */
+function securityLines(options: string[]): string[] {
+  if (options.length === 0) return [];
+  const lines = [" Security Options:"];
+  for (const option of options) {
+    const fields = Object.fromEntries(
+      option.split(",").map((field) => field.split("=", 2) as [string, string]),
+    );
+    lines.push(`  ${fields.name}`);
+    if (fields.profile) lines.push(`   Profile: ${fields.profile}`);
+  }
+  return lines;
+}
 
 export const command: Command = {
   usage: "info [OPTIONS]",
@@ -45,6 +59,7 @@ export const command: Command = {
       ` Runtimes: ${runtimes}`,
       ` Default Runtime: ${info.DefaultRuntime}`,
       ` Live Restore Enabled: ${info.LiveRestoreEnabled}`,
+      ...securityLines(info.SecurityOptions ?? []),
       ` Kernel Version: ${info.KernelVersion}`,
       ` Operating System: ${info.OperatingSystem}`,
       ` OSType: ${info.OSType}`,
@@ -55,6 +70,7 @@ export const command: Command = {
       ` ID: ${info.ID}`,
       ` Berth Root Dir: ${info.DockerRootDir}`,
     ].join("\n"));
+    for (const warning of info.Warnings ?? []) errLine(warning);
     return 0;
   },
 };

@@ -335,7 +335,12 @@ export function normalizeHostConfig(
     Boolean(requested.AutoRemove),
   );
   const resources = normalizeResources(requested, hostCpus());
-  const options = normalizeHostOptions(requested, networkMode, context.bridge !== undefined);
+  const options = normalizeHostOptions(
+    requested,
+    networkMode,
+    context.bridge !== undefined,
+    context.lsm,
+  );
   if (options.Init && !findInitBinary()) {
     throw new BadRequest(
       "--init needs a static init on the host (docker-init or tini-static: apt-get install tini)",

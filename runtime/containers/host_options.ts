@@ -12,6 +12,9 @@
 import { BadRequest } from "../errors.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
 import { requestedPorts } from "../networks/port_bindings.ts";
+import { splitSecurityOption } from "../oci/seccomp.ts";
+import { parseSeccompProfile } from "../oci/seccomp_profile.ts";
+import { type HostLsm, loadedApparmorProfiles } from "../system/lsm.ts";
 
 /** A --device mapping. */
 export interface DeviceMapping {
@@ -105,26 +108,45 @@ function checkSysctls(sysctls: Record<string, string>, hostNetwork: boolean, ipc
   }
 }
 
-/** `--security-opt` values berth honours; anything else is refused. */
-function checkSecurityOpts(options: string[]): string[] {
+/**
+ * `--security-opt`s as docker takes them: no-new-privileges, systempaths,
+ * a seccomp profile (unconfined, or its JSON content), an AppArmor
+ * profile and SELinux labels where the host has them.
+ */
+function checkSecurityOpts(options: string[], lsm: HostLsm): string[] | null {
   for (const option of options) {
-    const [key, value = "true"] = option.split(/[=:]/, 2);
+    const [key, value = "true"] = splitSecurityOption(option);
     if (key === "no-new-privileges" && /^(true|false)$/.test(value)) continue;
     if (key === "systempaths" && value === "unconfined") continue;
-    // berth applies no seccomp, AppArmor or SELinux profile: "unconfined"
-    // and "disable" ask for what a container gets anyway.
-    if ((key === "seccomp" || key === "apparmor") && value === "unconfined") continue;
-    if (key === "label" && value === "disable") continue;
-    if (["seccomp", "apparmor", "label"].includes(key)) {
+    if (key === "seccomp") {
+      if (value !== "unconfined") parseSeccompProfile(value);
+      continue;
+    }
+    if (key === "apparmor") {
+      if (value === "unconfined") continue;
+      if (!lsm.apparmor) {
+        throw new BadRequest(
+          `--security-opt ${option}: AppArmor is not enabled on this host, so no profile can be applied`,
+        );
+      }
+      if (!loadedApparmorProfiles().has(value)) {
+        throw new BadRequest(
+          `AppArmor enabled on system but the ${value} profile could not be loaded.`,
+        );
+      }
+      continue;
+    }
+    if (key === "label") {
+      if (value === "disable") continue;
       throw new BadRequest(
-        `--security-opt ${option}: berth does not apply ${key} profiles yet (only ${key}=${
-          key === "label" ? "disable" : "unconfined"
-        })`,
+        lsm.selinux
+          ? `--security-opt ${option}: SELinux labels are not supported by berth yet`
+          : `--security-opt ${option}: SELinux is not enabled on this host`,
       );
     }
     throw new BadRequest(`Invalid --security-opt: ${JSON.stringify(option)}`);
   }
-  return options;
+  return options.length ? options : null;
 }
 
 /** "c 1:3 mr" and friends (docker's --device-cgroup-rule). */
@@ -370,6 +392,7 @@ export function normalizeHostOptions(
   requested: Record<string, unknown>,
   networkMode: string,
   bridge = false,
+  lsm: HostLsm = { apparmor: false, selinux: false },
 ): HostOptions {
   refuseUnsupported(requested);
   checkCgroupParent(requested.CgroupParent);
@@ -380,7 +403,7 @@ export function normalizeHostOptions(
     CapDrop: capabilityList(requested.CapDrop, "CapDrop"),
     Privileged: requested.Privileged === true,
     ReadonlyRootfs: requested.ReadonlyRootfs === true,
-    SecurityOpt: checkSecurityOpts(stringList(requested.SecurityOpt, "SecurityOpt")),
+    SecurityOpt: checkSecurityOpts(stringList(requested.SecurityOpt, "SecurityOpt"), lsm),
     Devices: checkDevices(requested.Devices),
     DeviceCgroupRules: deviceCgroupRules(requested.DeviceCgroupRules),
     Sysctls: sysctlsOf(requested.Sysctls, {
@@ -461,12 +484,16 @@ export function checkEndpointSettings(request: {
 
 /** True when the options ask for no-new-privileges. */
 export function noNewPrivileges(options: Partial<HostOptions>): boolean {
-  return (options.SecurityOpt ?? []).some((option) =>
-    /^no-new-privileges([=:]true)?$/.test(option)
-  );
+  return (options.SecurityOpt ?? []).some((option) => {
+    const [key, value = "true"] = splitSecurityOption(option);
+    return key === "no-new-privileges" && value === "true";
+  });
 }
 
 /** True when `--security-opt systempaths=unconfined` lifts the masked and read-only paths. */
 export function systemPathsUnconfined(options: Partial<HostOptions>): boolean {
-  return (options.SecurityOpt ?? []).some((option) => /^systempaths[=:]unconfined$/.test(option));
+  return (options.SecurityOpt ?? []).some((option) => {
+    const [key, value] = splitSecurityOption(option);
+    return key === "systempaths" && value === "unconfined";
+  });
 }

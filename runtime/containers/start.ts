@@ -197,6 +197,7 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
     devices: containerDevices(record.hostConfig),
     initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
     networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
+    confinement: { seccompDefault: context.seccompDefault, lsm: context.lsm },
   });
   await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
 }

@@ -110,6 +110,9 @@ export const READONLY_PATHS = [
   "/proc/irq",
   "/proc/sys",
   "/proc/sysrq-trigger",
+  // On cgroup v1 the runtimes mount a writable tmpfs here, under the
+  // read-only hierarchies: nothing may be made in it either.
+  "/sys/fs/cgroup",
 ];
 
 /** An entry of the device cgroup list. */

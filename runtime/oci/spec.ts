@@ -28,6 +28,8 @@ import { containerCapabilities } from "./capabilities.ts";
 import { ociResources } from "./resources.ts";
 import { RLIM_INFINITY, type SpecRlimit } from "./rlimits.ts";
 import type { ResolvedUser } from "./user.ts";
+import { containerSeccomp, type SeccompDefault } from "./seccomp.ts";
+import { containerApparmorProfile, type HostLsm } from "../system/lsm.ts";
 
 /** What the spec is made from, besides the container record. */
 export interface SpecInput {
@@ -47,6 +49,8 @@ export interface SpecInput {
   initBinary?: string;
   /** A network namespace to join (`--network container:ID`: that container's). */
   networkNamespace?: string;
+  /** The daemon's default seccomp filter and the host's security modules. */
+  confinement?: { seccompDefault: SeccompDefault; lsm: HostLsm };
 }
 
 /** The resolved command: entrypoint followed by cmd. */
@@ -197,6 +201,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   const resources = { devices: deviceRules, ...ociResources(hostConfig) };
   const unconfined = privileged || systemPathsUnconfined(hostConfig);
   const [height, width] = hostConfig.ConsoleSize ?? [0, 0];
+  const security = processSecurity(hostConfig);
   const process = buildProcess({
     tty: config.Tty,
     user: input.user,
@@ -212,9 +217,16 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     cwd: config.WorkingDir || "/",
     rlimits: input.rlimits,
     consoleSize: { rows: height, cols: width },
-    ...processSecurity(hostConfig),
+    ...security,
     oomScoreAdj: hostConfig.OomScoreAdj,
   });
+  const confinement = input.confinement ?? {
+    seccompDefault: { kind: "builtin" },
+    lsm: { apparmor: false, selinux: false },
+  };
+  const seccomp = containerSeccomp(hostConfig, security.capabilities!, confinement.seccompDefault);
+  const apparmorProfile = containerApparmorProfile(hostConfig, confinement.lsm);
+  if (apparmorProfile) process.apparmorProfile = apparmorProfile;
   const sysctl: Record<string, string> = hostNetwork ? {} : {
     "net.ipv4.ip_unprivileged_port_start": "0",
     "net.ipv4.ping_group_range": "0 2147483647",
@@ -240,6 +252,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       maskedPaths: unconfined ? [] : hostConfig.MaskedPaths ?? MASKED_PATHS,
       readonlyPaths: unconfined ? [] : hostConfig.ReadonlyPaths ?? READONLY_PATHS,
       sysctl: { ...sysctl, ...hostConfig.Sysctls },
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

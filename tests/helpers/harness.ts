@@ -109,6 +109,8 @@ export class TestDaemon {
   #extraFlags: string[];
   /** The umask the daemon process is spawned with (the harness's own when unset). */
   umask: string | undefined;
+  /** Flags added to the next starts (see {@link restartWith}). */
+  #laterFlags: string[] = [];
 
   private constructor(dir: string, runtime: RuntimeName, extraFlags: string[]) {
     this.dir = dir;
@@ -176,6 +178,12 @@ export class TestDaemon {
     throw new Error(`the daemon did not answer within 20 s:\n${await this.log()}`);
   }
 
+  /** Start the (stopped) daemon again on the same root, with `flags` added to its own. */
+  async restartWith(flags: string[]): Promise<void> {
+    this.#laterFlags = flags;
+    await this.startProcess();
+  }
+
   /** Spawn the daemon process on the same root, without waiting for it. */
   async spawnProcess(): Promise<void> {
     await Deno.remove(this.socket).catch(() => {});
@@ -194,6 +202,7 @@ export class TestDaemon {
       "--log-level",
       "debug",
       ...this.#extraFlags,
+      ...this.#laterFlags,
     ];
     const quoted = [BERTH, ...flags].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
     this.#child = new Deno.Command("bash", {

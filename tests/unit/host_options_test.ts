@@ -56,7 +56,11 @@ Deno.test("host options: names normalized, docker's defaults accepted, the unsup
   refused({ IpcMode: "container:x" }, /--ipc container:x/);
   refused({ Dns: ["not-an-ip"] }, /not-an-ip is not an ip address/);
   refused({ ExtraHosts: ["nohost"] }, /invalid extra host: nohost/);
-  refused({ SecurityOpt: ["seccomp=profile.json"] }, /does not apply seccomp profiles yet/);
+  // A path is the CLI's to read: the API takes the profile's JSON.
+  refused({ SecurityOpt: ["seccomp=profile.json"] }, /Decoding seccomp profile failed/);
+  refused({ SecurityOpt: ["apparmor=docker-default"] }, /AppArmor is not enabled on this host/);
+  refused({ SecurityOpt: ["label=level:s0"] }, /SELinux is not enabled on this host/);
+  normalizeHostOptions({ SecurityOpt: ["apparmor=unconfined", "label=disable"] }, "none");
   refused({ ShmSize: -1 }, /SHM size can not be less than 0/);
   refused({ UsernsMode: "private" }, /--userns private/);
   // Published ports are fine on the host network (the host's ports are the container's).

@@ -7,6 +7,7 @@ import { BERTH_VERSION } from "../../../protocol/version.ts";
 import { hostArchitecture } from "../../images/image_config.ts";
 import { diskUsage } from "../../system/disk_usage.ts";
 import { API_VERSION, type ApiRequest, commonHeaders, MIN_API_VERSION } from "../http.ts";
+import { seccompProfileName } from "../../oci/seccomp.ts";
 
 /** HEAD/GET /_ping: "OK" and the API version in a header. */
 export function ping({ req, res }: ApiRequest): void {
@@ -147,10 +148,23 @@ export async function info({ context }: ApiRequest) {
       LiveRestoreEnabled: true,
       Isolation: "",
       InitBinary: "",
-      SecurityOptions: [],
-      Warnings: [],
+      SecurityOptions: securityOptions(context),
+      Warnings: context.lsm.apparmor || context.lsm.selinux ? [] : [
+        "WARNING: neither AppArmor nor SELinux is enabled on this host: containers are confined " +
+        "by seccomp, capabilities, namespaces and masked paths only",
+      ],
     },
   };
+}
+
+/** docker's SecurityOptions of /info: what confines containers here. */
+function securityOptions(context: ApiRequest["context"]): string[] {
+  return [
+    ...(context.lsm.apparmor ? ["name=apparmor"] : []),
+    ...(context.lsm.selinux ? ["name=selinux"] : []),
+    `name=seccomp,profile=${seccompProfileName(context.seccompDefault)}`,
+    "name=cgroupns",
+  ];
 }
 
 /** GET /system/df */
