@@ -258,7 +258,11 @@ integrationTest(
     for (
       const [value, expected, name] of [
         ["unconfined", /Seccomp:\s+0/, "unconfined"],
-        [profile, /can't create directory '\/made': Operation not permitted\nSeccomp:\s+2/, "custom"],
+        [
+          profile,
+          /can't create directory '\/made': Operation not permitted\nSeccomp:\s+2/,
+          "custom",
+        ],
       ] as const
     ) {
       await daemon.restartWith(["--seccomp-profile", value]);
