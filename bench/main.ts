@@ -2,7 +2,7 @@
  * berth's benchmark, side by side with docker, podman and the bare
  * runtimes in one invocation on one machine:
  *
- *   deno task bench [--runs N] [--with-peers] [--cases run-rm,scale,stdout,exec,images]
+ *   deno task bench [--runs N] [--with-peers] [--cases run-rm,scale,stdout,exec,images,confinement]
  *                   [--shim-group-size N]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 
 /** The cases, in the order they run; `--cases` picks some. */
-const CASES = ["run-rm", "scale", "stdout", "exec", "images"];
+const CASES = ["run-rm", "scale", "stdout", "exec", "images", "confinement"];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
 import { berthEngine, type Engine, engineOk } from "./engines.ts";
@@ -28,6 +28,7 @@ import { scaleCase } from "./cases/scale.ts";
 import { throughputCase } from "./cases/throughput.ts";
 import { execAttachCase } from "./cases/exec_attach.ts";
 import { imagesCase } from "./cases/images.ts";
+import { confinementCase } from "./cases/confinement.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -109,6 +110,7 @@ try {
   }
   if (cases.has("exec")) rows.push(...await execAttachCase(context));
   if (cases.has("images")) rows.push(...await imagesCase(context));
+  if (cases.has("confinement")) rows.push(...await confinementCase(context));
 } finally {
   await stopAll();
 }

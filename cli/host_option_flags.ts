@@ -56,6 +56,7 @@ export const HOST_OPTION_FLAGS: FlagSpec[] = [
   text("pid", "PID namespace to use"),
   text("ipc", "IPC mode to use"),
   text("uts", "UTS namespace to use"),
+  text("userns", "User namespace to use (host: none, under the daemon's --userns-remap)"),
   text("cgroupns", "Cgroup namespace to use (host|private)"),
   text("cgroup-parent", "Optional parent cgroup for the container"),
   list("annotation", "Add an annotation to the container (passed through to the OCI runtime)"),
@@ -153,6 +154,7 @@ export function hostOptions(flags: Flags): Record<string, unknown> {
     PidMode: flags.string("pid"),
     IpcMode: flags.string("ipc"),
     UTSMode: flags.string("uts"),
+    UsernsMode: flags.string("userns"),
     CgroupnsMode: flags.string("cgroupns"),
     CgroupParent: flags.string("cgroup-parent"),
     Annotations: flags.list("annotation").length

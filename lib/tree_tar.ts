@@ -25,6 +25,8 @@ export interface TreeTarOptions {
    * with its tree), instead of the entries inside the directory `root`.
    */
   name?: string;
+  /** The owner an archive names for a file's uid or gid (a remapped container's own ids). */
+  ids?: (id: number, kind: "uid" | "gid") => number;
 }
 
 /** The tar of the tree at `root`, streamed. */
@@ -42,8 +44,8 @@ export function treeTar(root: string, options: TreeTarOptions = {}): ReadableStr
     const base: HeaderFields = {
       type: "0",
       mode: info.mode ?? 0o644,
-      uid: info.uid ?? 0,
-      gid: info.gid ?? 0,
+      uid: options.ids ? options.ids(info.uid ?? 0, "uid") : info.uid ?? 0,
+      gid: options.ids ? options.ids(info.gid ?? 0, "gid") : info.gid ?? 0,
       mtime: Math.floor((info.mtime?.getTime() ?? 0) / 1000),
     };
     if (info.isCharDevice && info.rdev === 0 && options.overlayWhiteouts) {

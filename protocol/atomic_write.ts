@@ -18,12 +18,15 @@ let counter = 0;
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options: { durable?: boolean } = {},
+  options: { durable?: boolean; mode?: number } = {},
 ): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const temp = `${path}.tmp-${Deno.pid}-${++counter}`;
-  const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o600 });
+  const mode = options.mode ?? 0o600;
+  const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
   try {
+    // The mode asked for, whatever the umask took away.
+    if (mode !== 0o600) await Deno.chmod(temp, mode);
     await writeAll(file, bytes);
     if (options.durable !== false) await file.sync();
   } catch (error) {

@@ -36,6 +36,7 @@ import { openLibc } from "./system/libc.ts";
 import { Trash } from "./system/trash.ts";
 import { seccompDefault } from "./oci/seccomp.ts";
 import { detectLsm, loadApparmorProfile } from "./system/lsm.ts";
+import { checkReachable, resolveRemap } from "./system/userns.ts";
 import { writeAll } from "../protocol/write_all.ts";
 import { withTimeout } from "../lib/timeout.ts";
 
@@ -178,7 +179,9 @@ export async function runDaemon(args: string[]): Promise<number> {
       createdAt: await rootCreatedAt(flags.root),
       seccompDefault: seccompDefault(flags.seccompProfile, (path) => Deno.readTextFileSync(path)),
       lsm: detectLsm(),
+      remap: flags.usernsRemap ? await resolveRemap(flags.usernsRemap) : undefined,
     };
+    if (context.remap) checkReachable(flags.root, context.remap);
     if (context.lsm.apparmor) {
       await loadApparmorProfile().catch((error) =>
         log.warn("loading berth's AppArmor profile failed", { error: errorMessage(error) })

@@ -21,6 +21,7 @@ import type { NetworkStore } from "./networks/network_store.ts";
 import { type Container, containerPaths } from "./containers/container.ts";
 import type { SeccompDefault } from "./oci/seccomp.ts";
 import type { HostLsm } from "./system/lsm.ts";
+import type { IdMapping } from "./system/userns.ts";
 
 /** The cgroup layout of the host. */
 export type CgroupVersion = 1 | 2;
@@ -59,6 +60,8 @@ export interface DaemonContext {
   seccompDefault: SeccompDefault;
   /** The host's security modules (AppArmor, SELinux). */
   lsm: HostLsm;
+  /** `--userns-remap`: the mapping new containers get; undefined without it. */
+  remap: IdMapping | undefined;
 }
 
 /** A container's shim state directory. */

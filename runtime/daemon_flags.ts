@@ -53,6 +53,8 @@ export interface DaemonFlags {
   bridge: { name: string; gateway: Ipv4Cidr } | undefined;
   /** The default seccomp profile: `builtin`, `unconfined` or a profile file's absolute path. */
   seccompProfile: string;
+  /** `--userns-remap`: "" (none), `default`, or `USER[:GROUP]`. */
+  usernsRemap: string;
 }
 
 /** Flag parse error, reported as a usage error. */
@@ -90,6 +92,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         bridge: { type: "string", short: "b", default: "berth0" },
         bip: { type: "string", default: "10.87.0.1/16" },
         "seccomp-profile": { type: "string", default: "builtin" },
+        "userns-remap": { type: "string", default: "" },
       },
     }).values;
   } catch (error) {
@@ -155,6 +158,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
     logDriver: values["log-driver"],
     bridge: parseBridge(values.bridge, values.bip),
     seccompProfile,
+    usernsRemap: values["userns-remap"],
   };
 }
 

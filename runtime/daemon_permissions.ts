@@ -45,6 +45,12 @@ export function daemonPermissions(
   // The API socket is bound in a private directory beside it, then moved.
   const write = [flags.root, flags.runRoot, flags.socketPath, bindDirectory(flags.socketPath)];
   const run = [denoPath, "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
+  if (flags.usernsRemap) {
+    // The ranges, berth's default user made when missing, a user namespace of them.
+    read.push("/etc/passwd", "/etc/subuid", "/etc/subgid");
+    run.push("unshare", "useradd");
+    if (flags.usernsRemap === "default") write.push("/etc/subuid", "/etc/subgid");
+  }
   // Bridge networks (the default one, user-defined ones): iproute2,
   // iptables and sysctl.
   run.push("ip", "iptables", "iptables-restore", "sysctl");

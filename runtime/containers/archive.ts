@@ -21,6 +21,7 @@ import { secureJoin } from "../system/secure_join.ts";
 import { TarError } from "../../lib/tar_reader.ts";
 import type { Container } from "./container.ts";
 import { withRootfs } from "./rootfs.ts";
+import { type IdTranslation, idTranslation } from "../system/userns.ts";
 
 /** docker's X-Docker-Container-Path-Stat. */
 export interface PathStat {
@@ -112,7 +113,8 @@ export function archivePath(
   return withRootfs(context, container, async (rootfs) => {
     const { full, name } = await locate(rootfs, path);
     start(await statOf(full, name, path));
-    for await (const chunk of treeTar(full, { name })) await write(chunk);
+    const ids = idTranslation(container.record.idMapping).toContainer;
+    for await (const chunk of treeTar(full, { name, ids })) await write(chunk);
   }, { volumes: true });
 }
 
@@ -143,7 +145,10 @@ export function extractToPath(
       const driver = context.runtimes.driver(container.record.runtime);
       if (running) await driver.pause(container.id);
       try {
-        await copyTree(scratch, rootfs, path, "", options);
+        await copyTree(scratch, rootfs, path, "", {
+          ...options,
+          ids: idTranslation(container.record.idMapping).toHost,
+        });
       } finally {
         if (running) await driver.resume(container.id);
       }
@@ -159,8 +164,10 @@ async function copyTree(
   rootfs: string,
   destination: string,
   relative: string,
-  options: { noOverwriteDirNonDir: boolean },
+  options: { noOverwriteDirNonDir: boolean; ids: IdTranslation["toHost"] },
 ): Promise<void> {
+  const owner = (info: Deno.FileInfo) =>
+    [options.ids(info.uid ?? 0, "uid"), options.ids(info.gid ?? 0, "gid")] as const;
   const names: string[] = [];
   for await (const entry of Deno.readDir(`${source}/${relative}`)) names.push(entry.name);
   for (const name of names.sort()) {
@@ -181,7 +188,7 @@ async function copyTree(
         await Deno.remove(target);
       }
       if (!existing?.isDirectory) await Deno.mkdir(target);
-      lchown(target, info.uid ?? 0, info.gid ?? 0);
+      lchown(target, ...owner(info));
       await Deno.chmod(target, (info.mode ?? 0o755) & 0o7777);
       await copyTree(source, rootfs, destination, child, options);
       continue;
@@ -206,7 +213,7 @@ async function copyTree(
       const rdev = info.rdev ?? 0;
       mknod(target, type | ((info.mode ?? 0o644) & 0o7777), (rdev >> 8) & 0xfff, rdev & 0xff);
     }
-    lchown(target, info.uid ?? 0, info.gid ?? 0);
+    lchown(target, ...owner(info));
     if (info.isFile) await Deno.chmod(target, (info.mode ?? 0o644) & 0o7777);
   }
 }

@@ -13,6 +13,7 @@ import type { ResourceLimits } from "../oci/resources.ts";
 import type { HealthState } from "./health.ts";
 import type { HostOptions } from "./host_options.ts";
 import type { BridgeEndpoint } from "../networks/bridge_driver.ts";
+import type { IdMapping } from "../system/userns.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -121,6 +122,8 @@ export interface ContainerRecord {
   networkAliases?: string[];
   /** The address it asked for on a user-defined network (`--ip`). */
   requestedIpv4?: string;
+  /** Its user namespace's ranges (`--userns-remap` when it was created); none: the host's. */
+  idMapping?: Pick<IdMapping, "uid" | "gid">;
 }
 
 /** A fresh state for a created container. */

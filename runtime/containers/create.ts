@@ -43,6 +43,7 @@ import { containerEvent } from "./container_events.ts";
 import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
 import { inheritedMounts } from "./volumes_from.ts";
 import { normalizeRestartPolicy } from "./restart_policy.ts";
+import { checkRemappedOptions } from "../system/userns.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
 export type CreateRequest = Partial<ContainerConfig> & {
@@ -73,6 +74,14 @@ export async function createContainer(
   if (hostConfig.NetworkMode.startsWith("container:") && request.Hostname) {
     throw new BadRequest("conflicting options: hostname and the network mode");
   }
+  // Joining another container's network joins its user namespace too: the
+  // host's when that one is not remapped.
+  const joined = hostConfig.NetworkMode.startsWith("container:")
+    ? context.containers.find(hostConfig.NetworkMode.slice("container:".length))
+    : undefined;
+  const remapped = context.remap !== undefined && hostConfig.UsernsMode !== "host" &&
+    (joined === undefined || joined.record.idMapping !== undefined);
+  if (context.remap) checkRemappedOptions(hostConfig);
   const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (command.length === 0) throw new BadRequest("No command specified");
   checkArgumentSize(
@@ -123,6 +132,11 @@ export async function createContainer(
     restartCount: 0,
     ...(endpoint.aliases.length ? { networkAliases: endpoint.aliases } : {}),
     ...(endpoint.ipv4Address ? { requestedIpv4: endpoint.ipv4Address } : {}),
+    ...(remapped
+      ? {
+        idMapping: joined?.record.idMapping ?? { uid: context.remap!.uid, gid: context.remap!.gid },
+      }
+      : {}),
   };
   const paths = containerPaths(context.flags.root, id);
   try {
@@ -132,6 +146,8 @@ export async function createContainer(
         Deno.mkdir(dir, { mode: 0o700 })
       ),
     );
+    // The upper dir's root is the container's "/": 0755, as docker's.
+    await Deno.chmod(paths.upper, 0o755);
     const container = new Container(record, context.flags.root);
     await prepareMounts(
       context,

@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../../protocol/atomic_write.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { LOOPBACK_HOSTS } from "../oci/defaults.ts";
 import type { Container } from "./container.ts";
+import { idTranslation } from "../system/userns.ts";
 
 /** The hostname a container gets. */
 export function containerHostname(context: DaemonContext, container: Container): string {
@@ -80,7 +81,9 @@ export async function writeEtcFiles(
 ): Promise<void> {
   const { paths, record } = container;
   const { hostConfig } = record;
-  const volatile = { durable: false };
+  // Readable by every user of the container, as docker's; a remapped
+  // container's root owns them.
+  const options = { durable: false, mode: 0o644 };
   const [hostHosts, hostResolv] = await Promise.all([
     hostConfig.NetworkMode === "host" ? readHostFile("/etc/hosts") : undefined,
     readHostFile("/etc/resolv.conf"),
@@ -102,9 +105,14 @@ export async function writeEtcFiles(
     options: hostConfig.DnsOptions ?? [],
   });
   // Three small files side by side: this is on the way of every start.
-  await Promise.all([
-    writeFileAtomic(paths.hostname, `${hostname}\n`, volatile),
-    writeFileAtomic(paths.hosts, hosts, volatile),
-    writeFileAtomic(paths.resolvConf, resolv, volatile),
-  ]);
+  const files: [string, string][] = [
+    [paths.hostname, `${hostname}\n`],
+    [paths.hosts, hosts],
+    [paths.resolvConf, resolv],
+  ];
+  const ids = idTranslation(record.idMapping);
+  await Promise.all(files.map(async ([path, text]) => {
+    await writeFileAtomic(path, text, options);
+    if (record.idMapping) await Deno.chown(path, ids.toHost(0, "uid"), ids.toHost(0, "gid"));
+  }));
 }

@@ -9,6 +9,7 @@ import { treeTar } from "../../lib/tree_tar.ts";
 import type { Container } from "./container.ts";
 import { withRootfs } from "./rootfs.ts";
 import { isRuntimeMountPoint } from "./changes.ts";
+import { idTranslation } from "../system/userns.ts";
 
 /** Stream the container's filesystem to `write`. */
 export function exportContainer(
@@ -19,6 +20,7 @@ export function exportContainer(
   return withRootfs(context, container, async (rootfs) => {
     const tar = treeTar(rootfs, {
       skip: (path, info) => path.startsWith("/etc/") && isRuntimeMountPoint(path, info),
+      ids: idTranslation(container.record.idMapping).toContainer,
     });
     for await (const chunk of tar) await write(chunk);
   });

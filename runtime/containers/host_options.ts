@@ -50,6 +50,8 @@ export interface HostOptions {
   CgroupnsMode: string;
   /** OCI annotations of the container's spec. */
   Annotations: Record<string, string> | null;
+  /** "host": no user namespace, also under `--userns-remap`; "": the daemon's default. */
+  UsernsMode: string;
 }
 
 /** Docker's default /dev/shm size (64 MiB). */
@@ -425,6 +427,7 @@ export function normalizeHostOptions(
     ReadonlyPaths: pathList(requested.ReadonlyPaths, "ReadonlyPaths"),
     CgroupnsMode: cgroupnsMode(requested.CgroupnsMode),
     Annotations: annotationsOf(requested.Annotations),
+    UsernsMode: (requested.UsernsMode as string | undefined) ?? "",
   };
 }
 

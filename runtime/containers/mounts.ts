@@ -19,6 +19,7 @@ import type { Container } from "./container.ts";
 import type { MountPoint } from "./mount_points.ts";
 import type { MountRequest } from "./mount_requests.ts";
 import { mountRootfs, unmountRootfs } from "./rootfs.ts";
+import { idTranslation } from "../system/userns.ts";
 
 /** Ids of the containers that mount the volume `name`. */
 export function volumeUsers(context: DaemonContext, name: string): string[] {
@@ -97,12 +98,28 @@ export async function prepareMounts(
       }
     }
     if (fill.length > 0) await fillFromImage(context, container, fill);
+    await handEmptyVolumesToRoot(container, points);
   } catch (error) {
     for (const name of made) await context.volumes.delete(name).catch(() => {});
     if (error instanceof ApiError) throw error;
     throw new ApiError(500, `cannot prepare the container's mounts: ${errorMessage(error)}`);
   }
   container.record.mounts = [...inherited, ...points];
+}
+
+/**
+ * A remapped container's volumes that hold nothing yet are its root's to
+ * write, as docker's are under --userns-remap (filled ones keep the
+ * owners the image gave them).
+ */
+async function handEmptyVolumesToRoot(container: Container, points: MountPoint[]): Promise<void> {
+  if (!container.record.idMapping) return;
+  const ids = idTranslation(container.record.idMapping);
+  for (const point of points) {
+    if (point.Type === "volume" && await isEmptyDirectory(point.Source)) {
+      lchown(point.Source, ids.toHost(0, "uid"), ids.toHost(0, "gid"));
+    }
+  }
 }
 
 /** True when the directory holds nothing. */

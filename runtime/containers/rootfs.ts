@@ -7,6 +7,7 @@
 
 import type { DaemonContext } from "../daemon_context.ts";
 import {
+  idmappedBind,
   MNT_DETACH,
   mount,
   MS_BIND,
@@ -16,6 +17,7 @@ import {
   MS_REMOUNT,
   unmount,
 } from "../system/libc.ts";
+import { userNamespaceFor } from "../system/userns.ts";
 import { SyscallError } from "../../lib/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import { secureJoin } from "../system/secure_join.ts";
@@ -45,11 +47,40 @@ function mountOverlay(target: string, data: string, disposable: boolean): void {
   mount("overlay", target, "overlay", 0, data);
 }
 
+/** Where a remapped container's layers are mounted, idmapped (`fs/l/0` is the top one). */
+function idmappedLayersDir(container: Container): string {
+  return `${container.paths.dir}/fs/l`;
+}
+
+/**
+ * The layers of a remapped container seen through its id mapping (each an
+ * idmapped mount of the shared layer: nothing on disk changes), its upper
+ * dir owned by its root, and its dirs open to that uid's lookups.
+ */
+async function idmappedLayers(container: Container, layers: string[]): Promise<string[]> {
+  const mapping = container.record.idMapping!;
+  const namespace = await userNamespaceFor(mapping);
+  const dir = idmappedLayersDir(container);
+  for (const path of [container.paths.dir, `${container.paths.dir}/fs`]) {
+    await Deno.chmod(path, 0o711);
+  }
+  await Deno.chown(container.paths.upper, mapping.uid.hostId, mapping.gid.hostId);
+  const mounted: string[] = [];
+  for (const [index, layer] of layers.entries()) {
+    const target = `${dir}/${index}`;
+    await Deno.mkdir(target, { recursive: true });
+    if (!(await isMountPoint(target))) idmappedBind(layer, target, namespace);
+    mounted.push(target);
+  }
+  return mounted;
+}
+
 /** Mount the container's rootfs (no-op when already mounted). */
 export async function mountRootfs(context: DaemonContext, container: Container): Promise<void> {
   const { paths, record } = container;
   if (await isMountPoint(paths.rootfs)) return;
-  const lower = [...record.layers].reverse().map((diffId) => context.layers.diffPath(diffId));
+  const layers = [...record.layers].reverse().map((diffId) => context.layers.diffPath(diffId));
+  const lower = record.idMapping ? await idmappedLayers(container, layers) : layers;
   const data = `lowerdir=${
     lower.join(":")
   },upperdir=${paths.upper},workdir=${paths.work},index=off`;
@@ -69,14 +100,21 @@ export async function mountRootfs(context: DaemonContext, container: Container):
   mount("none", paths.rootfs, "", MS_PRIVATE, "");
 }
 
-/** Unmount the rootfs (lazily if something still holds it). */
+/** Unmount the rootfs (lazily if something still holds it), and a remapped one's layers. */
 export async function unmountRootfs(container: Container): Promise<void> {
   const target = container.paths.rootfs;
-  if (!(await isMountPoint(target))) return;
-  try {
-    unmount(target);
-  } catch {
-    unmount(target, MNT_DETACH);
+  if (await isMountPoint(target)) {
+    try {
+      unmount(target);
+    } catch {
+      unmount(target, MNT_DETACH);
+    }
+  }
+  if (!container.record.idMapping) return;
+  const layers = idmappedLayersDir(container);
+  const names = await Array.fromAsync(Deno.readDir(layers)).catch(() => []);
+  for (const { name } of names) {
+    if (await isMountPoint(`${layers}/${name}`)) unmount(`${layers}/${name}`, MNT_DETACH);
   }
 }
 

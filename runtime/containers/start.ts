@@ -105,7 +105,8 @@ export function buildShimConfig(input: ShimConfigInput): ShimConfig {
     log,
     oomEventsPath: input.oomEventsPath,
     libcPath: input.libcPath,
-    runDetached: runsDetachedKeepingExit(runtime),
+    // A remapped container's network is set up between create and start.
+    runDetached: runsDetachedKeepingExit(runtime) && !record.idMapping,
     // A --rm container is removed after a power loss all the same.
     volatileExit: record.hostConfig.AutoRemove,
     attach: { maxAttachers: input.maxAttachers, queueBytes: DEFAULT_ATTACH_LIMITS.queueBytes },
@@ -197,6 +198,7 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
     devices: containerDevices(record.hostConfig),
     initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
     networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
+    userNamespace: joined?.record.idMapping && `/proc/${joined.state.Pid}/ns/user`,
     confinement: { seccompDefault: context.seccompDefault, lsm: context.lsm },
   });
   await writeFileAtomic(paths.spec, serializeSpec(spec), { durable: false });
@@ -211,9 +213,11 @@ async function runInShim(
   connection: ShimConnection,
   container: Container,
   config: ShimConfig,
+  created: (pid: number) => Promise<void>,
 ): Promise<number> {
   try {
     const pid = (await connection.create(config)).pid ?? 0;
+    await created(pid);
     await Promise.all([...container.pendingAttaches].map((connect) => connect(config.stateDir)));
     // The shim runs `start` itself, so a fast exit is never deleted while
     // the start is still going on.
@@ -274,8 +278,13 @@ export async function startLocked(context: DaemonContext, container: Container):
   };
   let pid: number;
   let connection: ShimConnection;
+  // A remapped container's network namespace is its runtime's, set up
+  // between create and start; anyone else's is set up meanwhile.
+  const created = Promise.withResolvers<number>();
+  created.promise.catch(() => {});
+  const afterCreate = container.record.idMapping ? created.promise : undefined;
   try {
-    pending.network = connectContainer(context, container);
+    pending.network = connectContainer(context, container, afterCreate);
     pending.network?.catch(() => {}); // awaited below, or on the way out
     await prepareBundle(context, container);
     const config = buildShimConfig({
@@ -286,11 +295,15 @@ export async function startLocked(context: DaemonContext, container: Container):
       libcPath: context.libcPath,
       maxAttachers: context.flags.maxAttachers,
     });
-    await pending.network;
+    if (!afterCreate) await pending.network;
     connection = await shim;
     pending.connected = true;
-    pid = await runInShim(connection, container, config);
+    pid = await runInShim(connection, container, config, async (pid) => {
+      created.resolve(pid);
+      await pending.network;
+    });
   } catch (error) {
+    created.reject(error);
     return await undoFailedStart(context, container, error, pending);
   }
   await recordStarted(context, container, pid, connection);

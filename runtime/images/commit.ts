@@ -17,6 +17,7 @@ import type { Image } from "./image_store.ts";
 import { applyChange } from "./import.ts";
 import { treeTar } from "../../lib/tree_tar.ts";
 import { lgetxattr } from "../system/libc.ts";
+import { idTranslation } from "../system/userns.ts";
 
 /** What the commit request asks for. */
 export interface CommitOptions {
@@ -68,6 +69,7 @@ export async function commitContainer(
           overlayWhiteouts: true,
           isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
           skip: (path, info) => isRuntimeMountPoint(path, info),
+          ids: idTranslation(container.record.idMapping).toContainer,
         }),
         { lease },
       );

@@ -238,16 +238,20 @@ export class BridgeDriver {
    * Make the container's network namespace, joined to the bridge, with
    * its address and default route, and DNAT its published ports to it.
    */
-  async connect(id: string, endpoint: BridgeEndpoint): Promise<void> {
+  async connect(
+    id: string,
+    endpoint: BridgeEndpoint,
+    options: { pid?: number } = {},
+  ): Promise<void> {
     await this.ensure();
     const netns = netnsName(id);
     const veth = vethName(id);
-    await this.#joinBridge(netns, veth, endpoint).catch(async () => {
+    await this.#joinBridge(netns, veth, endpoint, options.pid).catch(async () => {
       // The bridge may have gone away under the daemon: set it up again, once.
       this.#ready = undefined;
       await this.#leaveBridge(netns, veth);
       await this.ensure();
-      await this.#joinBridge(netns, veth, endpoint);
+      await this.#joinBridge(netns, veth, endpoint, options.pid);
     });
     await ipBatch([
       "link set lo up",
@@ -270,10 +274,18 @@ export class BridgeDriver {
     await runNetworkTool("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
   }
 
-  /** The container's namespace, with the veth pair joining it to the bridge. */
-  #joinBridge(netns: string, veth: string, endpoint: BridgeEndpoint): Promise<string> {
+  /**
+   * The container's namespace, with the veth pair joining it to the bridge:
+   * made here, or (`pid`) the one its runtime made, pinned under the same name.
+   */
+  #joinBridge(
+    netns: string,
+    veth: string,
+    endpoint: BridgeEndpoint,
+    pid?: number,
+  ): Promise<string> {
     return ipBatch([
-      `netns add ${netns}`,
+      pid ? `netns attach ${netns} ${pid}` : `netns add ${netns}`,
       `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
       `link set ${veth} master ${this.name} up`,
       // A container reaching its own published port: the bridge sends the

@@ -82,8 +82,12 @@ export class BridgeNetwork {
   }
 
   /** Set the endpoint up on the host (after {@link allocate}). */
-  connect(id: string, endpoint: BridgeEndpoint): Promise<void> {
-    return this.#driver.connect(id, endpoint);
+  connect(
+    id: string,
+    endpoint: BridgeEndpoint,
+    options: { pid?: number } = {},
+  ): Promise<void> {
+    return this.#driver.connect(id, endpoint, options);
   }
 
   /** Hold again what a running container's endpoint holds (daemon restart). */

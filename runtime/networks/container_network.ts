@@ -24,11 +24,14 @@ function bridgeFor(context: DaemonContext, mode: string): BridgeNetwork | undefi
 /**
  * Give a starting container its endpoint (in its record) and start setting
  * it up; the promise settles when the host side is ready (undefined when
- * its network needs nothing).
+ * its network needs nothing). With `createdPid`, the namespace is the one
+ * the runtime made for that process (a remapped container's must belong to
+ * its user namespace), set up once it is there.
  */
 export function connectContainer(
   context: DaemonContext,
   container: Container,
+  createdPid?: Promise<number>,
 ): Promise<void> | undefined {
   const { record } = container;
   const mode = record.hostConfig.NetworkMode;
@@ -54,7 +57,7 @@ export function connectContainer(
     // still says what to take down.
     await container.save({ durable: false });
     if (user) await activateNetwork(context, user);
-    await bridge.connect(container.id, endpoint);
+    await bridge.connect(container.id, endpoint, { pid: await createdPid });
   })();
 }
 

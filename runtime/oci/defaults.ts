@@ -39,6 +39,12 @@ export function defaultMounts(
   options: { shmSize: number; hostShm: boolean; sysWritable: boolean },
 ): SpecMount[] {
   const sysMode = options.sysWritable ? "rw" : "ro";
+  const sys: SpecMount = {
+    destination: "/sys",
+    type: "sysfs",
+    source: "sysfs",
+    options: ["nosuid", "noexec", "nodev", sysMode],
+  };
   return [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     {
@@ -53,12 +59,7 @@ export function defaultMounts(
       source: "devpts",
       options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
     },
-    {
-      destination: "/sys",
-      type: "sysfs",
-      source: "sysfs",
-      options: ["nosuid", "noexec", "nodev", sysMode],
-    },
+    sys,
     {
       destination: "/sys/fs/cgroup",
       type: "cgroup",
@@ -114,6 +115,12 @@ export const READONLY_PATHS = [
   // read-only hierarchies: nothing may be made in it either.
   "/sys/fs/cgroup",
 ];
+
+/** What every container's own network namespace is given (docker's defaults). */
+export const NETWORK_SYSCTLS: Record<string, string> = {
+  "net.ipv4.ip_unprivileged_port_start": "0",
+  "net.ipv4.ping_group_range": "0 2147483647",
+};
 
 /** An entry of the device cgroup list. */
 export interface DeviceRule {

@@ -12,6 +12,7 @@ import {
   defaultMounts,
   DEVICE_RULES,
   MASKED_PATHS,
+  NETWORK_SYSCTLS,
   READONLY_PATHS,
   type SpecMount,
 } from "./defaults.ts";
@@ -30,6 +31,7 @@ import { RLIM_INFINITY, type SpecRlimit } from "./rlimits.ts";
 import type { ResolvedUser } from "./user.ts";
 import { containerSeccomp, type SeccompDefault } from "./seccomp.ts";
 import { containerApparmorProfile, type HostLsm } from "../system/lsm.ts";
+import { ociMappings } from "../system/userns.ts";
 
 /** What the spec is made from, besides the container record. */
 export interface SpecInput {
@@ -49,6 +51,8 @@ export interface SpecInput {
   initBinary?: string;
   /** A network namespace to join (`--network container:ID`: that container's). */
   networkNamespace?: string;
+  /** The user namespace that goes with it (a remapped container's). */
+  userNamespace?: string;
   /** The daemon's default seccomp filter and the host's security modules. */
   confinement?: { seccompDefault: SeccompDefault; lsm: HostLsm };
 }
@@ -179,10 +183,20 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (!ipcHost) namespaces.push({ type: "ipc" });
   if (hostConfig.UTSMode !== "host") namespaces.push({ type: "uts" });
   // On the bridge the runtime joins the namespace set up for it.
-  const netnsPath = record.endpoint?.sandboxKey ?? input.networkNamespace;
+  // A remapped container's runtime makes its namespace, which the daemon
+  // then sets up (it must belong to the container's user namespace).
+  const netnsPath = input.networkNamespace ??
+    (record.idMapping ? undefined : record.endpoint?.sandboxKey);
   if (netnsPath) namespaces.push({ type: "network", path: netnsPath });
   else if (!hostNetwork) namespaces.push({ type: "network" });
   if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });
+  // Joining another container's network namespace joins its user namespace too.
+  if (record.idMapping) {
+    namespaces.push({
+      type: "user",
+      ...(input.userNamespace ? { path: input.userNamespace } : {}),
+    });
+  }
   const devices = input.devices ?? [];
   const deviceRules = privileged ? [{ allow: true, access: "rwm" }] : [
     ...DEVICE_RULES,
@@ -227,10 +241,13 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   const seccomp = containerSeccomp(hostConfig, security.capabilities!, confinement.seccompDefault);
   const apparmorProfile = containerApparmorProfile(hostConfig, confinement.lsm);
   if (apparmorProfile) process.apparmorProfile = apparmorProfile;
-  const sysctl: Record<string, string> = hostNetwork ? {} : {
-    "net.ipv4.ip_unprivileged_port_start": "0",
-    "net.ipv4.ping_group_range": "0 2147483647",
-  };
+  // In a user namespace only its own gids can be given ping sockets.
+  const sysctl: Record<string, string> = hostNetwork ? {} : record.idMapping
+    ? {
+      ...NETWORK_SYSCTLS,
+      "net.ipv4.ping_group_range": `0 ${record.idMapping.gid.size - 1}`,
+    }
+    : NETWORK_SYSCTLS;
   return {
     ociVersion: "1.0.2",
     ...(hostConfig.Annotations ? { annotations: { ...hostConfig.Annotations } } : {}),
@@ -253,6 +270,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       readonlyPaths: unconfined ? [] : hostConfig.ReadonlyPaths ?? READONLY_PATHS,
       sysctl: { ...sysctl, ...hostConfig.Sysctls },
       ...(seccomp ? { seccomp } : {}),
+      ...(record.idMapping ? ociMappings(record.idMapping) : {}),
     },
   };
 }

@@ -26,6 +26,21 @@ const symbols = {
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
+  writeNow: { name: "write", parameters: ["i32", "buffer", "usize"], result: "isize" },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  // The new mount API (open_tree, mount_setattr, move_mount) has no libc
+  // wrappers: syscall(2), with each call's own arguments.
+  openTree: { name: "syscall", parameters: ["i64", "i32", "buffer", "u32"], result: "i64" },
+  mountSetattr: {
+    name: "syscall",
+    parameters: ["i64", "i32", "buffer", "u32", "buffer", "u64"],
+    result: "i64",
+  },
+  moveMount: {
+    name: "syscall",
+    parameters: ["i64", "i32", "buffer", "i32", "buffer", "u32"],
+    result: "i64",
+  },
 } as const;
 
 type Opened = ReturnType<typeof openLibcAt<typeof symbols>>;
@@ -255,4 +270,101 @@ export function hostDirectoryNames(path: string): string[] {
 /** Send `signal` to a host process (kill(2)); false when it is gone. */
 export function killProcess(pid: number, signal: number): boolean {
   return core().signal(pid, signal);
+}
+
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+const OPEN_TREE_CLONE = 1;
+const OPEN_TREE_CLOEXEC = 0o2000000;
+const MOUNT_ATTR_IDMAP = 0x00100000;
+const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+/** System call numbers of the new mount API (the same on x86_64 and aarch64). */
+const SYS_OPEN_TREE = 428n;
+const SYS_MOVE_MOUNT = 429n;
+const SYS_MOUNT_SETATTR = 442n;
+
+/**
+ * Mount `source` again at `target`, its owners seen through the id
+ * mapping of the user namespace `usernsFd` (an idmapped mount: files owned
+ * by uid 0 on disk show as the mapping's host uid for 0).
+ */
+export function idmappedBind(source: string, target: string, usernsFd: number): void {
+  const tree = Number(
+    lib().openTree(SYS_OPEN_TREE, AT_FDCWD, cString(source), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
+  );
+  if (tree < 0) {
+    const { code, text } = lastError();
+    throw new SyscallError(`open_tree ${source}`, code, text);
+  }
+  try {
+    // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
+    const attr = new BigUint64Array([BigInt(MOUNT_ATTR_IDMAP), 0n, 0n, BigInt(usernsFd)]);
+    const attrBytes = new Uint8Array(attr.buffer);
+    if (
+      lib().mountSetattr(
+        SYS_MOUNT_SETATTR,
+        tree,
+        cString(""),
+        AT_EMPTY_PATH,
+        attrBytes,
+        BigInt(attrBytes.length),
+      ) < 0
+    ) {
+      const { code, text } = lastError();
+      throw new SyscallError(`idmapping ${source}`, code, text);
+    }
+    if (
+      lib().moveMount(
+        SYS_MOVE_MOUNT,
+        tree,
+        cString(""),
+        AT_FDCWD,
+        cString(target),
+        MOVE_MOUNT_F_EMPTY_PATH,
+      ) < 0
+    ) {
+      const { code, text } = lastError();
+      throw new SyscallError(`move_mount to ${target}`, code, text);
+    }
+  } finally {
+    lib().close(tree);
+  }
+}
+
+const O_WRONLY_CLOEXEC = 0o1 | 0o2000000;
+const O_RDONLY_CLOEXEC = 0o2000000;
+
+/** Write a small /proc file (a uid_map) in one write(2). */
+export function writeProcFile(path: string, text: string): void {
+  const fd = lib().open(cString(path), O_WRONLY_CLOEXEC);
+  if (fd < 0) {
+    const { code, text: reason } = lastError();
+    throw new SyscallError(`open ${path}`, code, reason);
+  }
+  try {
+    const bytes = new TextEncoder().encode(text);
+    if (Number(lib().writeNow(fd, bytes, BigInt(bytes.length))) !== bytes.length) {
+      const { code, text: reason } = lastError();
+      throw new SyscallError(`write ${path}`, code, reason);
+    }
+  } finally {
+    lib().close(fd);
+  }
+}
+
+/** A symlink's target on the host (readlink(2); Deno refuses /proc links without --allow-all). */
+export function hostReadLink(path: string): string | undefined {
+  const buffer = new Uint8Array(4096);
+  const length = Number(lib().readlink(cString(path), buffer, BigInt(buffer.length)));
+  return length < 0 ? undefined : new TextDecoder().decode(buffer.subarray(0, length));
+}
+
+/** Open a file (a namespace) for reading; the descriptor is close-on-exec. */
+export function openReadOnly(path: string): number {
+  const fd = lib().open(cString(path), O_RDONLY_CLOEXEC);
+  if (fd < 0) {
+    const { code, text } = lastError();
+    throw new SyscallError(`open ${path}`, code, text);
+  }
+  return fd;
 }

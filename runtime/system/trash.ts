@@ -9,6 +9,13 @@
  */
 
 import { log } from "../logger.ts";
+import { MNT_DETACH, unmount } from "./libc.ts";
+import { mountsBelow } from "./mountinfo.ts";
+
+/** Detach every mount below `path`, deepest first. */
+async function detachMountsBelow(path: string): Promise<void> {
+  for (const point of await mountsBelow(path)) unmount(point, MNT_DETACH);
+}
 
 /** The trash directory of one daemon root. */
 export class Trash {
@@ -44,7 +51,9 @@ export class Trash {
   }
 
   #delete(path: string): void {
-    const deletion = Deno.remove(path, { recursive: true })
+    // A recursive removal would go down into whatever is mounted below
+    // (an idmapped layer is a live layer): those are detached first.
+    const deletion = detachMountsBelow(path).then(() => Deno.remove(path, { recursive: true }))
       .catch((error) => log.warn("emptying the trash failed", { path, error: String(error) }))
       .finally(() => this.#deleting.delete(deletion));
     this.#deleting.add(deletion);

@@ -163,6 +163,7 @@ function securityOptions(context: ApiRequest["context"]): string[] {
     ...(context.lsm.apparmor ? ["name=apparmor"] : []),
     ...(context.lsm.selinux ? ["name=selinux"] : []),
     `name=seccomp,profile=${seccompProfileName(context.seccompDefault)}`,
+    ...(context.remap ? ["name=userns"] : []),
     "name=cgroupns",
   ];
 }
