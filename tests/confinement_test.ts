@@ -1,5 +1,5 @@
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { assertNoLeaks, integrationTest, runCommand } from "./helpers/harness.ts";
+import { assertNoLeaks, BERTH, integrationTest, runCommand } from "./helpers/harness.ts";
 import { assertBattery, EPERM, inContainer, probe } from "./helpers/breakout.ts";
 
 integrationTest(
@@ -82,31 +82,23 @@ integrationTest(
       }),
     );
     const script = "mkdir /made 2>&1; grep Seccomp: /proc/self/status";
-    const viaBerth = await daemon.berth([
-      "run",
-      "--rm",
-      "--security-opt",
-      `seccomp=${profile}`,
-      "busybox",
-      "sh",
-      "-c",
-      script,
-    ]);
-    match(viaBerth.stdout, /can't create directory '\/made': Operation not permitted/);
-    match(viaBerth.stdout, /Seccomp:\s+2/);
-    const viaDocker = await runCommand("docker", [
-      "-H",
-      daemon.host,
-      "run",
-      "--rm",
-      "--security-opt",
-      `seccomp=${profile}`,
-      "busybox",
-      "sh",
-      "-c",
-      script,
-    ]);
-    match(viaDocker.stdout, /can't create directory '\/made': Operation not permitted/);
+    // The berth CLI and the docker CLI read the file and send its JSON.
+    for (const cli of [BERTH, "docker"]) {
+      const result = await runCommand(cli, [
+        "-H",
+        daemon.host,
+        "run",
+        "--rm",
+        "--security-opt",
+        `seccomp=${profile}`,
+        "busybox",
+        "sh",
+        "-c",
+        script,
+      ]);
+      match(result.stdout, /can't create directory '\/made': Operation not permitted/, cli);
+      match(result.stdout, /Seccomp:\s+2/, cli);
+    }
     const viaPython = await runCommand("python3", [
       "-c",
       `import docker, json, sys

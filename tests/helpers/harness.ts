@@ -66,24 +66,41 @@ export async function runCommand(
   };
 }
 
-let busyboxTar: Promise<string> | undefined;
+const artifacts = new Map<string, Promise<string>>();
+
+/**
+ * A file the tests build once per process (`/tmp/berth-test-NAME-PID`),
+ * removed when the process ends; `build` makes it at the path given.
+ */
+export function testArtifact(
+  name: string,
+  build: (path: string) => Promise<void>,
+): Promise<string> {
+  let artifact = artifacts.get(name);
+  if (!artifact) {
+    artifact = (async () => {
+      const path = `/tmp/berth-test-${name}-${Deno.pid}`;
+      await build(path);
+      globalThis.addEventListener("unload", () => {
+        try {
+          Deno.removeSync(path);
+        } catch {
+          // already gone
+        }
+      });
+      return path;
+    })();
+    artifacts.set(name, artifact);
+  }
+  return artifact;
+}
 
 /** The busybox rootfs tar built by scripts/build_busybox_image.sh (once per run). */
 export function busyboxRootfs(): Promise<string> {
-  busyboxTar ??= (async () => {
-    const path = `/tmp/berth-test-busybox-${Deno.pid}.tar`;
+  return testArtifact("busybox.tar", async (path) => {
     const result = await runCommand("bash", [`${REPO}/scripts/build_busybox_image.sh`, path]);
     if (result.code !== 0) throw new Error(`building the busybox image failed: ${result.stderr}`);
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(path);
-      } catch {
-        // already gone
-      }
-    });
-    return path;
-  })();
-  return busyboxTar;
+  });
 }
 
 function randomSuffix(): string {
