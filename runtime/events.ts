@@ -1,6 +1,6 @@
 /**
  * The daemon's event stream (GET /events, `docker events`): what happened
- * to containers, images and volumes, in docker's message shape. Recent
+ * to containers, images, volumes and networks, in docker's message shape. Recent
  * events are kept in memory for `since`; listeners get new ones as they
  * happen.
  * @module
@@ -10,7 +10,7 @@ import { preciseNow } from "../protocol/timestamp.ts";
 import { matchesLabel } from "./filters.ts";
 
 /** What an event is about. */
-export type EventType = "container" | "image" | "volume";
+export type EventType = "container" | "image" | "volume" | "network";
 
 /** docker's events message. */
 export interface EventMessage {
@@ -65,7 +65,7 @@ export class EventBus {
   }
 }
 
-/** Whether an event passes docker's event filters (type, event, container, image, volume, label). */
+/** Whether an event passes docker's event filters (type, event, container, image, volume, network, label). */
 export function eventMatches(event: EventMessage, filters: Map<string, string[]>): boolean {
   const attributes = event.Actor.Attributes;
   for (const [key, values] of filters) {
@@ -80,6 +80,7 @@ export function eventMatches(event: EventMessage, filters: Map<string, string[]>
         break;
       case "container":
       case "volume":
+      case "network":
         ok = event.Type === key &&
           values.some((value) => event.Actor.ID.startsWith(value) || attributes.name === value);
         break;

@@ -66,7 +66,7 @@ integrationTest(
     match(rm.stderr, /host is a pre-defined network and cannot be removed/);
     const connect = await daemon.berth(["network", "connect", "host", running]);
     deepStrictEqual(connect.code, 1);
-    match(connect.stderr, /cannot connect a container to a network or disconnect it yet/);
+    match(connect.stderr, /endpoint with name \S+ already exists in network host/);
     const python = await runCommand("python3", [
       "-c",
       `import docker

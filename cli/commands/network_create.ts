@@ -33,12 +33,35 @@ export const command: Command = {
     { name: "label", type: "list", value: "list", description: "Set metadata on a network" },
     { name: "internal", type: "bool", description: "Restrict external access to the network" },
     { name: "ipv6", type: "bool", description: "Enable IPv6 networking" },
+    {
+      name: "ip-range",
+      type: "string",
+      value: "string",
+      description: "Allocate container ip from a sub-range",
+    },
+    {
+      name: "aux-address",
+      type: "list",
+      value: "map",
+      description: "Auxiliary IPv4 or IPv6 addresses used by Network driver",
+    },
+    {
+      name: "opt",
+      short: "o",
+      type: "list",
+      value: "map",
+      description: "Set driver specific options",
+    },
+    { name: "attachable", type: "bool", description: "Enable manual container attachment" },
+    { name: "ingress", type: "bool", description: "Create swarm routing-mesh network" },
   ],
   minArgs: 1,
   maxArgs: 1,
   async run({ client }, flags) {
     const subnet = flags.string("subnet");
     const gateway = flags.string("gateway");
+    const ipRange = flags.string("ip-range");
+    const aux = flags.list("aux-address");
     const created = await client.json<{ Id: string }>("POST", "/networks/create", {
       body: {
         Name: flags.positionals[0],
@@ -47,8 +70,18 @@ export const command: Command = {
         EnableIPv6: flags.bool("ipv6"),
         IPAM: {
           Driver: "default",
-          Config: subnet || gateway ? [{ Subnet: subnet, Gateway: gateway }] : [],
+          Config: subnet || gateway || ipRange || aux.length
+            ? [{
+              Subnet: subnet,
+              Gateway: gateway,
+              IPRange: ipRange,
+              AuxiliaryAddresses: aux.length ? keyValues(aux, "aux-address") : undefined,
+            }]
+            : [],
         },
+        Options: keyValues(flags.list("opt"), "option"),
+        Attachable: flags.bool("attachable"),
+        Ingress: flags.bool("ingress"),
         Labels: keyValues(flags.list("label"), "label"),
       },
     });

@@ -89,8 +89,8 @@ const ROUTES: Route[] = [
   route("POST", "/networks/prune", networks.prune),
   route("GET", `/networks/${ID}`, networks.inspect),
   route("DELETE", `/networks/${ID}`, networks.remove),
-  route("POST", `/networks/${ID}/connect`, networks.unsupported),
-  route("POST", `/networks/${ID}/disconnect`, networks.unsupported),
+  route("POST", `/networks/${ID}/connect`, networks.connect),
+  route("POST", `/networks/${ID}/disconnect`, networks.disconnect),
   route("POST", "/build/prune", networks.pruneBuildCache),
 ];
 

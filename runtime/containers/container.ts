@@ -12,7 +12,7 @@ import type { MountPoint } from "./mount_points.ts";
 import type { ResourceLimits } from "../oci/resources.ts";
 import type { HealthState } from "./health.ts";
 import type { HostOptions } from "./host_options.ts";
-import type { BridgeEndpoint } from "../networks/bridge_driver.ts";
+import type { NetworkAttachment } from "../networks/attachments.ts";
 import type { IdMapping } from "../system/userns.ts";
 
 /** Docker's container Config. */
@@ -116,12 +116,11 @@ export interface ContainerRecord {
   mounts?: MountPoint[];
   /** Protocol of the shim running the container, while one is. */
   shimProtocol?: number;
-  /** Its place on the bridge network, from its start until its release. */
-  endpoint?: BridgeEndpoint;
-  /** Its other names on a user-defined network (`--network-alias`). */
-  networkAliases?: string[];
-  /** The address it asked for on a user-defined network (`--ip`). */
-  requestedIpv4?: string;
+  /**
+   * The networks it is connected to, the one of NetworkMode first (empty
+   * for none, host and container:), each with its endpoint while it runs.
+   */
+  networks: NetworkAttachment[];
   /** Its user namespace's ranges (`--userns-remap` when it was created); none: the host's. */
   idMapping?: Pick<IdMapping, "uid" | "gid">;
 }

@@ -9,6 +9,7 @@ import { log } from "../logger.ts";
 import { MNT_DETACH, unmount } from "../system/libc.ts";
 import { isMountPoint } from "../system/mountinfo.ts";
 import { Container, type ContainerRecord } from "./container.ts";
+import { migrateNetworkFields } from "../networks/attachments.ts";
 
 /** The daemon's containers. */
 export class ContainerStore {
@@ -43,6 +44,7 @@ export class ContainerStore {
         }
         continue;
       }
+      migrateNetworkFields(record);
       this.#add(new Container(record, this.#root));
     }
   }

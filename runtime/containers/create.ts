@@ -12,6 +12,7 @@ import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import { BRIDGE_NETWORK } from "../networks/bridge_network.ts";
+import { attachmentOf, isBridged, type NetworkAttachment } from "../networks/attachments.ts";
 import type { Image } from "../images/image_store.ts";
 import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
@@ -33,7 +34,7 @@ import {
 } from "./container.ts";
 import { validateHealthcheck } from "./health.ts";
 import {
-  checkEndpointSettings,
+  checkEndpointConfig,
   checkJoinedNetwork,
   normalizeHostOptions,
   publishesPorts,
@@ -70,7 +71,12 @@ export async function createContainer(
   if (platform) checkPlatform(request.Image, image, parsePlatform(platform));
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
-  const endpoint = checkEndpointSettings(request, isUserNetwork(hostConfig.NetworkMode));
+  const networks = requestedAttachments(
+    context,
+    request,
+    hostConfig.NetworkMode,
+    request.HostConfig?.NetworkMode || "default",
+  );
   if (hostConfig.NetworkMode.startsWith("container:") && request.Hostname) {
     throw new BadRequest("conflicting options: hostname and the network mode");
   }
@@ -130,8 +136,7 @@ export async function createContainer(
     runtime: hostConfig.Runtime,
     state: createdState(),
     restartCount: 0,
-    ...(endpoint.aliases.length ? { networkAliases: endpoint.aliases } : {}),
-    ...(endpoint.ipv4Address ? { requestedIpv4: endpoint.ipv4Address } : {}),
+    networks,
     ...(remapped
       ? {
         idMapping: joined?.record.idMapping ?? { uid: context.remap!.uid, gid: context.remap!.gid },
@@ -292,6 +297,77 @@ function containerNetworkMode(context: DaemonContext, requested: string): string
   const network = mode === BRIDGE_NETWORK ? undefined : context.networks.find(mode);
   if (!network) throw new NotFound(`network ${mode} not found`);
   return network.record.name;
+}
+
+/**
+ * The networks a create request joins, the one of `mode` (NetworkMode, by
+ * name; `requestedMode` as the request named it) first, each with its EndpointSettings checked; another network in
+ * EndpointsConfig must exist (docker's 404) and needs a bridged mode.
+ */
+function requestedAttachments(
+  context: DaemonContext,
+  request: CreateRequest,
+  mode: string,
+  requestedMode: string,
+): NetworkAttachment[] {
+  const configs = request.NetworkingConfig?.EndpointsConfig ?? {};
+  if (typeof configs !== "object" || Array.isArray(configs)) {
+    throw new BadRequest("NetworkingConfig.EndpointsConfig must be an object");
+  }
+  const byName = new Map<string, unknown>();
+  for (const [ref, config] of Object.entries(configs)) {
+    // The request's own name for its NetworkMode ("default", an id) is that network.
+    const name = ref === requestedMode || ref === mode
+      ? mode
+      : PREDEFINED_MODES.has(ref)
+      ? ref
+      : context.networks.find(ref)?.record.name;
+    if (!name) throw new NotFound(`network ${ref} not found`);
+    byName.set(name, config);
+  }
+  // Config.MacAddress (before API 1.44) is the first network's.
+  const legacyMac = typeof request.MacAddress === "string" && request.MacAddress
+    ? request.MacAddress
+    : undefined;
+  if (!isBridged(mode)) {
+    if (legacyMac || [...byName.values()].some((config) => isSet(config, "MacAddress"))) {
+      throw new BadRequest("conflicting options: mac-address and the network mode");
+    }
+    for (const [name, config] of byName) {
+      if (name !== mode) throw new BadRequest(conflictWithMode(mode));
+      checkEndpointConfig(config, false);
+    }
+    return [];
+  }
+  for (const name of byName.keys()) {
+    if (name === "host" || name === "none" || name.startsWith("container:")) {
+      throw new BadRequest(conflictWithMode(name));
+    }
+  }
+  const names = [mode, ...[...byName.keys()].filter((name) => name !== mode)];
+  return names.map((name, index) => {
+    const config = byName.get(name);
+    const withMac = index === 0 && legacyMac && !isSet(config, "MacAddress")
+      ? { ...(config ?? {}), MacAddress: legacyMac }
+      : config;
+    return attachmentOf(name, checkEndpointConfig(withMac, isUserNetwork(name)));
+  });
+}
+
+/** True when `config` is an object with `field` set to something. */
+function isSet(config: unknown, field: string): boolean {
+  return typeof config === "object" && config !== null &&
+    Boolean((config as Record<string, unknown>)[field]);
+}
+
+/** Network modes that are not user-defined networks' names. */
+const PREDEFINED_MODES = new Set([BRIDGE_NETWORK, "host", "none"]);
+
+/** Docker's refusal of another network beside a mode without one of its own. */
+function conflictWithMode(mode: string): string {
+  return mode === "none"
+    ? "container cannot be connected to multiple networks with one of the networks in private (none) mode"
+    : "container sharing network namespace with another container or host cannot be connected to any other network";
 }
 
 /** True for a user-defined network's name (none, host, bridge, container: are not). */

@@ -10,6 +10,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { LOOPBACK_HOSTS } from "../oci/defaults.ts";
 import type { Container } from "./container.ts";
 import { idTranslation } from "../system/userns.ts";
+import { liveEndpoints } from "../networks/attachments.ts";
 
 /** The hostname a container gets. */
 export function containerHostname(context: DaemonContext, container: Container): string {
@@ -70,6 +71,38 @@ export function withoutLoopbackServers(host: string): string {
   return lines.join("\n").replace(/\n*$/, "\n") + "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
 }
 
+/** The texts of hostname, hosts and resolv.conf, as the container's endpoints now are. */
+async function etcFileTexts(
+  container: Container,
+  hostname: string,
+  hostGateway: string | undefined,
+): Promise<[hostname: string, hosts: string, resolvConf: string]> {
+  const { record } = container;
+  const { hostConfig } = record;
+  const [hostHosts, hostResolv] = await Promise.all([
+    hostConfig.NetworkMode === "host" ? readHostFile("/etc/hosts") : undefined,
+    readHostFile("/etc/resolv.conf"),
+  ]);
+  // On its networks the container's own name resolves to its addresses.
+  const endpoints = liveEndpoints(record.networks);
+  const ownLines = endpoints.map((endpoint) => `${endpoint.ipAddress}\t${hostname}\n`).join("");
+  const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
+    extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + ownLines;
+  // On a user-defined network its name server answers (and asks the host's).
+  const dnsServer = endpoints.find((endpoint) => endpoint.dnsServer)?.dnsServer;
+  const base = dnsServer
+    ? resolvConf(hostResolv, { dns: [dnsServer], search: [], options: [] })
+    : endpoints.length
+    ? withoutLoopbackServers(hostResolv)
+    : hostResolv;
+  const resolv = resolvConf(base, {
+    dns: hostConfig.Dns ?? [],
+    search: hostConfig.DnsSearch ?? [],
+    options: hostConfig.DnsOptions ?? [],
+  });
+  return [`${hostname}\n`, hosts, resolv];
+}
+
 /**
  * Write hostname, hosts and resolv.conf for the next start; `hostGateway`
  * is the bridge's address (for `--add-host NAME:host-gateway`).
@@ -80,39 +113,33 @@ export async function writeEtcFiles(
   hostGateway?: string,
 ): Promise<void> {
   const { paths, record } = container;
-  const { hostConfig } = record;
+  const texts = await etcFileTexts(container, hostname, hostGateway);
   // Readable by every user of the container, as docker's; a remapped
   // container's root owns them.
   const options = { durable: false, mode: 0o644 };
-  const [hostHosts, hostResolv] = await Promise.all([
-    hostConfig.NetworkMode === "host" ? readHostFile("/etc/hosts") : undefined,
-    readHostFile("/etc/resolv.conf"),
-  ]);
-  // On the bridge the container's own name resolves to its address.
-  const endpoint = record.endpoint;
-  const ownLine = endpoint ? `${endpoint.ipAddress}\t${hostname}\n` : "";
-  const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
-    extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + ownLine;
-  // On a user-defined network its name server answers (and asks the host's).
-  const base = endpoint?.dnsServer
-    ? resolvConf(hostResolv, { dns: [endpoint.dnsServer], search: [], options: [] })
-    : endpoint
-    ? withoutLoopbackServers(hostResolv)
-    : hostResolv;
-  const resolv = resolvConf(base, {
-    dns: hostConfig.Dns ?? [],
-    search: hostConfig.DnsSearch ?? [],
-    options: hostConfig.DnsOptions ?? [],
-  });
-  // Three small files side by side: this is on the way of every start.
-  const files: [string, string][] = [
-    [paths.hostname, `${hostname}\n`],
-    [paths.hosts, hosts],
-    [paths.resolvConf, resolv],
-  ];
   const ids = idTranslation(record.idMapping);
-  await Promise.all(files.map(async ([path, text]) => {
-    await writeFileAtomic(path, text, options);
+  // Three small files side by side: this is on the way of every start.
+  const targets = [paths.hostname, paths.hosts, paths.resolvConf];
+  await Promise.all(targets.map(async (path, index) => {
+    await writeFileAtomic(path, texts[index], options);
     if (record.idMapping) await Deno.chown(path, ids.toHost(0, "uid"), ids.toHost(0, "gid"));
   }));
+}
+
+/**
+ * Bring a running container's hosts and resolv.conf up to date with its
+ * endpoints (after a network connect or disconnect). They are bind-mounted,
+ * so they are rewritten in place, not replaced.
+ */
+export async function refreshEtcFiles(
+  container: Container,
+  hostname: string,
+  hostGateway?: string,
+): Promise<void> {
+  const [, hosts, resolv] = await etcFileTexts(container, hostname, hostGateway);
+  const { paths } = container;
+  await Promise.all([
+    Deno.writeTextFile(paths.hosts, hosts),
+    Deno.writeTextFile(paths.resolvConf, resolv),
+  ]);
 }

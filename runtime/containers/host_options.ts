@@ -431,58 +431,80 @@ export function normalizeHostOptions(
   };
 }
 
-/** What a create request asks of its network endpoint, checked. */
+/** What a request asks of a container's endpoint on one network, checked. */
 export interface EndpointRequest {
-  /** `--network-alias` names (on a user-defined network). */
+  /** `--alias`, `--network-alias` (on a user-defined network). */
   aliases: string[];
   /** `--ip` (on a user-defined network). */
   ipv4Address?: string;
+  /** `--mac-address`. */
+  macAddress?: string;
+  /** `--link NAME[:ALIAS]`. */
+  links: string[];
+  /** `--driver-opt`. */
+  driverOpts?: Record<string, string>;
 }
 
+const MAC_ADDRESS = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+
 /**
- * The endpoint settings of a create request (NetworkingConfig, or
- * Config.MacAddress before API 1.44): aliases and a given IPv4 address on
- * a user-defined network; the rest is refused (docker's words where the
- * network is a predefined one).
+ * One network's EndpointSettings of a create or connect request, checked:
+ * aliases and a given address on a user-defined network only (docker's
+ * words), a MAC address, links and driver options.
  */
-export function checkEndpointSettings(request: {
-  MacAddress?: unknown;
-  NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
-}, userNetwork = false): EndpointRequest {
-  const endpoints = Object.values(request.NetworkingConfig?.EndpointsConfig ?? {}) as {
+export function checkEndpointConfig(config: unknown, userNetwork: boolean): EndpointRequest {
+  if (config === null || config === undefined) return { aliases: [], links: [] };
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new BadRequest("EndpointSettings must be an object");
+  }
+  const endpoint = config as {
     IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
     Aliases?: string[] | null;
+    Links?: string[] | null;
     MacAddress?: string;
-  }[];
-  const aliases: string[] = [];
+    DriverOpts?: Record<string, unknown> | null;
+  };
+  const ipam = endpoint.IPAMConfig;
   let ipv4Address: string | undefined;
-  for (const endpoint of endpoints) {
-    const ipam = endpoint?.IPAMConfig;
-    if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
-      if (!userNetwork) {
-        throw new BadRequest(
-          "user specified IP address is supported on user defined networks only",
-        );
-      }
-      if (ipam.IPv6Address || isSet(ipam.LinkLocalIPs)) {
-        throw new BadRequest("berth networks have IPv4 addresses only (--ip6, --link-local-ip)");
-      }
-      if (!isIp(ipam.IPv4Address!) || ipam.IPv4Address!.includes(":")) {
-        throw new BadRequest(`invalid IPv4 address: ${ipam.IPv4Address}`);
-      }
-      ipv4Address = ipam.IPv4Address;
+  if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
+    if (!userNetwork) {
+      throw new BadRequest(
+        "user specified IP address is supported on user defined networks only",
+      );
     }
-    if (isSet(endpoint?.Aliases)) {
-      if (!userNetwork) {
-        throw new BadRequest("network-scoped aliases are only supported for user-defined networks");
-      }
-      aliases.push(...stringList(endpoint.Aliases, "Aliases"));
+    if (ipam.IPv6Address || isSet(ipam.LinkLocalIPs)) {
+      throw new BadRequest("berth networks have IPv4 addresses only (--ip6, --link-local-ip)");
     }
+    if (!isIp(ipam.IPv4Address!) || ipam.IPv4Address!.includes(":")) {
+      throw new BadRequest(`invalid IPv4 address: ${ipam.IPv4Address}`);
+    }
+    ipv4Address = ipam.IPv4Address;
   }
-  if (request.MacAddress || endpoints.some((endpoint) => endpoint?.MacAddress)) {
-    throw new BadRequest("conflicting options: mac-address and the network mode");
+  const aliases = isSet(endpoint.Aliases) ? stringList(endpoint.Aliases, "Aliases") : [];
+  if (aliases.length && !userNetwork) {
+    throw new BadRequest("network-scoped aliases are only supported for user-defined networks");
   }
-  return { aliases: [...new Set(aliases)], ipv4Address };
+  const mac = endpoint.MacAddress;
+  if (mac !== undefined && mac !== "" && (typeof mac !== "string" || !MAC_ADDRESS.test(mac))) {
+    throw new BadRequest(`invalid MAC address: ${mac}`);
+  }
+  const driverOpts = endpoint.DriverOpts;
+  if (
+    isSet(driverOpts) &&
+    (typeof driverOpts !== "object" || Array.isArray(driverOpts) ||
+      Object.values(driverOpts!).some((value) => typeof value !== "string"))
+  ) {
+    throw new BadRequest("DriverOpts must map names to strings");
+  }
+  return {
+    aliases: [...new Set(aliases)],
+    ipv4Address,
+    ...(mac ? { macAddress: mac.toLowerCase() } : {}),
+    links: isSet(endpoint.Links) ? stringList(endpoint.Links, "Links") : [],
+    ...(isSet(driverOpts) && Object.keys(driverOpts!).length
+      ? { driverOpts: driverOpts as Record<string, string> }
+      : {}),
+  };
 }
 
 /** True when the options ask for no-new-privileges. */

@@ -5,6 +5,8 @@
 
 import { networkIdOf } from "../networks/networks.ts";
 import { endpointId } from "../networks/bridge_network.ts";
+import { liveEndpoints } from "../networks/attachments.ts";
+import type { BridgeEndpoint } from "../networks/bridge_driver.ts";
 import { inspectPorts } from "../networks/port_bindings.ts";
 import { type DaemonContext, shimStateDir } from "../daemon_context.ts";
 import type { Container, ContainerRecord } from "./container.ts";
@@ -59,7 +61,7 @@ export function inspectContainer(context: DaemonContext, container: Container) {
     },
     Mounts: inspectMounts(record.mounts),
     Config: record.config,
-    NetworkSettings: networkSettings(record, networkIdOf(context, record.hostConfig.NetworkMode)),
+    NetworkSettings: networkSettings(context, record),
     // berth's own additions, under a name docker does not use.
     Berth: {
       Runtime: record.runtime,
@@ -70,45 +72,67 @@ export function inspectContainer(context: DaemonContext, container: Container) {
 }
 
 /**
- * Docker's NetworkSettings of a container (on network `networkId`): on a
- * bridge, while it is connected, its address, gateway, MAC and published
- * ports.
+ * Docker's NetworkSettings of a container: per network it is connected to,
+ * what it asked for and, while it runs, its address, gateway and MAC; the
+ * top-level fields (docker's older view) and the published ports are its
+ * first endpoint's.
  */
-export function networkSettings(record: ContainerRecord, networkId: string) {
+export function networkSettings(context: DaemonContext, record: ContainerRecord) {
   const mode = record.hostConfig.NetworkMode;
   const bridged = mode !== "none" && mode !== "host";
-  const endpoint = record.endpoint;
-  const address = {
-    EndpointID: endpoint ? endpointId(record.id) : "",
+  const endpoints = liveEndpoints(record.networks);
+  const first = endpoints[0];
+  const addressOf = (endpoint: BridgeEndpoint | undefined, requestedMac = "") => ({
+    EndpointID: endpoint ? endpointId(record.id, endpoint) : "",
     Gateway: endpoint?.gateway ?? "",
     IPAddress: endpoint?.ipAddress ?? "",
     IPPrefixLen: endpoint?.prefixLength ?? 0,
     IPv6Gateway: "",
     GlobalIPv6Address: "",
     GlobalIPv6PrefixLen: 0,
-    MacAddress: endpoint?.macAddress ?? "",
-  };
+    MacAddress: endpoint?.macAddress ?? requestedMac,
+  });
+  // Joined to another container's namespace (container:): no network of its own.
+  const networks: Record<string, unknown> = {};
+  if (mode === "host" || mode === "none") {
+    networks[mode] = {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      NetworkID: networkIdOf(context, mode),
+      ...addressOf(undefined),
+      DriverOpts: null,
+    };
+  }
+  for (const attachment of record.networks) {
+    const ipam = attachment.ipv4Address || attachment.ipv6Address
+      ? {
+        ...(attachment.ipv4Address ? { IPv4Address: attachment.ipv4Address } : {}),
+        ...(attachment.ipv6Address ? { IPv6Address: attachment.ipv6Address } : {}),
+      }
+      : null;
+    networks[attachment.network] = {
+      IPAMConfig: ipam,
+      Links: attachment.links?.length ? attachment.links : null,
+      Aliases: attachment.aliases?.length ? attachment.aliases : null,
+      NetworkID: networkIdOf(context, attachment.network),
+      ...addressOf(attachment.endpoint, attachment.macAddress),
+      DriverOpts: attachment.driverOpts ?? null,
+    };
+  }
   return {
     Bridge: "",
     SandboxID: "",
-    SandboxKey: endpoint?.sandboxKey ?? "",
-    Ports: bridged ? inspectPorts(endpoint?.ports ?? [], record.config.ExposedPorts) : {},
+    SandboxKey: first?.sandboxKey ?? "",
+    Ports: bridged
+      ? inspectPorts(endpoints.flatMap((endpoint) => endpoint.ports), record.config.ExposedPorts)
+      : {},
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    ...address,
-    // Joined to another container's namespace: no network of its own.
-    Networks: mode.startsWith("container:") ? {} : {
-      [mode]: {
-        IPAMConfig: record.requestedIpv4 ? { IPv4Address: record.requestedIpv4 } : null,
-        Links: null,
-        Aliases: record.networkAliases ?? null,
-        NetworkID: networkId,
-        ...address,
-        DriverOpts: null,
-      },
-    },
+    ...addressOf(first),
+    Networks: networks,
   };
 }

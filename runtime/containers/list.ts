@@ -13,7 +13,7 @@ import { type Filters, matchesLabel } from "../filters.ts";
 import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
 import { listPorts } from "../networks/port_bindings.ts";
-import { networkIdOf } from "../networks/networks.ts";
+import { liveEndpoints } from "../networks/attachments.ts";
 import { inspectMounts } from "./mount_points.ts";
 
 const STATUSES: ContainerStatus[] = [
@@ -132,6 +132,7 @@ export function listContainers(
   const now = Date.now();
   return containers.map((container) => {
     const { record } = container;
+    const endpoints = liveEndpoints(record.networks);
     // Docker shows the name used at create while it still names the image.
     const named = context.images.find(record.config.Image)?.id === record.imageId;
     return {
@@ -142,14 +143,15 @@ export function listContainers(
       Command: [record.path, ...record.args.map((arg) => arg.includes(" ") ? `'${arg}'` : arg)]
         .join(" "),
       Created: Math.floor(parseRfc3339(record.created) / 1000),
-      Ports: record.endpoint ? listPorts(record.endpoint.ports, record.config.ExposedPorts) : [],
+      Ports: endpoints.length
+        ? listPorts(endpoints.flatMap((endpoint) => endpoint.ports), record.config.ExposedPorts)
+        : [],
       Labels: record.config.Labels,
       State: record.state.Status,
       Status: statusText(container, now),
       HostConfig: { NetworkMode: record.hostConfig.NetworkMode },
       NetworkSettings: {
-        Networks: networkSettings(record, networkIdOf(context, record.hostConfig.NetworkMode))
-          .Networks,
+        Networks: networkSettings(context, record).Networks,
       },
       Mounts: inspectMounts(record.mounts),
     };

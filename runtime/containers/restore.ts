@@ -15,7 +15,7 @@ import type { Container } from "./container.ts";
 import { startHealthMonitor } from "./health.ts";
 import { releaseRuntimeResources, superviseShim } from "./monitor.ts";
 import { finishRemoval } from "./remove.ts";
-import { reserveEndpoint } from "../networks/container_network.ts";
+import { reserveEndpoints } from "../networks/container_network.ts";
 import { execConfigIn, restoreExecs } from "../execs/restore_execs.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -30,7 +30,7 @@ async function exists(path: string): Promise<boolean> {
 /** Restore every container (concurrently) and exec, then drop shim dirs nobody owns. */
 export async function restoreContainers(context: DaemonContext): Promise<void> {
   // Addresses and ports first: a container released below frees its own.
-  for (const container of context.containers.list()) reserveEndpoint(context, container);
+  for (const container of context.containers.list()) reserveEndpoints(context, container);
   await Promise.all(
     context.containers.list().map((container) =>
       restoreContainer(context, container).catch((error) =>

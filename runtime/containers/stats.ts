@@ -9,6 +9,7 @@ import { formatRfc3339Nano, preciseNow, ZERO_TIME } from "../../protocol/timesta
 import { containerCgroup, type DaemonContext } from "../daemon_context.ts";
 import { readSystemFile } from "../system/libc.ts";
 import type { Container } from "./container.ts";
+import { liveEndpoints } from "../networks/attachments.ts";
 
 /** Nanoseconds per clock tick of /proc/stat (USER_HZ is 100 on Linux). */
 const NS_PER_TICK = 10_000_000;
@@ -126,7 +127,7 @@ export function sampleStats(context: DaemonContext, container: Container): Stats
     blkio: [],
   };
   if (!container.isRunning) return sample;
-  if (container.record.endpoint && container.state.Pid > 0) {
+  if (liveEndpoints(container.record.networks).length && container.state.Pid > 0) {
     sample.networks = parseNetDev(readSystemFile(`/proc/${container.state.Pid}/net/dev`));
   }
   const cgroup = containerCgroup(context, container);

@@ -22,8 +22,17 @@ export class BridgeAllocator {
   #hostPorts = new Map<string, { owner: string; hostIp: string }[]>();
   #nextDynamic = DYNAMIC_PORTS[0];
 
-  /** `gateway` is the bridge's own address, with the subnet's prefix. */
-  constructor(readonly gateway: Ipv4Cidr) {}
+  /**
+   * `gateway` is the bridge's own address, with the subnet's prefix;
+   * addresses nobody asked for come from `range` (`--ip-range`) when
+   * given, and `reserved` ones (`--aux-address`) go to no one.
+   */
+  constructor(
+    readonly gateway: Ipv4Cidr,
+    readonly options: { range?: Ipv4Cidr; reserved?: number[] } = {},
+  ) {
+    for (const address of options.reserved ?? []) this.#addresses.set(address, "");
+  }
 
   /** `wanted` (a given address) or the lowest free address of the subnet, now `owner`'s. */
   takeAddress(owner: string, wanted?: number): number {
@@ -38,11 +47,14 @@ export class BridgeAllocator {
           }: It does not belong to any of this network's subnets`,
         );
       }
-      if (this.#addresses.has(wanted)) throw new ApiError(409, "Address already in use");
+      if (this.#addresses.has(wanted)) throw new ApiError(403, "Address already in use");
       this.#addresses.set(wanted, owner);
       return wanted;
     }
-    for (let address = first; address <= last; address++) {
+    const range = this.options.range;
+    const from = range ? Math.max(first, networkAddress(range)) : first;
+    const to = range ? Math.min(last, broadcastAddress(range)) : last;
+    for (let address = from; address <= to; address++) {
       if (address === this.gateway.address || this.#addresses.has(address)) continue;
       this.#addresses.set(address, owner);
       return address;

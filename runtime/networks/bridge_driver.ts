@@ -22,7 +22,14 @@ export interface BridgeEndpoint {
   ports: PublishedPort[];
   /** The network's name server (user-defined networks): the container's nameserver. */
   dnsServer?: string;
+  /** Its interface inside the container (eth0 when the record does not say). */
+  interfaceName?: string;
+  /** Docker's EndpointID (the container's id for records that did not keep one). */
+  endpointId?: string;
 }
+
+/** A container has this many interfaces at most (eth0 to eth35: see {@link vethName}). */
+export const MAX_INTERFACES = 36;
 
 /** Where a container's network namespace is pinned. */
 export function sandboxKey(id: string): string {
@@ -33,10 +40,19 @@ function netnsName(id: string): string {
   return `berth-${id.slice(0, 12)}`;
 }
 
-/** The host end of a container's veth pair (15 characters at most). */
-function vethName(id: string): string {
-  return `vb${id.slice(0, 12)}`;
+/**
+ * The host end of a container's veth pair for its interface ethN (15
+ * characters at most): `vb` and the short id for eth0 (the name records of
+ * single-network containers imply), `vx`, N in base 36 and 11 characters of
+ * the id for the others.
+ */
+function vethName(id: string, interfaceName = "eth0"): string {
+  const index = Number(interfaceName.slice(3));
+  return index === 0 ? `vb${id.slice(0, 12)}` : `vx${index.toString(36)}${id.slice(0, 11)}`;
 }
+
+/** The container's short id (or its first 11 characters) in a host veth's name. */
+const VETH_OWNER = /^\d+: (?:vb([0-9a-f]{12})|vx[0-9a-z]([0-9a-f]{11}))@/gm;
 
 /** Marks a container's DNAT rules, so they can be found and removed. */
 function ruleComment(id: string): string {
@@ -117,16 +133,32 @@ function ipBatch(commands: string[], options: { netns?: string; force?: boolean 
   return runNetworkTool("ip", [...global, "-batch", "-"], commands.join("\n") + "\n");
 }
 
+/** How a bridge forwards (docker's bridge driver options). */
+export interface BridgeOptions {
+  /** Forwards nothing in or out; its containers get no default route. */
+  internal?: boolean;
+  /** Traffic between its containers (false: dropped, `enable_icc=false`). */
+  icc?: boolean;
+  /** Masquerade what leaves it (false: `enable_ip_masquerade=false`). */
+  masquerade?: boolean;
+  /** The MTU of the bridge and its veths. */
+  mtu?: number;
+}
+
 /** The daemon's bridge. */
 export class BridgeDriver {
   #ready: Promise<void> | undefined;
 
-  /**
-   * `gateway` is the bridge's own address with the subnet's prefix; an
-   * `internal` bridge forwards nothing in or out, and its containers get
-   * no default route.
-   */
-  constructor(readonly name: string, readonly gateway: Ipv4Cidr, readonly internal = false) {}
+  readonly internal: boolean;
+
+  /** `gateway` is the bridge's own address with the subnet's prefix. */
+  constructor(
+    readonly name: string,
+    readonly gateway: Ipv4Cidr,
+    readonly options: BridgeOptions = {},
+  ) {
+    this.internal = options.internal === true;
+  }
 
   /** The nat chain holding the published ports of this bridge's containers. */
   get chain(): string {
@@ -149,6 +181,7 @@ export class BridgeDriver {
     });
     await ipBatch([
       `addr replace ${formatIpv4(this.gateway.address)}/${this.gateway.prefixLength} dev ${name}`,
+      ...(this.options.mtu ? [`link set ${name} mtu ${this.options.mtu}`] : []),
       `link set ${name} up`,
     ]);
     // Forwarding, and published ports answering on 127.0.0.1 too: DNAT
@@ -159,6 +192,7 @@ export class BridgeDriver {
       "-w",
       "net/ipv4/ip_forward=1",
       `net/ipv4/conf/${name}/route_localnet=1`,
+      ...(this.options.icc === false ? ["net/bridge/bridge-nf-call-iptables=1"] : []),
     ]);
     await runNetworkTool("iptables", ["-t", "nat", "-N", chain]).catch((error) => {
       if (!/exists/i.test(error.message)) throw error;
@@ -191,8 +225,15 @@ export class BridgeDriver {
         ["filter", "FORWARD", ["-i", name, "-o", name, "-j", "ACCEPT"]],
       );
     } else {
+      if (this.options.masquerade !== false) {
+        rules.push(["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]]);
+      }
+      if (this.options.icc === false) {
+        // Before the ACCEPTs below; the bridge hands its own frames to
+        // iptables only with br_netfilter's bridge-nf-call-iptables.
+        rules.push(["filter", "FORWARD", ["-i", name, "-o", name, "-j", "DROP"]]);
+      }
       rules.push(
-        ["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]],
         // The FORWARD policy may be DROP (dockerd sets it so).
         ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
         ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
@@ -235,29 +276,32 @@ export class BridgeDriver {
   }
 
   /**
-   * Make the container's network namespace, joined to the bridge, with
-   * its address and default route, and DNAT its published ports to it.
+   * Join the container's network namespace (made by {@link makeSandbox})
+   * to the bridge: a veth pair, its address, the default route when
+   * `defaultRoute` (never on an internal bridge), and DNAT of its
+   * published ports to it.
    */
   async connect(
     id: string,
     endpoint: BridgeEndpoint,
-    options: { pid?: number } = {},
+    options: { defaultRoute?: boolean } = {},
   ): Promise<void> {
     await this.ensure();
     const netns = netnsName(id);
-    const veth = vethName(id);
-    await this.#joinBridge(netns, veth, endpoint, options.pid).catch(async () => {
+    const inside = endpoint.interfaceName ?? "eth0";
+    const veth = vethName(id, inside);
+    await this.#joinBridge(netns, veth, inside, endpoint).catch(async () => {
       // The bridge may have gone away under the daemon: set it up again, once.
       this.#ready = undefined;
-      await this.#leaveBridge(netns, veth);
+      await removeLink(veth);
       await this.ensure();
-      await this.#joinBridge(netns, veth, endpoint, options.pid);
+      await this.#joinBridge(netns, veth, inside, endpoint);
     });
+    const route = options.defaultRoute && !this.internal;
     await ipBatch([
-      "link set lo up",
-      `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev eth0`,
-      "link set eth0 up",
-      ...(this.internal ? [] : [`route add default via ${endpoint.gateway}`]),
+      `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev ${inside}`,
+      `link set ${inside} up`,
+      ...(route ? [`route replace default via ${endpoint.gateway} dev ${inside}`] : []),
     ], { netns });
     if (endpoint.ports.length === 0) return;
     // At the top: a port freed at its container's exit may be published
@@ -274,19 +318,17 @@ export class BridgeDriver {
     await runNetworkTool("iptables-restore", ["--noflush"], `*nat\n${rules.join("\n")}\nCOMMIT\n`);
   }
 
-  /**
-   * The container's namespace, with the veth pair joining it to the bridge:
-   * made here, or (`pid`) the one its runtime made, pinned under the same name.
-   */
+  /** The veth pair joining the namespace to the bridge, its inner end named `inside`. */
   #joinBridge(
     netns: string,
     veth: string,
+    inside: string,
     endpoint: BridgeEndpoint,
-    pid?: number,
   ): Promise<string> {
+    const mtu = this.options.mtu ? `mtu ${this.options.mtu}` : "";
     return ipBatch([
-      pid ? `netns attach ${netns} ${pid}` : `netns add ${netns}`,
-      `link add ${veth} type veth peer name eth0 address ${endpoint.macAddress} netns ${netns}`,
+      `link add ${veth} ${mtu} type veth peer name ${inside} address ${endpoint.macAddress} ${mtu} ` +
+      `netns ${netns}`,
       `link set ${veth} master ${this.name} up`,
       // A container reaching its own published port: the bridge sends the
       // frame back out of the port it came in by.
@@ -294,34 +336,84 @@ export class BridgeDriver {
     ]);
   }
 
-  /** Remove the veth pair and the namespace, whichever of them is there. */
-  async #leaveBridge(netns: string, veth: string): Promise<void> {
-    // -force goes on past a failing line, and still fails the batch.
-    await ipBatch([`link del ${veth}`, `netns del ${netns}`], { force: true }).catch(() => {});
-  }
-
   /**
    * Undo the endpoints on this bridge of containers that `exists` does
-   * not know (by short id): what a daemon killed while it took them down
-   * left behind.
+   * not know (by short id, or its first 11 characters): what a daemon
+   * killed while it took them down left behind.
    */
   async removeOrphans(exists: (shortId: string) => boolean): Promise<string[]> {
     const listed = await runNetworkTool("ip", ["-o", "link", "show", "master", this.name]).catch(
       () => "",
     );
     const removed: string[] = [];
-    for (const [, id] of listed.matchAll(/^\d+: vb([0-9a-f]{12})@/gm)) {
+    for (const match of listed.matchAll(VETH_OWNER)) {
+      const id = match[1] ?? match[2];
       if (exists(id)) continue;
       // Its own release may be at it too: what is gone already is fine.
-      await this.disconnect(id).catch(() => {});
+      await removeLink(match[0].replace(/^\d+: /, "").replace(/@$/, ""));
+      // The veth is on this daemon's bridge, so the namespace is this daemon's too.
+      await removeSandboxesOf(id);
+      await deleteRules("nat", this.chain, (line) => line.includes(ruleComment(id))).catch(
+        () => {},
+      );
       removed.push(id);
     }
     return removed;
   }
 
-  /** Undo {@link connect}, whatever part of it was done. */
-  async disconnect(id: string): Promise<void> {
-    await this.#leaveBridge(netnsName(id), vethName(id));
+  /** Undo {@link connect}, whatever part of it was done (the namespace stays). */
+  async disconnect(id: string, endpoint: Pick<BridgeEndpoint, "interfaceName">): Promise<void> {
+    await removeLink(vethName(id, endpoint.interfaceName));
     await deleteRules("nat", this.chain, (line) => line.includes(ruleComment(id)));
+  }
+}
+
+/** Delete a host link; one that is gone already is fine. */
+async function removeLink(name: string): Promise<void> {
+  await runNetworkTool("ip", ["link", "del", name]).catch(() => {});
+}
+
+/**
+ * The container's network namespace, with loopback up: made here, or
+ * (`pid`) the one its runtime made, pinned under the same name.
+ */
+export async function makeSandbox(id: string, pid?: number): Promise<void> {
+  const netns = netnsName(id);
+  await ipBatch([pid ? `netns attach ${netns} ${pid}` : `netns add ${netns}`]).catch(
+    async (error) => {
+      // Left by a release cut short: start from a fresh one.
+      if (!/File exists/.test(error.message)) throw error;
+      await removeSandbox(id);
+      await ipBatch([pid ? `netns attach ${netns} ${pid}` : `netns add ${netns}`]);
+    },
+  );
+  await ipBatch(["link set lo up"], { netns });
+}
+
+/** Remove the container's network namespace (its veths go with it); gone already is fine. */
+export async function removeSandbox(id: string): Promise<void> {
+  await runNetworkTool("ip", ["netns", "del", netnsName(id)]).catch(() => {});
+}
+
+/** Remove the namespaces whose container's id starts with `shortId`. */
+async function removeSandboxesOf(shortId: string): Promise<void> {
+  const listed = await runNetworkTool("ip", ["netns", "list"]).catch(() => "");
+  for (const [, name] of listed.matchAll(/^(berth-[0-9a-f]{12})\b/gm)) {
+    if (name.startsWith(`berth-${shortId}`)) {
+      await runNetworkTool("ip", ["netns", "del", name]).catch(() => {});
+    }
+  }
+}
+
+/** Point the container's default route at `gateway` through `inside`, or take it away. */
+export async function setDefaultRoute(
+  id: string,
+  route: { gateway: string; inside: string } | undefined,
+): Promise<void> {
+  const netns = netnsName(id);
+  if (route) {
+    await ipBatch([`route replace default via ${route.gateway} dev ${route.inside}`], { netns });
+  } else {
+    await ipBatch(["route del default"], { netns }).catch(() => {});
   }
 }

@@ -7,16 +7,21 @@
  */
 
 import { BridgeAllocator } from "./bridge_allocator.ts";
-import { BridgeDriver, type BridgeEndpoint, sandboxKey } from "./bridge_driver.ts";
+import {
+  BridgeDriver,
+  type BridgeEndpoint,
+  type BridgeOptions,
+  sandboxKey,
+} from "./bridge_driver.ts";
 import { formatIpv4, type Ipv4Cidr, macForIpv4, parseIpv4 } from "./ipv4.ts";
 import type { PublishedPort } from "./port_bindings.ts";
 
 /** Docker's name for the default network. */
 export const BRIDGE_NETWORK = "bridge";
 
-/** A container's EndpointID: it has one endpoint, so its own id serves. */
-export function endpointId(containerId: string): string {
-  return containerId;
+/** Docker's EndpointID of an endpoint (records that kept none had one endpoint: the container's id). */
+export function endpointId(containerId: string, endpoint: BridgeEndpoint): string {
+  return endpoint.endpointId ?? containerId;
 }
 
 /** True when nothing on the host listens on this TCP port (UDP ports are not probed). */
@@ -42,18 +47,35 @@ export class BridgeNetwork {
   constructor(
     readonly bridge: string,
     readonly gateway: Ipv4Cidr,
-    options: { internal?: boolean } = {},
+    readonly options: BridgeOptions & {
+      ipRange?: Ipv4Cidr;
+      reserved?: number[];
+      /** The host address ports are published on when a binding names none. */
+      hostBindingIpv4?: string;
+    } = {},
   ) {
-    this.#allocator = new BridgeAllocator(gateway);
-    this.#driver = new BridgeDriver(bridge, gateway, options.internal === true);
+    this.#allocator = new BridgeAllocator(gateway, {
+      range: options.ipRange,
+      reserved: options.reserved,
+    });
+    this.#driver = new BridgeDriver(bridge, gateway, options);
   }
 
   /**
    * Take an address (`wantedAddress` when given) and the host ports of
    * `ports` for container `id` (a conflict throws, with nothing taken).
    */
-  allocate(id: string, ports: PublishedPort[], wantedAddress?: number): BridgeEndpoint {
-    const published = this.#allocator.takePorts(id, ports, hostPortFree);
+  allocate(
+    id: string,
+    ports: PublishedPort[],
+    options: { wantedAddress?: number; interfaceName: string; endpointId: string },
+  ): BridgeEndpoint {
+    const wantedAddress = options.wantedAddress;
+    const hostIp = this.options.hostBindingIpv4;
+    const bound = hostIp
+      ? ports.map((port) => ({ ...port, hostIp: port.hostIp || hostIp }))
+      : ports;
+    const published = this.#allocator.takePorts(id, bound, hostPortFree);
     let address: number;
     try {
       address = this.#allocator.takeAddress(id, wantedAddress);
@@ -68,6 +90,8 @@ export class BridgeNetwork {
       macAddress: macForIpv4(address),
       sandboxKey: sandboxKey(id),
       ports: published,
+      interfaceName: options.interfaceName,
+      endpointId: options.endpointId,
     };
   }
 
@@ -81,11 +105,11 @@ export class BridgeNetwork {
     return this.#driver.destroy();
   }
 
-  /** Set the endpoint up on the host (after {@link allocate}). */
+  /** Set the endpoint up on the host (after {@link allocate}), in the container's namespace. */
   connect(
     id: string,
     endpoint: BridgeEndpoint,
-    options: { pid?: number } = {},
+    options: { defaultRoute?: boolean } = {},
   ): Promise<void> {
     return this.#driver.connect(id, endpoint, options);
   }
@@ -108,10 +132,15 @@ export class BridgeNetwork {
     return this.#driver.removeOrphans(exists);
   }
 
+  /** Free what the container's endpoint holds here, none of it set up on the host. */
+  forget(id: string): void {
+    this.#allocator.release(id);
+  }
+
   /** Undo the container's endpoint on the host and free what it held. */
-  async release(id: string): Promise<void> {
+  async release(id: string, endpoint: BridgeEndpoint): Promise<void> {
     try {
-      await this.#driver.disconnect(id);
+      await this.#driver.disconnect(id, endpoint);
     } finally {
       this.#allocator.release(id);
     }

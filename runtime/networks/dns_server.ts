@@ -15,8 +15,11 @@ import { answer, DNS_SERVFAIL, DNS_TYPE_A, parseQuery } from "./dns_message.ts";
 /** How long a question passed on may wait for its answer. */
 const UPSTREAM_TIMEOUT_MS = 3_000;
 
-/** The addresses a name has on the network; undefined when it is not one of its names. */
-export type NameLookup = (name: string) => number[] | undefined;
+/**
+ * The addresses a name has for the asker (by its address on the network);
+ * undefined when it is not one of the names the asker can see.
+ */
+export type NameLookup = (name: string, asker: string) => number[] | undefined;
 
 /** A UDP name server on one address. */
 export class DnsServer {
@@ -60,7 +63,7 @@ export class DnsServer {
     const question = parseQuery(message);
     if (!question) return;
     const reply = (bytes: Uint8Array) => this.#socket?.send(bytes, from.port, from.address);
-    const addresses = this.lookup(question.name);
+    const addresses = this.lookup(question.name, from.address);
     if (addresses) {
       // One of ours: its addresses for A, no records of other types.
       reply(answer(message, question, question.type === DNS_TYPE_A ? addresses : []));

@@ -8,7 +8,7 @@
 
 import { writeJsonAtomic } from "../../protocol/atomic_write.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
-import { BadRequest, Conflict, NotFound } from "../errors.ts";
+import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { log } from "../logger.ts";
 import { BridgeNetwork } from "./bridge_network.ts";
@@ -16,10 +16,12 @@ import type { DnsServer } from "./dns_server.ts";
 import {
   broadcastAddress,
   formatIpv4,
+  inSubnet,
   type Ipv4Cidr,
   networkAddress,
   parseIpv4,
   parseIpv4Cidr,
+  subnetText,
 } from "./ipv4.ts";
 
 /** A user-defined network as it is kept on disk. */
@@ -32,7 +34,24 @@ export interface NetworkRecord {
   labels: Record<string, string>;
   /** `--internal`: no way out of the network (no default route, no masquerade, no ports). */
   internal?: boolean;
+  /** The driver options as given (`--opt`); absent in records from before they were kept. */
+  options?: Record<string, string>;
+  /** `--attachable`. */
+  attachable?: boolean;
+  /** `--ip-range`: where addresses nobody asked for come from. */
+  ipRange?: string;
+  /** `--aux-address NAME=IP`: addresses no container gets. */
+  auxAddresses?: Record<string, string>;
 }
+
+/** The bridge driver's options docker documents, by their `--opt` names. */
+export const BRIDGE_OPTIONS = {
+  name: "com.docker.network.bridge.name",
+  enableIcc: "com.docker.network.bridge.enable_icc",
+  enableIpMasquerade: "com.docker.network.bridge.enable_ip_masquerade",
+  hostBindingIpv4: "com.docker.network.bridge.host_binding_ipv4",
+  mtu: "com.docker.network.driver.mtu",
+} as const;
 
 /** A user-defined network while the daemon runs. */
 export interface UserNetwork {
@@ -51,9 +70,33 @@ export interface NetworkRequest {
   Internal?: boolean;
   EnableIPv6?: boolean;
   Attachable?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] };
+  Ingress?: boolean;
+  CheckDuplicate?: boolean;
+  Scope?: string;
+  IPAM?: {
+    Driver?: string;
+    Config?: {
+      Subnet?: string;
+      Gateway?: string;
+      IPRange?: string;
+      AuxiliaryAddresses?: Record<string, string> | null;
+    }[] | null;
+    Options?: Record<string, string> | null;
+  } | null;
   Options?: Record<string, string> | null;
   Labels?: Record<string, string> | null;
+}
+
+/** `value`, when it is a map of strings (or absent); a 400 naming `field` otherwise. */
+function stringMap(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (
+    typeof value !== "object" || Array.isArray(value) ||
+    Object.values(value).some((item) => typeof item !== "string")
+  ) {
+    throw new BadRequest(`${field} must map names to strings`);
+  }
+  return value as Record<string, string>;
 }
 
 /** Where subnets nobody asked for come from: 10.89.0.0/24, 10.89.1.0/24, ... */
@@ -68,6 +111,78 @@ function bridgeName(id: string): string {
 
 function overlaps(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   return networkAddress(a) <= broadcastAddress(b) && networkAddress(b) <= broadcastAddress(a);
+}
+
+/** The bridge options of a create request, checked (others are kept, as docker keeps them). */
+function checkBridgeOptions(options: Record<string, string>): Record<string, string> {
+  const bridge = options[BRIDGE_OPTIONS.name];
+  if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) {
+    throw new BadRequest(
+      `invalid bridge name ${JSON.stringify(bridge)}: 1 to 15 of [a-zA-Z0-9_.-]`,
+    );
+  }
+  for (const key of [BRIDGE_OPTIONS.enableIcc, BRIDGE_OPTIONS.enableIpMasquerade]) {
+    if (key in options && !/^(true|false)$/.test(options[key])) {
+      throw new BadRequest(`invalid value for ${key}: ${options[key]} (true or false)`);
+    }
+  }
+  const hostIp = options[BRIDGE_OPTIONS.hostBindingIpv4];
+  if (hostIp !== undefined && parseIpv4(hostIp) === undefined) {
+    throw new BadRequest(`invalid host binding address ${hostIp}`);
+  }
+  const mtu = options[BRIDGE_OPTIONS.mtu];
+  if (mtu !== undefined && !(/^\d+$/.test(mtu) && Number(mtu) >= 68 && Number(mtu) <= 65535)) {
+    throw new BadRequest(`invalid MTU ${mtu}: from 68 to 65535`);
+  }
+  return { ...options };
+}
+
+/** True when the host has an interface `name` that is not a bridge (a bridge is adopted, as docker adopts it). */
+async function isOtherInterface(name: string): Promise<boolean> {
+  try {
+    await Deno.stat(`/sys/class/net/${name}`);
+  } catch {
+    return false;
+  }
+  return await Deno.stat(`/sys/class/net/${name}/bridge`).then(() => false, () => true);
+}
+
+/** `--ip-range`, inside the network's subnet; undefined when not given. */
+function checkIpRange(
+  range: string | undefined,
+  gateway: Ipv4Cidr,
+  subnet: string | undefined,
+): string | undefined {
+  if (!range) return undefined;
+  const cidr = parseIpv4Cidr(range);
+  if (!cidr || networkAddress(cidr) !== cidr.address) {
+    throw new BadRequest(`invalid ip-range ${range}: a subnet in CIDR form`);
+  }
+  if (
+    cidr.prefixLength < gateway.prefixLength ||
+    networkAddress({ address: cidr.address, prefixLength: gateway.prefixLength }) !==
+      networkAddress(gateway)
+  ) {
+    throw new BadRequest(`ip-range ${range} is not in the subnet ${subnet ?? subnetText(gateway)}`);
+  }
+  return range;
+}
+
+/** `--aux-address NAME=IP` entries, each an address of the subnet. */
+function checkAuxAddresses(
+  entries: Record<string, string> | null | undefined,
+  gateway: Ipv4Cidr,
+): Record<string, string> {
+  const checked = stringMap(entries, "AuxiliaryAddresses");
+  for (const [name, address] of Object.entries(checked)) {
+    const value = parseIpv4(address);
+    if (value === undefined || !inSubnet(gateway, value)) {
+      throw new BadRequest(
+        `invalid auxiliary address ${name}=${address}: not an address of ${subnetText(gateway)}`,
+      );
+    }
+  }
+  return checked;
 }
 
 /** The daemon's user-defined networks. */
@@ -97,11 +212,25 @@ export class NetworkStore {
   }
 
   #live(record: NetworkRecord): UserNetwork {
+    const options = record.options ?? {};
+    const mtu = Number(options[BRIDGE_OPTIONS.mtu] ?? 0);
     return {
       record,
-      bridge: new BridgeNetwork(bridgeName(record.id), parseIpv4Cidr(record.gateway)!, {
-        internal: record.internal === true,
-      }),
+      bridge: new BridgeNetwork(
+        options[BRIDGE_OPTIONS.name] || bridgeName(record.id),
+        parseIpv4Cidr(record.gateway)!,
+        {
+          internal: record.internal === true,
+          ipRange: record.ipRange ? parseIpv4Cidr(record.ipRange) : undefined,
+          reserved: Object.values(record.auxAddresses ?? {}).map((address) =>
+            parseIpv4(address) ?? 0
+          ),
+          icc: options[BRIDGE_OPTIONS.enableIcc] !== "false",
+          masquerade: options[BRIDGE_OPTIONS.enableIpMasquerade] !== "false",
+          hostBindingIpv4: options[BRIDGE_OPTIONS.hostBindingIpv4],
+          mtu: mtu > 0 ? mtu : undefined,
+        },
+      ),
     };
   }
 
@@ -141,22 +270,52 @@ export class NetworkStore {
       throw new Conflict(`network with name ${name} already exists`);
     }
     const driver = request.Driver || "bridge";
-    if (driver !== "bridge") {
-      throw new BadRequest(`berth has only the bridge network driver, not "${driver}"`);
+    if (driver === "host" || driver === "null") {
+      throw new Forbidden(`only one instance of "${driver}" network is allowed`);
     }
+    if (driver === "overlay") {
+      throw new Forbidden(
+        'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+      );
+    }
+    if (driver !== "bridge") {
+      throw new NotFound(`plugin "${driver}" not found`);
+    }
+    if (request.Ingress) throw new Forbidden("Ingress network can only be global scope network");
+    if (request.Scope && request.Scope !== "local") {
+      throw new BadRequest(`a bridge network is local, not of scope "${request.Scope}"`);
+    }
+    const labels = stringMap(request.Labels, "Labels");
+    const options = checkBridgeOptions(stringMap(request.Options, "Options"));
     if (request.EnableIPv6) throw new BadRequest("IPv6 networks are not supported by berth yet");
+    const ipamDriver = request.IPAM?.Driver || "default";
+    if (ipamDriver !== "default") throw new NotFound(`plugin "${ipamDriver}" not found`);
     const configs = request.IPAM?.Config ?? [];
+    if (!Array.isArray(configs)) throw new BadRequest("IPAM.Config must be a list");
     if (configs.length > 1) throw new BadRequest("berth networks have one IPv4 subnet");
-    if (configs[0]?.IPRange) throw new BadRequest("--ip-range is not supported by berth yet");
-    const gateway = this.#gateway(configs[0]?.Subnet, configs[0]?.Gateway, hostSubnets);
+    const config = configs[0] ?? {};
+    const gateway = this.#gateway(config.Subnet, config.Gateway, hostSubnets);
+    const ipRange = checkIpRange(config.IPRange, gateway, config.Subnet);
+    const auxAddresses = checkAuxAddresses(config.AuxiliaryAddresses, gateway);
+    const bridge = options[BRIDGE_OPTIONS.name];
+    if (
+      bridge && (this.list().some((network) => network.bridge.bridge === bridge) ||
+        await isOtherInterface(bridge))
+    ) {
+      throw new Conflict(`bridge name ${bridge} is in use by another network or interface`);
+    }
     const id = newId();
     const record: NetworkRecord = {
       id,
       name,
       created: formatRfc3339Nano(preciseNow()),
       gateway: `${formatIpv4(gateway.address)}/${gateway.prefixLength}`,
-      labels: { ...request.Labels },
+      labels,
       ...(request.Internal ? { internal: true } : {}),
+      options,
+      ...(request.Attachable ? { attachable: true } : {}),
+      ...(ipRange ? { ipRange } : {}),
+      ...(Object.keys(auxAddresses).length ? { auxAddresses } : {}),
     };
     await writeJsonAtomic(`${this.dir}/${id}.json`, record);
     const network = this.#live(record);

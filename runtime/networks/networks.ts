@@ -15,6 +15,7 @@ import { type BridgeNetwork, endpointId } from "./bridge_network.ts";
 import { formatIpv4, subnetText } from "./ipv4.ts";
 import type { NetworkRequest, UserNetwork } from "./network_store.ts";
 import { activateNetwork, hostSubnets } from "./user_networks.ts";
+import { attachmentTo } from "./attachments.ts";
 
 /** A predefined network: its name, docker's driver name for it, a stable id. */
 interface Predefined {
@@ -43,7 +44,7 @@ const PREDEFINED: Predefined[] = [
 ];
 
 /** Any network as the API shows it: a predefined one or a user-defined one. */
-interface NetworkView {
+export interface NetworkView {
   name: string;
   id: string;
   driver: string;
@@ -80,7 +81,7 @@ function allNetworks(context: DaemonContext): NetworkView[] {
 }
 
 /** A network by name, full id or id prefix; NotFound otherwise. */
-function findNetwork(context: DaemonContext, ref: string): NetworkView {
+export function findNetwork(context: DaemonContext, ref: string): NetworkView {
   const networks = allNetworks(context);
   const network = networks.find((item) => item.name === ref || item.id === ref) ??
     (ref.length > 0 ? networks.find((item) => item.id.startsWith(ref)) : undefined);
@@ -88,23 +89,27 @@ function findNetwork(context: DaemonContext, ref: string): NetworkView {
   return network;
 }
 
-/** The containers (running or not) that name `network` as theirs. */
+/** The containers (running or not) connected to `network`. */
 function containersOn(context: DaemonContext, network: NetworkView) {
   return context.containers.list().filter((container) =>
-    container.record.hostConfig.NetworkMode === network.name
+    network.bridge
+      ? attachmentTo(container.record.networks, network.name) !== undefined
+      : container.record.hostConfig.NetworkMode === network.name
   );
 }
 
 function networkObject(context: DaemonContext, network: NetworkView, withContainers: boolean) {
   const bridge = network.bridge;
+  const record = network.user?.record;
   const containers: Record<string, unknown> = {};
   if (withContainers) {
     for (const container of containersOn(context, network)) {
       if (!container.isRunning) continue;
-      const endpoint = container.record.endpoint;
+      const endpoint = attachmentTo(container.record.networks, network.name)?.endpoint;
+      if (!endpoint && network.bridge) continue;
       containers[container.id] = {
         Name: container.record.name.replace(/^\//, ""),
-        EndpointID: endpoint ? endpointId(container.id) : "",
+        EndpointID: endpoint ? endpointId(container.id, endpoint) : "",
         MacAddress: endpoint?.macAddress ?? "",
         IPv4Address: endpoint ? `${endpoint.ipAddress}/${endpoint.prefixLength}` : "",
         IPv6Address: "",
@@ -123,23 +128,36 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
       Driver: "default",
       Options: null,
       Config: bridge
-        ? [{ Subnet: subnetText(bridge.gateway), Gateway: formatIpv4(bridge.gateway.address) }]
+        ? [{
+          Subnet: subnetText(bridge.gateway),
+          Gateway: formatIpv4(bridge.gateway.address),
+          ...(record?.ipRange ? { IPRange: record.ipRange } : {}),
+          ...(record?.auxAddresses ? { AuxiliaryAddresses: record.auxAddresses } : {}),
+        }]
         : [],
     },
-    Internal: network.user?.record.internal === true,
-    Attachable: false,
+    Internal: record?.internal === true,
+    Attachable: record?.attachable === true,
     Ingress: false,
     ConfigFrom: { Network: "" },
     ConfigOnly: false,
     Containers: containers,
-    Options: bridge
+    // A user-defined network's options are what it was given (compose
+    // compares them with its file's); records from before they were kept
+    // say what was true of every network then.
+    Options: record
+      ? record.options ?? {
+        "com.docker.network.bridge.enable_ip_masquerade": "true",
+        "com.docker.network.bridge.name": bridge!.bridge,
+      }
+      : bridge
       ? {
-        ...(network.user ? {} : { "com.docker.network.bridge.default_bridge": "true" }),
+        "com.docker.network.bridge.default_bridge": "true",
         "com.docker.network.bridge.enable_ip_masquerade": "true",
         "com.docker.network.bridge.name": bridge.bridge,
       }
       : {},
-    Labels: network.user?.record.labels ?? {},
+    Labels: record?.labels ?? {},
   };
 }
 

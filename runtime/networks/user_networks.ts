@@ -10,6 +10,8 @@ import { runNetworkTool } from "./bridge_driver.ts";
 import { DnsServer } from "./dns_server.ts";
 import { formatIpv4, type Ipv4Cidr, parseIpv4, parseIpv4Cidr } from "./ipv4.ts";
 import type { UserNetwork } from "./network_store.ts";
+import { attachmentTo } from "./attachments.ts";
+import { BRIDGE_NETWORK } from "./bridge_network.ts";
 
 /** The host's IPv4 name servers (what the network's server passes questions on to). */
 async function hostNameservers(): Promise<string[]> {
@@ -38,26 +40,47 @@ function containerNames(
   return [...names, ...names.map((item) => `${item}.${network.toLowerCase()}`)];
 }
 
-/** The addresses `name` has on `network` (its running containers); undefined when none. */
+/** The addresses `name` has on the user-defined network `network` (its running containers). */
+function addressesOn(context: DaemonContext, network: string, name: string): number[] {
+  const found: number[] = [];
+  for (const container of context.containers.list()) {
+    if (!container.isRunning) continue;
+    const { record } = container;
+    const attachment = attachmentTo(record.networks, network);
+    if (!attachment?.endpoint) continue;
+    const names = containerNames(record.name, record.id, attachment.aliases ?? [], network);
+    if (names.includes(name)) found.push(parseIpv4(attachment.endpoint.ipAddress) ?? 0);
+  }
+  return found;
+}
+
+/**
+ * The addresses `name` has for the container asking from `asker` on
+ * `network`: on each user-defined network that container is connected to,
+ * in its order (docker's embedded DNS does so); undefined when none. An
+ * asker the daemon does not know sees `network` only.
+ */
 export function resolveOnNetwork(
   context: DaemonContext,
   network: UserNetwork,
   name: string,
+  asker?: string,
 ): number[] | undefined {
-  const found: number[] = [];
-  for (const container of context.containers.list()) {
-    const { record } = container;
-    if (!container.isRunning || !record.endpoint) continue;
-    if (record.hostConfig.NetworkMode !== network.record.name) continue;
-    const names = containerNames(
-      record.name,
-      record.id,
-      record.networkAliases ?? [],
-      network.record.name,
-    );
-    if (names.includes(name)) found.push(parseIpv4(record.endpoint.ipAddress) ?? 0);
+  const own = network.record.name;
+  const askerRecord = asker === undefined ? undefined : context.containers.list().find(
+    (container) =>
+      container.isRunning &&
+      attachmentTo(container.record.networks, own)?.endpoint?.ipAddress === asker,
+  )?.record;
+  const searched = askerRecord
+    ? askerRecord.networks.map((attachment) => attachment.network)
+      .filter((item) => item !== BRIDGE_NETWORK)
+    : [own];
+  for (const item of searched) {
+    const found = addressesOn(context, item, name);
+    if (found.length) return found;
   }
-  return found.length ? found : undefined;
+  return undefined;
 }
 
 /**
@@ -69,7 +92,7 @@ export function activateNetwork(context: DaemonContext, network: UserNetwork): P
     await network.bridge.ensure();
     const dns = new DnsServer(
       formatIpv4(network.bridge.gateway.address),
-      (name) => resolveOnNetwork(context, network, name),
+      (name, asker) => resolveOnNetwork(context, network, name, asker),
       // An internal network has no way out: no names from outside either.
       network.record.internal ? [] : await hostNameservers(),
     );

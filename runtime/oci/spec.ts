@@ -5,6 +5,7 @@
  */
 
 import type { ContainerRecord } from "../containers/container.ts";
+import { liveEndpoints } from "../networks/attachments.ts";
 import { byDepth, specMounts } from "../containers/mount_points.ts";
 import {
   DEFAULT_CAPABILITIES,
@@ -186,7 +187,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   // A remapped container's runtime makes its namespace, which the daemon
   // then sets up (it must belong to the container's user namespace).
   const netnsPath = input.networkNamespace ??
-    (record.idMapping ? undefined : record.endpoint?.sandboxKey);
+    (record.idMapping ? undefined : liveEndpoints(record.networks)[0]?.sandboxKey);
   if (netnsPath) namespaces.push({ type: "network", path: netnsPath });
   else if (!hostNetwork) namespaces.push({ type: "network" });
   if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });

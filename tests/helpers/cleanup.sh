@@ -19,7 +19,7 @@ for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
   find "$hierarchy$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
 done
 # A bridge of the daemon's: its containers' namespaces (vbID12 is the host
-# end of berth-ID12's veth), the bridge, its rules (its chain and what jumps
+# end of berth-ID12's eth0, vxN... of its ethN), the bridge, its rules (its chain and what jumps
 # to it, its masquerades, forwards and isolation rules).
 remove_bridge() {
   local name="$1" veth table rules
@@ -39,9 +39,11 @@ for container in "$root"/containers/*; do
   [ -e "$container" ] && ip netns del "berth-$(basename "$container" | cut -c1-12)" 2>/dev/null
 done
 [ -n "$bridge" ] && remove_bridge "$bridge"
-# User-defined networks: br-ID12.
+# User-defined networks: br-ID12, or the name their options give.
 for network in "$root"/networks/*.json; do
-  [ -e "$network" ] && remove_bridge "br-$(basename "$network" | cut -c1-12)"
+  [ -e "$network" ] || continue
+  named=$(grep -oE '"com\.docker\.network\.bridge\.name": *"[^"]+"' "$network" | cut -d'"' -f4)
+  remove_bridge "${named:-br-$(basename "$network" | cut -c1-12)}"
 done
 [ -n "$dir" ] && rm -rf "$dir"
 exit 0

@@ -1,6 +1,6 @@
 import { deepStrictEqual, throws } from "node:assert/strict";
 import {
-  checkEndpointSettings,
+  checkEndpointConfig,
   normalizeHostOptions,
   parseDeviceCgroupRule,
 } from "../../runtime/containers/host_options.ts";
@@ -114,19 +114,33 @@ Deno.test("cgroupns and annotations are checked; bridge-only endpoint settings a
   throws(() => normalizeHostOptions({ Annotations: { a: 1 } }, "none"), /Annotations must be/);
   throws(() => normalizeHostOptions({ StorageOpt: { size: "1G" } }, "none"), /xfs with 'pquota'/);
 
-  checkEndpointSettings({});
-  checkEndpointSettings({ NetworkingConfig: { EndpointsConfig: { none: { IPAMConfig: {} } } } });
+  deepStrictEqual(checkEndpointConfig(undefined, false), { aliases: [], links: [] });
+  deepStrictEqual(checkEndpointConfig({ IPAMConfig: {} }, false), {
+    aliases: [],
+    ipv4Address: undefined,
+    links: [],
+  });
   throws(
-    () =>
-      checkEndpointSettings({
-        NetworkingConfig: { EndpointsConfig: { x: { IPAMConfig: { IPv4Address: "10.0.0.2" } } } },
-      }),
+    () => checkEndpointConfig({ IPAMConfig: { IPv4Address: "10.0.0.2" } }, false),
     /user specified IP address/,
   );
-  throws(
-    () =>
-      checkEndpointSettings({ NetworkingConfig: { EndpointsConfig: { x: { Aliases: ["a"] } } } }),
-    /network-scoped aliases/,
+  throws(() => checkEndpointConfig({ Aliases: ["a"] }, false), /network-scoped aliases/);
+  throws(() => checkEndpointConfig({ MacAddress: "02:42:ac:11:00" }, false), /invalid MAC/);
+  throws(() => checkEndpointConfig({ DriverOpts: { a: 1 } }, true), /DriverOpts must/);
+  deepStrictEqual(
+    checkEndpointConfig({
+      Aliases: ["a", "a"],
+      IPAMConfig: { IPv4Address: "10.0.0.2" },
+      MacAddress: "02:42:AC:11:00:02",
+      Links: ["web:w"],
+      DriverOpts: { "com.example": "1" },
+    }, true),
+    {
+      aliases: ["a"],
+      ipv4Address: "10.0.0.2",
+      macAddress: "02:42:ac:11:00:02",
+      links: ["web:w"],
+      driverOpts: { "com.example": "1" },
+    },
   );
-  throws(() => checkEndpointSettings({ MacAddress: "02:42:ac:11:00:02" }), /mac-address/);
 });

@@ -6,7 +6,6 @@
  */
 
 import { parseFilters } from "../filters.ts";
-import { BadRequest } from "../../errors.ts";
 import {
   createNetwork,
   inspectNetwork,
@@ -15,6 +14,12 @@ import {
   removeNetwork,
 } from "../../networks/networks.ts";
 import type { NetworkRequest } from "../../networks/network_store.ts";
+import {
+  type ConnectRequest,
+  connectToNetwork,
+  disconnectFromNetwork,
+  type DisconnectRequest,
+} from "../../networks/network_connect.ts";
 import { type ApiRequest, readJson } from "../http.ts";
 
 /** GET /networks?filters= */
@@ -39,12 +44,16 @@ export async function remove({ context, params }: ApiRequest) {
   return { status: 204 };
 }
 
-/** POST /networks/{id}/connect and /disconnect. */
-export function unsupported() {
-  throw new BadRequest(
-    "berth cannot connect a container to a network or disconnect it yet: " +
-      "a container joins one network when it is created (--network)",
-  );
+/** POST /networks/{id}/connect */
+export async function connect({ context, params, req }: ApiRequest) {
+  await connectToNetwork(context, params[0], await readJson(req) as ConnectRequest);
+  return { status: 200 };
+}
+
+/** POST /networks/{id}/disconnect */
+export async function disconnect({ context, params, req }: ApiRequest) {
+  await disconnectFromNetwork(context, params[0], await readJson(req) as DisconnectRequest);
+  return { status: 200 };
 }
 
 /** POST /networks/prune: the user-defined networks no container names. */

@@ -1,0 +1,101 @@
+/**
+ * A container's networks: what it asked of each one it joins (at create or
+ * by `network connect`) and, while it runs, its endpoint there. The first
+ * attachment started gets eth0; the others eth1, eth2, ... in order. Records
+ * written before containers could join several networks kept the one
+ * endpoint in fields of their own: {@link migrateNetworkFields} moves them.
+ * @module
+ */
+
+import type { BridgeEndpoint } from "./bridge_driver.ts";
+
+/** One network a container is connected to (docker's EndpointSettings, as asked). */
+export interface NetworkAttachment {
+  /** The network's name (the key of NetworkSettings.Networks). */
+  network: string;
+  /** Its other names there (`--alias`, `--network-alias`). */
+  aliases?: string[];
+  /** The addresses it asked for (`--ip`, `--ip6`). */
+  ipv4Address?: string;
+  ipv6Address?: string;
+  /** The MAC address it asked for (`--mac-address`). */
+  macAddress?: string;
+  /** `--link NAME[:ALIAS]` given for this network. */
+  links?: string[];
+  /** `--driver-opt` of the endpoint. */
+  driverOpts?: Record<string, string>;
+  /** Its endpoint, from the start until the release. */
+  endpoint?: BridgeEndpoint;
+}
+
+/** An attachment to `network` with what the request asked of it (empty parts left out). */
+export function attachmentOf(network: string, request: {
+  aliases: string[];
+  ipv4Address?: string;
+  macAddress?: string;
+  links: string[];
+  driverOpts?: Record<string, string>;
+}): NetworkAttachment {
+  return {
+    network,
+    ...(request.aliases.length ? { aliases: request.aliases } : {}),
+    ...(request.ipv4Address ? { ipv4Address: request.ipv4Address } : {}),
+    ...(request.macAddress ? { macAddress: request.macAddress } : {}),
+    ...(request.links.length ? { links: request.links } : {}),
+    ...(request.driverOpts ? { driverOpts: request.driverOpts } : {}),
+  };
+}
+
+/** The fields records kept before a container could join several networks. */
+interface LegacyNetworkFields {
+  networks?: NetworkAttachment[];
+  hostConfig: { NetworkMode: string };
+  endpoint?: BridgeEndpoint;
+  networkAliases?: string[];
+  requestedIpv4?: string;
+}
+
+/** True for a network mode with an endpoint of its own (the bridges, not host, none or container:). */
+export function isBridged(mode: string): boolean {
+  return mode !== "none" && mode !== "host" && !mode.startsWith("container:");
+}
+
+/** Move a record's old single-network fields into its `networks` list (in place). */
+export function migrateNetworkFields(record: LegacyNetworkFields): void {
+  if (record.networks) return;
+  const mode = record.hostConfig.NetworkMode;
+  const attachment: NetworkAttachment = { network: mode };
+  if (record.networkAliases?.length) attachment.aliases = record.networkAliases;
+  if (record.requestedIpv4) attachment.ipv4Address = record.requestedIpv4;
+  if (record.endpoint) attachment.endpoint = record.endpoint;
+  record.networks = isBridged(mode) ? [attachment] : [];
+  delete record.endpoint;
+  delete record.networkAliases;
+  delete record.requestedIpv4;
+}
+
+/** The attachment for `network` (by name), if the container is connected to it. */
+export function attachmentTo(
+  networks: NetworkAttachment[],
+  network: string,
+): NetworkAttachment | undefined {
+  return networks.find((attachment) => attachment.network === network);
+}
+
+/** The endpoints a running container has, in the order they were set up. */
+export function liveEndpoints(networks: NetworkAttachment[]): BridgeEndpoint[] {
+  return networks.flatMap((attachment) => attachment.endpoint ? [attachment.endpoint] : []);
+}
+
+/** The interface a container's endpoint has inside (eth0 for records that did not say). */
+export function interfaceOf(endpoint: BridgeEndpoint): string {
+  return endpoint.interfaceName ?? "eth0";
+}
+
+/** The lowest ethN that none of the container's endpoints has. */
+export function freeInterface(networks: NetworkAttachment[]): string {
+  const taken = new Set(liveEndpoints(networks).map(interfaceOf));
+  let index = 0;
+  while (taken.has(`eth${index}`)) index++;
+  return `eth${index}`;
+}
