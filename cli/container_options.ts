@@ -115,9 +115,16 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   },
   {
     name: "network",
-    type: "string",
+    type: "list",
     value: "network",
-    description: "Connect a container to a network (none, host)",
+    description: "Connect a container to a network (none, host; repeated: several networks)",
+  },
+  { name: "link", type: "list", value: "list", description: "Add link to another container" },
+  {
+    name: "volume-driver",
+    type: "string",
+    value: "string",
+    description: "Optional volume driver for the container",
   },
   { name: "net", type: "string", value: "network", description: "Alias of --network" },
   // What only the bridge network could honour: sent, for the daemon to refuse in docker's words.
@@ -331,22 +338,35 @@ export function consoleSize(): [number, number] {
   }
 }
 
-/** `--ip`, `--mac-address` and the like, as the API's NetworkingConfig (or none). */
+/** The networks of `--network` (repeatable) or `--net`; the first is the NetworkMode. */
+function networksOf(flags: Flags): string[] {
+  const networks = flags.list("network");
+  const net = flags.string("net");
+  return networks.length ? networks : [net ?? "default"];
+}
+
+/**
+ * `--ip`, `--mac-address` and the like (for the first network) and every
+ * other `--network`, as the API's NetworkingConfig (or none).
+ */
 function endpointSettings(flags: Flags): Record<string, unknown> | undefined {
   const ipv4 = flags.string("ip");
   const ipv6 = flags.string("ip6");
   const linkLocal = flags.list("link-local-ip");
   const mac = flags.string("mac-address");
   const aliases = flags.list("network-alias");
-  if (!ipv4 && !ipv6 && !linkLocal.length && !mac && !aliases.length) return undefined;
-  const network = flags.string("network") ?? flags.string("net") ?? "default";
+  const [first, ...others] = networksOf(flags);
+  if (!ipv4 && !ipv6 && !linkLocal.length && !mac && !aliases.length && !others.length) {
+    return undefined;
+  }
   return {
     EndpointsConfig: {
-      [network]: {
+      [first]: {
         IPAMConfig: { IPv4Address: ipv4, IPv6Address: ipv6, LinkLocalIPs: linkLocal },
         Aliases: aliases,
         MacAddress: mac,
       },
+      ...Object.fromEntries(others.map((network) => [network, {}])),
     },
   };
 }
@@ -418,7 +438,9 @@ export async function createRequest(
     StopTimeout: flags.int("stop-timeout"),
     NetworkingConfig: endpointSettings(flags),
     HostConfig: {
-      NetworkMode: flags.string("network") ?? flags.string("net") ?? "default",
+      NetworkMode: networksOf(flags)[0],
+      Links: flags.list("link"),
+      VolumeDriver: flags.string("volume-driver") ?? "",
       AutoRemove: flags.bool("rm"),
       Runtime: flags.string("runtime") ?? "",
       LogConfig: {

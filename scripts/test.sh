@@ -13,11 +13,13 @@ fi
 # independent image tool, writes the archives and registry images the image
 # tests read; docker-registry is the real registry they pull from (htpasswd
 # and openssl give it basic auth and TLS); gcc builds the breakout
-# battery's static probe (tests/helpers/syscall_probe.c).
-test_tools=(tmux skopeo docker-registry apache2-utils openssl gcc libc6-dev)
+# battery's static probe (tests/helpers/syscall_probe.c); Debian's
+# docker-compose 1.29 is the compose tests' client (it pulls in docker.io,
+# whose daemon the tests never start).
+test_tools=(tmux skopeo docker-registry apache2-utils openssl gcc libc6-dev docker-compose)
 have_test_tools() {
   command -v tmux && command -v skopeo && command -v docker-registry && command -v htpasswd &&
-    command -v cc && ls /usr/lib/*-linux-gnu/libc.a
+    command -v cc && command -v docker-compose && ls /usr/lib/*-linux-gnu/libc.a
 }
 if ! have_test_tools >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${test_tools[@]}" >/dev/null 2>&1 ||
@@ -33,7 +35,7 @@ output="$(mktemp)"
 # daemons' sockets (named at run time) and call libc (the layer extractor's
 # unit tests).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo,openssl,htpasswd,docker-registry" \
+  --allow-run="bash,$repo/bin/berth,docker,docker-compose,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo,openssl,htpasswd,docker-registry" \
   --allow-read --allow-write=/tmp --allow-net --allow-env --allow-ffi="$libc" \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}

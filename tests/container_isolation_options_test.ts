@@ -159,7 +159,7 @@ integrationTest(
       env,
     });
     deepStrictEqual(link.code, 125);
-    match(link.stderr, /--link is not supported by berth yet/);
+    match(link.stderr, /could not get container for a: No such container: a/);
     deepStrictEqual(await daemon.ok(["ps", "-a", "-q"]), "");
     await assertNoLeaks(daemon);
   },

@@ -287,3 +287,110 @@ integrationTest(
     await assertNoLeaks(daemon);
   },
 );
+
+integrationTest(
+  "legacy links: on the default bridge /etc/hosts and docker's variables, removed by rm --link; on a user-defined network a name only the linking container resolves",
+  async (daemon) => {
+    const docker = dockerCli(daemon);
+    const child = (await daemon.ok([
+      "run",
+      "-d",
+      "--name",
+      "child",
+      "-e",
+      "SECRET=s3",
+      "--expose",
+      "80",
+      "--expose",
+      "53/udp",
+      "busybox",
+      "sleep",
+      "300",
+    ])).trim();
+    const address = (await daemon.ok(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", child]))
+      .trim();
+    const linked = await docker([
+      "run",
+      "--name",
+      "parent",
+      "--link",
+      "child:db",
+      "busybox",
+      "sh",
+      "-c",
+      "grep -w db /etc/hosts; env | grep ^DB_ | sort",
+    ]);
+    deepStrictEqual(linked.code, 0, linked.stderr);
+    deepStrictEqual(
+      linked.stdout,
+      [
+        `${address}\tdb ${child.slice(0, 12)} child`,
+        "DB_ENV_SECRET=s3",
+        "DB_NAME=/parent/db",
+        `DB_PORT=tcp://${address}:80`,
+        `DB_PORT_53_UDP=udp://${address}:53`,
+        `DB_PORT_53_UDP_ADDR=${address}`,
+        "DB_PORT_53_UDP_PORT=53",
+        "DB_PORT_53_UDP_PROTO=udp",
+        `DB_PORT_80_TCP=tcp://${address}:80`,
+        `DB_PORT_80_TCP_ADDR=${address}`,
+        "DB_PORT_80_TCP_PORT=80",
+        "DB_PORT_80_TCP_PROTO=tcp",
+        "",
+      ].join("\n"),
+    );
+    deepStrictEqual(
+      (await daemon.ok(["inspect", "-f", "{{json .HostConfig.Links}}", "parent"])).trim(),
+      '["/child:/parent/db"]',
+    );
+    const unlink = await docker(["rm", "--link", "/parent/db"]);
+    deepStrictEqual([unlink.code, unlink.stdout], [0, "/parent/db\n"], unlink.stderr);
+    deepStrictEqual(
+      (await daemon.ok(["inspect", "-f", "{{json .HostConfig.Links}}", "parent"])).trim(),
+      "[]",
+    );
+    // A linked container that does not run: the start says so.
+    await daemon.ok(["create", "--name", "stale", "--link", "child:db", "busybox", "true"]);
+    await daemon.ok(["stop", "-t", "1", "child"]);
+    const stale = await daemon.berth(["start", "stale"]);
+    deepStrictEqual(stale.code, 1);
+    match(stale.stderr, /Cannot link to a non running container: \/child AS \/stale\/db/);
+    await daemon.ok(["start", "child"]);
+
+    // A user-defined network: the alias is the linking container's alone.
+    await daemon.ok(["network", "create", "linknet"]);
+    await daemon.ok(["network", "connect", "linknet", "child"]);
+    const onNet = (await daemon.ok([
+      "inspect",
+      "-f",
+      "{{.NetworkSettings.Networks.linknet.IPAddress}}",
+      "child",
+    ])).trim();
+    const viaLink = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "linknet",
+      "--link",
+      "child:mydb",
+      "busybox",
+      "nslookup",
+      "mydb",
+    ]);
+    match(viaLink.stdout, new RegExp(`Address: ${onNet.replaceAll(".", "\\.")}`), viaLink.stderr);
+    const other = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "linknet",
+      "busybox",
+      "nslookup",
+      "mydb",
+    ]);
+    deepStrictEqual(other.code, 1, other.stdout);
+
+    await daemon.ok(["rm", "-f", "child", "parent", "stale"]);
+    await daemon.ok(["network", "rm", "linknet"]);
+    await assertNoLeaks(daemon);
+  },
+);

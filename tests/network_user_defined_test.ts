@@ -131,7 +131,7 @@ integrationTest(
 );
 
 integrationTest(
-  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, another driver; --ip gives that address once",
+  "network create checks its input as docker does: a name in use, an overlapping or malformed subnet, other drivers, ingress, a bad range, aux address, MTU or bridge name; --ip gives that address once",
   async (daemon) => {
     await daemon.ok([
       "network",
@@ -167,7 +167,14 @@ integrationTest(
           1,
           /invalid gateway/,
         ],
-        [["--driver", "overlay", "over"], 1, /only the bridge network driver/],
+        [["--driver", "overlay", "over"], 1, /This node is not a swarm manager/],
+        [["--driver", "host", "h2"], 1, /only one instance of "host" network is allowed/],
+        [["--driver", "macvlan2", "m"], 1, /plugin "macvlan2" not found/],
+        [["--ingress", "ing"], 1, /Ingress network can only be global scope network/],
+        [["--ip-range", "10.1.0.0/24", "--subnet", "10.199.11.0/24", "r"], 1, /not in the subnet/],
+        [["--aux-address", "a=10.1.0.9", "--subnet", "10.199.12.0/24", "x"], 1, /auxiliary/],
+        [["-o", "com.docker.network.driver.mtu=9", "mtu"], 1, /invalid MTU 9/],
+        [["-o", "com.docker.network.bridge.name=lo", "lo"], 1, /is in use by another network/],
         [["bad/name"], 1, /invalid network name/],
       ] as [string[], number, RegExp][]
     ) {

@@ -11,6 +11,7 @@ import * as events from "./handlers/events.ts";
 import * as execs from "./handlers/exec.ts";
 import * as images from "./handlers/images.ts";
 import * as networks from "./handlers/networks.ts";
+import * as swarm from "./handlers/swarm.ts";
 import * as system from "./handlers/system.ts";
 import * as volumes from "./handlers/volumes.ts";
 import type { Handler } from "./http.ts";
@@ -64,6 +65,8 @@ const ROUTES: Route[] = [
   route("POST", `/exec/${ID}/resize`, execs.resize),
   route("GET", `/exec/${ID}/json`, execs.inspect),
   route("DELETE", `/containers/${ID}`, containers.remove),
+  // A link's name holds a slash (DELETE /containers/PARENT/ALIAS?link=1).
+  route("DELETE", `/containers/${NAME}`, containers.remove),
 
   route("POST", "/images/create", images.create),
   route("POST", "/images/load", images.load),
@@ -92,6 +95,11 @@ const ROUTES: Route[] = [
   route("POST", `/networks/${ID}/connect`, networks.connect),
   route("POST", `/networks/${ID}/disconnect`, networks.disconnect),
   route("POST", "/build/prune", networks.pruneBuildCache),
+
+  route("POST", "/swarm/(init|join)", swarm.swarmRefused),
+  ...["GET", "POST", "DELETE"].map((method) =>
+    route(method, "/(swarm|services|nodes|tasks|secrets|configs)(/.*)?", swarm.notInSwarm)
+  ),
 ];
 
 /** A route whose handler takes over the connection (attach, exec start). */

@@ -50,6 +50,8 @@ export interface Ulimit {
 /** The parts of docker's HostConfig berth honours (others are kept as sent). */
 export interface HostConfig extends ResourceLimits, Partial<HostOptions> {
   NetworkMode: string;
+  /** Legacy links, as docker keeps them: `/CHILD:/PARENT/ALIAS`. */
+  Links?: string[];
   LogConfig: { Type: string; Config: Record<string, string> };
   AutoRemove: boolean;
   Runtime: string;
@@ -121,6 +123,8 @@ export interface ContainerRecord {
    * for none, host and container:), each with its endpoint while it runs.
    */
   networks: NetworkAttachment[];
+  /** What its default-bridge links gave its last start (hosts lines, environment). */
+  linked?: { hostsLines: string; env: string[] };
   /** Its user namespace's ranges (`--userns-remap` when it was created); none: the host's. */
   idMapping?: Pick<IdMapping, "uid" | "gid">;
 }

@@ -13,6 +13,7 @@ import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import { BRIDGE_NETWORK } from "../networks/bridge_network.ts";
 import { attachmentOf, isBridged, type NetworkAttachment } from "../networks/attachments.ts";
+import { checkLinks, storedLinks } from "../networks/links.ts";
 import type { Image } from "../images/image_store.ts";
 import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
 import { normalizeResources } from "../oci/resources.ts";
@@ -77,6 +78,19 @@ export async function createContainer(
     hostConfig.NetworkMode,
     request.HostConfig?.NetworkMode || "default",
   );
+  const links = checkLinks(context, request.HostConfig?.Links);
+  if (links.length && hostConfig.NetworkMode === "host") {
+    throw new BadRequest(
+      "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
+    );
+  }
+  // On a user-defined network a link is a name on that network.
+  if (links.length && networks[0] && networks[0].network !== BRIDGE_NETWORK) {
+    const given = networks[0].links ?? [];
+    networks[0].links = [
+      ...new Set([...given, ...links.map(({ child, alias }) => `${child}:${alias}`)]),
+    ];
+  }
   if (hostConfig.NetworkMode.startsWith("container:") && request.Hostname) {
     throw new BadRequest("conflicting options: hostname and the network mode");
   }
@@ -121,6 +135,7 @@ export async function createContainer(
   const id = pooled ?? newId();
   config.Hostname ||= id.slice(0, 12);
   context.containers.reserveName(name, id);
+  if (links.length) hostConfig.Links = storedLinks(links, name);
 
   const record: ContainerRecord = {
     version: 1,
@@ -378,6 +393,20 @@ function isUserNetwork(mode: string): boolean {
 
 const LOG_OPTIONS = new Set(["max-size", "max-file", "labels", "env", "env-regex", "tag"]);
 
+/** Log drivers docker has that berth does not (refused as unsupported, not unknown). */
+const DOCKER_LOG_DRIVERS = new Set([
+  "local",
+  "syslog",
+  "journald",
+  "gelf",
+  "fluentd",
+  "awslogs",
+  "splunk",
+  "etwlogs",
+  "gcplogs",
+  "logentries",
+]);
+
 /** Validate and fill in the HostConfig. */
 export function normalizeHostConfig(
   context: DaemonContext,
@@ -394,10 +423,13 @@ export function normalizeHostConfig(
   const runtime = requested.Runtime || context.runtimes.defaultName;
   if (!context.runtimes.get(runtime)) throw new BadRequest(`Unknown runtime specified ${runtime}`);
 
+  // An empty Type: the daemon's driver, with the options given.
   const logType = requested.LogConfig?.Type || context.flags.logDriver;
   if (!LOG_DRIVERS.includes(logType)) {
     throw new BadRequest(
-      `logging driver "${logType}" is not supported: use ${LOG_DRIVERS.join(", ")}`,
+      DOCKER_LOG_DRIVERS.has(logType)
+        ? `logging driver "${logType}" is not supported: use ${LOG_DRIVERS.join(", ")}`
+        : `logger: no log driver named '${logType}' is registered`,
     );
   }
   const logOptions = requested.LogConfig?.Config ?? {};
@@ -416,9 +448,6 @@ export function normalizeHostConfig(
     const files = Number(logOptions["max-file"]);
     if (!Number.isInteger(files) || files < 1) {
       throw new BadRequest("max-file cannot be less than 1");
-    }
-    if (files > 1 && logOptions["max-size"] === undefined) {
-      throw new BadRequest("max-file cannot be set without max-size");
     }
   }
 

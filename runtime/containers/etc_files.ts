@@ -87,7 +87,8 @@ async function etcFileTexts(
   const endpoints = liveEndpoints(record.networks);
   const ownLines = endpoints.map((endpoint) => `${endpoint.ipAddress}\t${hostname}\n`).join("");
   const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
-    extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + ownLines;
+    extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + (record.linked?.hostsLines ?? "") +
+    ownLines;
   // On a user-defined network its name server answers (and asks the host's).
   const dnsServer = endpoints.find((endpoint) => endpoint.dnsServer)?.dnsServer;
   const base = dnsServer

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { BadRequest } from "../errors.ts";
+import { BadRequest, NotFound } from "../errors.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
 import { requestedPorts } from "../networks/port_bindings.ts";
 import { splitSecurityOption } from "../oci/seccomp.ts";
@@ -198,7 +198,6 @@ function checkMode(value: unknown, flag: string, field: string, also: string[] =
 
 /** HostConfig fields berth cannot honour yet: refused when set. */
 const UNSUPPORTED: [string, string][] = [
-  ["Links", "--link"],
   ["DeviceRequests", "--gpus"],
   ["BlkioWeightDevice", "--blkio-weight-device"],
   ["BlkioDeviceReadBps", "--device-read-bps"],
@@ -211,7 +210,6 @@ const UNSUPPORTED: [string, string][] = [
   ["CpuPercent", "--cpu-percent"],
   ["IOMaximumIOps", "--io-maxiops"],
   ["IOMaximumBandwidth", "--io-maxbandwidth"],
-  ["VolumeDriver", "--volume-driver"],
   [
     "KernelMemory",
     "--kernel-memory (deprecated by docker; no kernel memory limit exists on cgroup v2)",
@@ -252,6 +250,13 @@ export function checkJoinedNetwork(requested: Record<string, unknown>): void {
 function refuseUnsupported(requested: Record<string, unknown>): void {
   for (const [field, flag] of UNSUPPORTED) {
     if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
+  }
+  const volumeDriver = requested.VolumeDriver;
+  if (isSet(volumeDriver) && volumeDriver !== "local") {
+    // docker's answer for a volume plugin it does not have
+    throw new NotFound(
+      `error looking up volume plugin ${volumeDriver}: plugin "${volumeDriver}" not found`,
+    );
   }
   if (isSet(requested.StorageOpt)) {
     // docker's answer on overlay2 without xfs project quotas, berth's case

@@ -43,6 +43,7 @@ import { resetRestarts } from "./restart_policy.ts";
 import { mountRootfs } from "./rootfs.ts";
 import { connectContainer, joinedContainer } from "../networks/container_network.ts";
 import { formatIpv4 } from "../networks/ipv4.ts";
+import { linkedSetup } from "../networks/links.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import { dockerStyleError, startFailureExitCode } from "./exit_codes.ts";
 
@@ -163,6 +164,8 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
   const { record, paths } = container;
   // --network container:ID: its namespace, its hostname and its /etc files.
   const joined = joinedContainer(context, container);
+  // Its links' containers must run: checked before anything is mounted.
+  record.linked = linkedSetup(context, container);
   await mountRootfs(context, container);
   const hostname = containerHostname(context, joined ?? container);
   const workDir = record.config.WorkingDir;

@@ -22,7 +22,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
-import { buildProcess, processEnv, processSecurity } from "../oci/spec.ts";
+import { buildProcess, processEnv, processSecurity, withLinkEnv } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
 import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
@@ -51,7 +51,7 @@ async function execProcess(
     user,
     args: request.Cmd!,
     env: processEnv({
-      env: mergeEnv(config.Env, request.Env ?? []),
+      env: mergeEnv(withLinkEnv(container.record.linked?.env ?? [], config.Env), request.Env ?? []),
       hostname: containerHostname(context, container),
       tty: Boolean(request.Tty),
       home: user.home,
@@ -68,6 +68,12 @@ async function execProcess(
 export interface ExecStartOptions {
   detach: boolean;
   consoleSize?: [number, number];
+  /**
+   * The client gets raw bytes, not frames: the start request's Tty, which
+   * docker follows whatever the exec was created with (the pty is the
+   * create's). Unset: as the exec was created.
+   */
+  rawStream?: boolean;
 }
 
 /**
@@ -89,6 +95,7 @@ export async function startExec(
   if (!runtime) throw new ApiError(500, `runtime "${container.record.runtime}" is not registered`);
   const request = exec.request;
   const tty = Boolean(request.Tty);
+  const raw = options.rawStream ?? tty;
   // A standby shim from the pool saves the exec a Deno boot; it keeps the
   // state dir it was booted for.
   const pooled = context.shimPool.take();
@@ -151,7 +158,7 @@ export async function startExec(
     exec.markExited(startFailureExitCode(message));
     if (!client) throw new ApiError(exec.exitCode === 128 ? 500 : 400, message);
     const text = new TextEncoder().encode(`${message}\r\n`);
-    client.socket.end(tty ? text : frame("stderr", text));
+    client.socket.end(raw ? text : frame("stderr", text));
     return "ended";
   }
   exec.running = true;
@@ -160,7 +167,7 @@ export async function startExec(
   followExec(context, exec, connection, stateDir);
   if (!client || !attachment) return undefined;
   const end = await proxyAttach(client.socket, attachment, {
-    tty,
+    tty: raw,
     stdin: Boolean(request.AttachStdin),
     detachKeys: detachKeysParameter(request.DetachKeys ?? context.flags.detachKeys),
     id: exec.id,

@@ -12,6 +12,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { log } from "../logger.ts";
 import { BridgeNetwork } from "./bridge_network.ts";
+import { runNetworkTool } from "./bridge_driver.ts";
 import type { DnsServer } from "./dns_server.ts";
 import {
   broadcastAddress,
@@ -139,12 +140,11 @@ function checkBridgeOptions(options: Record<string, string>): Record<string, str
 
 /** True when the host has an interface `name` that is not a bridge (a bridge is adopted, as docker adopts it). */
 async function isOtherInterface(name: string): Promise<boolean> {
-  try {
-    await Deno.stat(`/sys/class/net/${name}`);
-  } catch {
-    return false;
-  }
-  return await Deno.stat(`/sys/class/net/${name}/bridge`).then(() => false, () => true);
+  const shown = await runNetworkTool("ip", ["-d", "-o", "link", "show", "dev", name]).catch(
+    () => undefined,
+  );
+  // `ip -d -o` puts the kind's details after a backslash: "\    bridge forward_delay ..."
+  return shown !== undefined && !/\\\s+bridge\s/.test(shown);
 }
 
 /** `--ip-range`, inside the network's subnet; undefined when not given. */

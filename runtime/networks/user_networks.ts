@@ -12,6 +12,7 @@ import { formatIpv4, type Ipv4Cidr, parseIpv4, parseIpv4Cidr } from "./ipv4.ts";
 import type { UserNetwork } from "./network_store.ts";
 import { attachmentTo } from "./attachments.ts";
 import { BRIDGE_NETWORK } from "./bridge_network.ts";
+import { linkedOnNetwork } from "./links.ts";
 
 /** The host's IPv4 name servers (what the network's server passes questions on to). */
 async function hostNameservers(): Promise<string[]> {
@@ -40,11 +41,10 @@ function containerNames(
   return [...names, ...names.map((item) => `${item}.${network.toLowerCase()}`)];
 }
 
-/** The addresses `name` has on the user-defined network `network` (its running containers). */
+/** The addresses `name` has on the user-defined network `network` (its containers with an endpoint there). */
 function addressesOn(context: DaemonContext, network: string, name: string): number[] {
   const found: number[] = [];
   for (const container of context.containers.list()) {
-    if (!container.isRunning) continue;
     const { record } = container;
     const attachment = attachmentTo(record.networks, network);
     if (!attachment?.endpoint) continue;
@@ -67,16 +67,21 @@ export function resolveOnNetwork(
   asker?: string,
 ): number[] | undefined {
   const own = network.record.name;
-  const askerRecord = asker === undefined ? undefined : context.containers.list().find(
-    (container) =>
-      container.isRunning &&
-      attachmentTo(container.record.networks, own)?.endpoint?.ipAddress === asker,
-  )?.record;
-  const searched = askerRecord
-    ? askerRecord.networks.map((attachment) => attachment.network)
+  // By endpoint, not by state: a starting container asks (and is asked
+  // for) before its start is recorded; docker's names also come and go
+  // with the endpoints.
+  const askedBy = asker === undefined ? undefined : context.containers.list().find(
+    (container) => attachmentTo(container.record.networks, own)?.endpoint?.ipAddress === asker,
+  );
+  const searched = askedBy
+    ? askedBy.record.networks.map((attachment) => attachment.network)
       .filter((item) => item !== BRIDGE_NETWORK)
     : [own];
   for (const item of searched) {
+    // Its own links' aliases first: names only it resolves.
+    const linked = askedBy && linkedOnNetwork(context, askedBy, item, name);
+    const address = linked && attachmentTo(linked.record.networks, item)?.endpoint?.ipAddress;
+    if (address) return [parseIpv4(address) ?? 0];
     const found = addressesOn(context, item, name);
     if (found.length) return found;
   }

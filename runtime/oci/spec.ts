@@ -63,6 +63,12 @@ export function containerCommand(record: Pick<ContainerRecord, "path" | "args">)
   return [record.path, ...record.args];
 }
 
+/** The legacy links' variables under the container's own (which win). */
+export function withLinkEnv(linkEnv: string[], env: string[]): string[] {
+  const own = new Set(env.map((entry) => entry.split("=")[0]));
+  return [...linkEnv.filter((entry) => !own.has(entry.split("=")[0])), ...env];
+}
+
 /** Set `KEY=value` unless the list already has KEY. */
 function setDefault(env: string[], key: string, value: string): string[] {
   return env.some((entry) => entry.split("=")[0] === key) ? env : [...env, `${key}=${value}`];
@@ -224,7 +230,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       ? [CONTAINER_INIT_PATH, "--", ...containerCommand(record)]
       : containerCommand(record),
     env: processEnv({
-      env: config.Env,
+      env: withLinkEnv(record.linked?.env ?? [], config.Env),
       hostname: input.hostname,
       tty: config.Tty,
       home: input.user.home,

@@ -47,7 +47,6 @@ Deno.test("host options: names normalized, docker's defaults accepted, the unsup
     throws(() => normalizeHostOptions(options, network), message);
   refused({ PortBindings: { "80/tcp": [{ HostPort: "8080" }] } }, /bridge network/);
   refused({ PublishAllPorts: true }, /bridge network/);
-  refused({ Links: ["a:b"] }, /--link is not supported/);
   refused({ CgroupParent: "../x" }, /invalid cgroup parent: ..\/x/);
   refused({ KernelMemory: 1 << 20 }, /--kernel-memory/);
   refused({ CapDrop: ["NOPE"] }, /invalid CapDrop: unknown capability: "CAP_NOPE"/);

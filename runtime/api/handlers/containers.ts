@@ -4,6 +4,7 @@
  * @module
  */
 
+import { removeLink } from "../../networks/links.ts";
 import {
   archivePath,
   archiveRequestPath,
@@ -142,6 +143,11 @@ export async function rename({ context, params, query }: ApiRequest) {
 
 /** DELETE /containers/{id}?force= */
 export async function remove({ context, params, query }: ApiRequest) {
+  if (queryBool(query, "link")) {
+    // ?link=1 names a link (PARENT/ALIAS), not a container.
+    await removeLink(context, params[0]);
+    return NO_CONTENT;
+  }
   await removeContainer(context, context.containers.get(params[0]), {
     force: queryBool(query, "force"),
     volumes: queryBool(query, "v"),

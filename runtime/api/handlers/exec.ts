@@ -38,10 +38,14 @@ export async function start(
     respondEmpty();
     return;
   }
-  await startExec(context, exec, { detach: false, consoleSize: options.ConsoleSize ?? undefined }, {
-    socket,
-    respond: () => respond(exec.request.Tty ? RAW_STREAM : MULTIPLEXED),
-  });
+  // The framing follows this request's Tty, as docker's does.
+  const rawStream = options.Tty === true;
+  await startExec(
+    context,
+    exec,
+    { detach: false, consoleSize: options.ConsoleSize ?? undefined, rawStream },
+    { socket, respond: () => respond(rawStream ? RAW_STREAM : MULTIPLEXED) },
+  );
 }
 
 /** POST /exec/{id}/resize?h=&w= */

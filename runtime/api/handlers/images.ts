@@ -145,7 +145,17 @@ async function pull({ context, req, res, query }: ApiRequest) {
  * answers with docker's JSON messages, one per image or tag loaded.
  */
 export async function load({ context, req, res }: ApiRequest) {
-  const loaded = await loadImages(context.images, context.layers, bodyStream(req));
+  let loaded: Awaited<ReturnType<typeof loadImages>>;
+  try {
+    loaded = await loadImages(context.images, context.layers, bodyStream(req));
+  } catch (error) {
+    // As docker: the answer is a 200 stream whose message is the error
+    // (docker-py raises ImageLoadError on it, the CLIs print it and fail).
+    const message = errorMessage(error);
+    res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+    res.end(JSON.stringify({ errorDetail: { message }, error: message }) + "\r\n");
+    return;
+  }
   for (const { image, tags } of loaded) {
     context.events.emit("image", "load", image.id, { name: tags[0] ?? image.id });
   }

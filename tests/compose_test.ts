@@ -1,0 +1,159 @@
+import { deepStrictEqual, doesNotMatch, match, ok } from "node:assert/strict";
+import {
+  assertNoLeaks,
+  eventually,
+  integrationTest,
+  runCommand,
+  type TestDaemon,
+} from "./helpers/harness.ts";
+
+/**
+ * Three services on two networks: web (a published port, on front) shows
+ * what api (on front and back, healthchecked) wrote into a named volume;
+ * db is on back only; web depends on api.
+ */
+function composeFile(port: number): string {
+  return `version: "3.8"
+services:
+  web:
+    image: busybox
+    command: httpd -f -p 80 -h /www
+    ports: ["127.0.0.1:${port}:80"]
+    networks: [front]
+    depends_on: [api]
+    volumes: ["www:/www"]
+  api:
+    image: busybox
+    command: sh -c 'echo served-from-volume > /www/index.html; echo api ready; exec httpd -f -p 8000 -h /www'
+    networks: [front, back]
+    volumes: ["www:/www"]
+    healthcheck:
+      test: ["CMD", "wget", "-qO-", "http://localhost:8000/"]
+      interval: 1s
+      retries: 30
+  db:
+    image: busybox
+    command: sleep 100000
+    networks: [back]
+networks:
+  front: {}
+  back: {}
+volumes:
+  www: {}
+`;
+}
+
+/** Debian's docker-compose 1.29 in project dir `dir` against the test daemon. */
+function composeIn(daemon: TestDaemon, dir: string, project: string) {
+  return async (args: string[]) => {
+    const result = await runCommand(
+      "docker-compose",
+      ["--no-ansi", "-f", `${dir}/docker-compose.yml`, "-p", project, ...args],
+      { env: { DOCKER_HOST: daemon.host } },
+    );
+    return { ...result, all: result.stdout + result.stderr };
+  };
+}
+
+/** The body of GET `url`, once something answers there. */
+async function httpBody(url: string): Promise<string> {
+  let body = "";
+  await eventually(
+    async () => {
+      try {
+        const response = await fetch(url);
+        body = await response.text();
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+    15_000,
+    `an answer from ${url}`,
+  );
+  return body;
+}
+
+integrationTest(
+  "docker-compose 1.29: up -d of three services on two networks (volume, port, names, healthcheck, depends_on), exec, logs, restart, --scale, stop/start, an up-to-date second up, down -v leaving nothing",
+  async (daemon) => {
+    const dir = `${daemon.dir}/project`;
+    await Deno.mkdir(dir);
+    const port = 30000 + crypto.getRandomValues(new Uint16Array(1))[0] % 10000;
+    await Deno.writeTextFile(`${dir}/docker-compose.yml`, composeFile(port));
+    const project = `bt${crypto.randomUUID().slice(0, 6)}`;
+    const compose = composeIn(daemon, dir, project);
+    const name = (service: string, index = 1) => `${project}_${service}_${index}`;
+    const berthInspect = async (format: string, container: string) =>
+      (await daemon.ok(["inspect", "-f", format, container])).trim();
+
+    const up = await compose(["up", "-d"]);
+    deepStrictEqual(up.code, 0, up.all);
+    doesNotMatch(up.all, /needs to be recreated|ERROR/);
+    for (const service of ["web", "api", "db"]) {
+      deepStrictEqual(await berthInspect("{{.State.Status}}", name(service)), "running", service);
+    }
+    // depends_on: api was made before web.
+    ok(
+      await berthInspect("{{.Created}}", name("api")) <
+        await berthInspect("{{.Created}}", name("web")),
+    );
+    await eventually(
+      async () => await berthInspect("{{.State.Health.Status}}", name("api")) === "healthy",
+      30_000,
+      "api healthy",
+    );
+
+    // The published port, the shared volume, names across services.
+    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "served-from-volume\n");
+    const fromWeb = await compose(["exec", "-T", "web", "wget", "-qO-", "http://api:8000/"]);
+    deepStrictEqual([fromWeb.code, fromWeb.stdout], [0, "served-from-volume\n"], fromWeb.all);
+    const apiOnBack = await berthInspect(
+      `{{(index .NetworkSettings.Networks "${project}_back").IPAddress}}`,
+      name("api"),
+    );
+    match((await compose(["exec", "-T", "db", "nslookup", "api"])).stdout, new RegExp(apiOnBack));
+    // db is on back only: web, on front only, is not a name there.
+    deepStrictEqual((await compose(["exec", "-T", "db", "nslookup", "web"])).code, 1);
+    match((await compose(["logs", "api"])).stdout, /api ready/);
+
+    // restart, and a second up that finds everything as its file says.
+    deepStrictEqual((await compose(["restart", "-t", "1", "api"])).code, 0);
+    await eventually(
+      async () => await berthInspect("{{.State.Health.Status}}", name("api")) === "healthy",
+      30_000,
+      "api healthy after its restart",
+    );
+    const again = await compose(["up", "-d"]);
+    deepStrictEqual(again.code, 0, again.all);
+    for (const service of ["web", "api", "db"]) {
+      match(again.all, new RegExp(`${name(service)} is up-to-date`));
+    }
+    doesNotMatch(again.all, /Recreating|Creating/);
+
+    // --scale: a second db, answering to the service's name too.
+    const scaled = await compose(["up", "-d", "--scale", "db=2"]);
+    deepStrictEqual(scaled.code, 0, scaled.all);
+    deepStrictEqual(await berthInspect("{{.State.Status}}", name("db", 2)), "running");
+    const dbs = (await compose(["exec", "-T", "api", "nslookup", "db"])).stdout;
+    deepStrictEqual(dbs.match(/Address: \d+\.\d+\.\d+\.\d+/g)?.length, 2, dbs);
+
+    // stop and start: everything comes back, the port answers again.
+    deepStrictEqual((await compose(["stop", "-t", "1"])).code, 0);
+    for (const service of ["web", "api", "db"]) {
+      deepStrictEqual(await berthInspect("{{.State.Status}}", name(service)), "exited", service);
+    }
+    deepStrictEqual((await compose(["start"])).code, 0);
+    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "served-from-volume\n");
+
+    const down = await compose(["down", "-v", "-t", "1"]);
+    deepStrictEqual(down.code, 0, down.all);
+    deepStrictEqual(await daemon.ok(["ps", "-a", "-q"]), "");
+    deepStrictEqual(
+      await daemon.ok(["network", "ls", "--format", "{{.Name}}"]),
+      "bridge\nhost\nnone\n",
+    );
+    deepStrictEqual(await daemon.ok(["volume", "ls", "-q"]), "");
+    await assertNoLeaks(daemon);
+  },
+);
