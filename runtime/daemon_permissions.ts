@@ -53,7 +53,7 @@ export function daemonPermissions(
   }
   // Bridge networks (the default one, user-defined ones): iproute2,
   // iptables and sysctl.
-  run.push("ip", "iptables", "iptables-restore", "sysctl");
+  run.push("ip", "iptables", "iptables-restore", "ip6tables", "ip6tables-restore", "sysctl");
   return [
     `--allow-read=${unique(read).join(",")}`,
     `--allow-write=${unique(write).join(",")}`,

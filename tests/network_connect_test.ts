@@ -274,6 +274,42 @@ integrationTest(
     const veths = await runCommand("bash", ["-c", `ip -o link show master ${bridge}`]);
     deepStrictEqual(veths.stdout.trim().split("\n").length, 1, veths.stdout);
 
+    // --mac-address: at create, and per network at connect; not with host or none.
+    const mac = await docker([
+      "run",
+      "--rm",
+      "--mac-address",
+      "02:11:22:33:44:55",
+      "busybox",
+      "cat",
+      "/sys/class/net/eth0/address",
+    ]);
+    deepStrictEqual([mac.code, mac.stdout], [0, "02:11:22:33:44:55\n"], mac.stderr);
+    const hostMac = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "host",
+      "--mac-address",
+      "02:11:22:33:44:55",
+      "busybox",
+      "true",
+    ]);
+    deepStrictEqual(hostMac.code, 125);
+    match(hostMac.stderr, /conflicting options: mac-address and the network mode/);
+    deepStrictEqual(
+      await dockerPy(
+        daemon,
+        'client.connect_container_to_network("two", "net1", mac_address="02:aa:bb:cc:dd:ee")',
+      ),
+      "ok",
+    );
+    deepStrictEqual(
+      await daemon.ok(["exec", "two", "cat", "/sys/class/net/eth1/address"]),
+      "02:aa:bb:cc:dd:ee\n",
+    );
+    await daemon.ok(["network", "disconnect", "net1", "two"]);
+
     // A network removed while its container is stopped: docker allows it,
     // and the container's next start says the network is gone.
     await daemon.ok(["stop", "-t", "1", "one"]);

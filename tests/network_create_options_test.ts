@@ -101,3 +101,132 @@ except docker.errors.APIError as error:
     await assertNoLeaks(daemon);
   },
 );
+
+integrationTest(
+  "IPv6 networks: --ipv6 with a v6 subnet gives containers v6 addresses (--ip6 too), a v6 default route, AAAA names, forwarding and masquerading; inspect shows them; nothing left after",
+  async (daemon) => {
+    const docker = (args: string[]) =>
+      runCommand("docker", args, {
+        env: { DOCKER_HOST: daemon.host, DOCKER_CONFIG: `${daemon.dir}/docker-config` },
+      });
+    // Four hex digits, no leading zero: the shortest form keeps them all.
+    const hex = (0x1000 + crypto.getRandomValues(new Uint16Array(1))[0] % 0xf000).toString(16);
+    const subnet = `fd00:${hex}:7::/64`;
+    const made = await docker(["network", "create", "--ipv6", "--subnet", subnet, "six"]);
+    deepStrictEqual(made.code, 0, made.stderr);
+    const network = JSON.parse(await daemon.ok(["network", "inspect", "-f", "{{json .}}", "six"]));
+    deepStrictEqual(network.EnableIPv6, true);
+    deepStrictEqual(network.IPAM.Config[1], { Subnet: subnet, Gateway: `fd00:${hex}:7::1` });
+
+    await daemon.ok([
+      "run",
+      "-d",
+      "--name",
+      "server",
+      "--network",
+      "six",
+      "busybox",
+      "httpd",
+      "-f",
+      "-p",
+      "80",
+      "-h",
+      "/",
+    ]);
+    const given = await docker([
+      "run",
+      "-d",
+      "--name",
+      "client",
+      "--network",
+      "six",
+      "--ip6",
+      `fd00:${hex}:7::99`,
+      "busybox",
+      "sleep",
+      "300",
+    ]);
+    deepStrictEqual(given.code, 0, given.stderr);
+    match(
+      await daemon.ok(["exec", "client", "ip", "-6", "-o", "addr", "show", "eth0"]),
+      new RegExp(`inet6 fd00:${hex}:7::99/64 scope global`),
+    );
+    match(
+      await daemon.ok(["exec", "client", "ip", "-6", "route"]),
+      new RegExp(`default via fd00:${hex}:7::1 dev eth0`),
+    );
+    match(
+      await daemon.ok(["exec", "client", "nslookup", "-type=AAAA", "server"]),
+      new RegExp(`Address: fd00:${hex}:7::2`),
+    );
+    // httpd answers over IPv6 (a 404: it serves / with no index).
+    const http = await daemon.berth([
+      "exec",
+      "client",
+      "wget",
+      "-qO-",
+      `http://[fd00:${hex}:7::2]/`,
+    ]);
+    match(http.stderr, /404 Not Found/);
+    const settings = JSON.parse(
+      await daemon.ok(["inspect", "-f", "{{json .NetworkSettings.Networks.six}}", "client"]),
+    );
+    deepStrictEqual(
+      [settings.GlobalIPv6Address, settings.GlobalIPv6PrefixLen, settings.IPv6Gateway],
+      [`fd00:${hex}:7::99`, 64, `fd00:${hex}:7::1`],
+    );
+    deepStrictEqual(settings.IPAMConfig, { IPv6Address: `fd00:${hex}:7::99` });
+    const members = JSON.parse(
+      await daemon.ok(["network", "inspect", "-f", "{{json .Containers}}", "six"]),
+    );
+    deepStrictEqual(
+      Object.values(members).map((member) => (member as { IPv6Address: string }).IPv6Address)
+        .sort(),
+      [`fd00:${hex}:7::2/64`, `fd00:${hex}:7::99/64`],
+    );
+    // Forwarding and masquerading out of the network, as docker's ip6tables rules.
+    const bridge = `br-${network.Id.slice(0, 12)}`;
+    const rules = await runCommand("bash", [
+      "-c",
+      `ip6tables -S FORWARD; ip6tables -t nat -S POSTROUTING`,
+    ]);
+    match(rules.stdout, new RegExp(`-A FORWARD -i ${bridge} -j ACCEPT`));
+    match(
+      rules.stdout,
+      new RegExp(`-A POSTROUTING -s ${subnet.replace("/", "\\/")} ! -o ${bridge} -j MASQUERADE`),
+    );
+
+    // Refused: an address outside the subnet, a v6 address on a network without IPv6.
+    const outside = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "six",
+      "--ip6",
+      "fd99::5",
+      "busybox",
+      "true",
+    ]);
+    deepStrictEqual(outside.code, 125);
+    match(outside.stderr, /does not belong to any of this network's subnets/);
+    await daemon.ok(["network", "create", "four"]);
+    const noV6 = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "four",
+      "--ip6",
+      "fd00::5",
+      "busybox",
+      "true",
+    ]);
+    deepStrictEqual(noV6.code, 125);
+    match(noV6.stderr, /supported only on networks with IPv6/);
+
+    await daemon.ok(["rm", "-f", "server", "client"]);
+    await daemon.ok(["network", "rm", "six", "four"]);
+    const left = await runCommand("bash", ["-c", `ip6tables-save | grep -c ${bridge} || true`]);
+    deepStrictEqual(left.stdout.trim(), "0");
+    await assertNoLeaks(daemon);
+  },
+);

@@ -20,15 +20,15 @@ export const command: Command = {
     },
     {
       name: "subnet",
-      type: "string",
-      value: "string",
+      type: "list",
+      value: "strings",
       description: "Subnet in CIDR format that represents a network segment",
     },
     {
       name: "gateway",
-      type: "string",
-      value: "string",
-      description: "IPv4 Gateway for the master subnet",
+      type: "list",
+      value: "strings",
+      description: "IPv4 or IPv6 Gateway for the master subnet",
     },
     { name: "label", type: "list", value: "list", description: "Set metadata on a network" },
     { name: "internal", type: "bool", description: "Restrict external access to the network" },
@@ -58,10 +58,16 @@ export const command: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run({ client }, flags) {
-    const subnet = flags.string("subnet");
-    const gateway = flags.string("gateway");
+    // A subnet of each family, with the gateway of its family (docker pairs them so).
+    const family = (text: string) => text.includes(":") ? "v6" : "v4";
+    const subnets = flags.list("subnet");
+    const gateways = flags.list("gateway");
     const ipRange = flags.string("ip-range");
     const aux = flags.list("aux-address");
+    const v4Subnet = subnets.find((item) => family(item) === "v4");
+    const v4Gateway = gateways.find((item) => family(item) === "v4");
+    const v6Subnet = subnets.find((item) => family(item) === "v6");
+    const v6Gateway = gateways.find((item) => family(item) === "v6");
     const created = await client.json<{ Id: string }>("POST", "/networks/create", {
       body: {
         Name: flags.positionals[0],
@@ -70,14 +76,17 @@ export const command: Command = {
         EnableIPv6: flags.bool("ipv6"),
         IPAM: {
           Driver: "default",
-          Config: subnet || gateway || ipRange || aux.length
-            ? [{
-              Subnet: subnet,
-              Gateway: gateway,
-              IPRange: ipRange,
-              AuxiliaryAddresses: aux.length ? keyValues(aux, "aux-address") : undefined,
-            }]
-            : [],
+          Config: [
+            ...(v4Subnet || v4Gateway || ipRange || aux.length
+              ? [{
+                Subnet: v4Subnet,
+                Gateway: v4Gateway,
+                IPRange: ipRange,
+                AuxiliaryAddresses: aux.length ? keyValues(aux, "aux-address") : undefined,
+              }]
+              : []),
+            ...(v6Subnet || v6Gateway ? [{ Subnet: v6Subnet, Gateway: v6Gateway }] : []),
+          ],
         },
         Options: keyValues(flags.list("opt"), "option"),
         Attachable: flags.bool("attachable"),

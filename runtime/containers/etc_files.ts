@@ -85,7 +85,10 @@ async function etcFileTexts(
   ]);
   // On its networks the container's own name resolves to its addresses.
   const endpoints = liveEndpoints(record.networks);
-  const ownLines = endpoints.map((endpoint) => `${endpoint.ipAddress}\t${hostname}\n`).join("");
+  const ownLines = endpoints.flatMap((endpoint) => [
+    `${endpoint.ipAddress}\t${hostname}\n`,
+    ...(endpoint.ipv6Address ? [`${endpoint.ipv6Address}\t${hostname}\n`] : []),
+  ]).join("");
   const hosts = (hostHosts ?? LOOPBACK_HOSTS.join("\n") + "\n") +
     extraHostLines(hostConfig.ExtraHosts ?? [], hostGateway) + (record.linked?.hostsLines ?? "") +
     ownLines;

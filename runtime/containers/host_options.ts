@@ -10,6 +10,7 @@
  */
 
 import { BadRequest, NotFound } from "../errors.ts";
+import { formatIpv6, parseIpv6 } from "../networks/ipv6.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
 import { requestedPorts } from "../networks/port_bindings.ts";
 import { splitSecurityOption } from "../oci/seccomp.ts";
@@ -442,6 +443,8 @@ export interface EndpointRequest {
   aliases: string[];
   /** `--ip` (on a user-defined network). */
   ipv4Address?: string;
+  /** `--ip6` (on a user-defined network with IPv6). */
+  ipv6Address?: string;
   /** `--mac-address`. */
   macAddress?: string;
   /** `--link NAME[:ALIAS]`. */
@@ -471,19 +474,29 @@ export function checkEndpointConfig(config: unknown, userNetwork: boolean): Endp
   };
   const ipam = endpoint.IPAMConfig;
   let ipv4Address: string | undefined;
+  let ipv6Address: string | undefined;
   if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
     if (!userNetwork) {
       throw new BadRequest(
         "user specified IP address is supported on user defined networks only",
       );
     }
-    if (ipam.IPv6Address || isSet(ipam.LinkLocalIPs)) {
-      throw new BadRequest("berth networks have IPv4 addresses only (--ip6, --link-local-ip)");
+    if (isSet(ipam.LinkLocalIPs)) {
+      throw new BadRequest("berth gives no link-local addresses of choice (--link-local-ip)");
     }
-    if (!isIp(ipam.IPv4Address!) || ipam.IPv4Address!.includes(":")) {
-      throw new BadRequest(`invalid IPv4 address: ${ipam.IPv4Address}`);
+    if (ipam.IPv4Address) {
+      if (!isIp(ipam.IPv4Address) || ipam.IPv4Address.includes(":")) {
+        throw new BadRequest(`invalid IPv4 address: ${ipam.IPv4Address}`);
+      }
+      ipv4Address = ipam.IPv4Address;
     }
-    ipv4Address = ipam.IPv4Address;
+    if (ipam.IPv6Address) {
+      const value = parseIpv6(ipam.IPv6Address);
+      if (value === undefined || value === 0n) {
+        throw new BadRequest(`invalid IPv6 address: ${ipam.IPv6Address}`);
+      }
+      ipv6Address = formatIpv6(value);
+    }
   }
   const aliases = isSet(endpoint.Aliases) ? stringList(endpoint.Aliases, "Aliases") : [];
   if (aliases.length && !userNetwork) {
@@ -504,6 +517,7 @@ export function checkEndpointConfig(config: unknown, userNetwork: boolean): Endp
   return {
     aliases: [...new Set(aliases)],
     ipv4Address,
+    ...(ipv6Address ? { ipv6Address } : {}),
     ...(mac ? { macAddress: mac.toLowerCase() } : {}),
     links: isSet(endpoint.Links) ? stringList(endpoint.Links, "Links") : [],
     ...(isSet(driverOpts) && Object.keys(driverOpts!).length

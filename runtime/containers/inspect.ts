@@ -87,9 +87,9 @@ export function networkSettings(context: DaemonContext, record: ContainerRecord)
     Gateway: endpoint?.gateway ?? "",
     IPAddress: endpoint?.ipAddress ?? "",
     IPPrefixLen: endpoint?.prefixLength ?? 0,
-    IPv6Gateway: "",
-    GlobalIPv6Address: "",
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: endpoint?.ipv6Gateway ?? "",
+    GlobalIPv6Address: endpoint?.ipv6Address ?? "",
+    GlobalIPv6PrefixLen: endpoint?.ipv6PrefixLength ?? 0,
     MacAddress: endpoint?.macAddress ?? requestedMac,
   });
   // Joined to another container's namespace (container:): no network of its own.

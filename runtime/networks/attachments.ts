@@ -32,6 +32,7 @@ export interface NetworkAttachment {
 export function attachmentOf(network: string, request: {
   aliases: string[];
   ipv4Address?: string;
+  ipv6Address?: string;
   macAddress?: string;
   links: string[];
   driverOpts?: Record<string, string>;
@@ -40,6 +41,7 @@ export function attachmentOf(network: string, request: {
     network,
     ...(request.aliases.length ? { aliases: request.aliases } : {}),
     ...(request.ipv4Address ? { ipv4Address: request.ipv4Address } : {}),
+    ...(request.ipv6Address ? { ipv6Address: request.ipv6Address } : {}),
     ...(request.macAddress ? { macAddress: request.macAddress } : {}),
     ...(request.links.length ? { links: request.links } : {}),
     ...(request.driverOpts ? { driverOpts: request.driverOpts } : {}),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatIpv6, inIpv6Subnet, type Ipv6Cidr, ipv6Network } from "./ipv6.ts";
 import { ApiError } from "../errors.ts";
 import { broadcastAddress, formatIpv4, type Ipv4Cidr, networkAddress } from "./ipv4.ts";
 import type { PublishedPort } from "./port_bindings.ts";
@@ -18,6 +19,7 @@ export type PortProbe = (port: PublishedPort) => boolean;
 /** Addresses and host ports of one bridge network. */
 export class BridgeAllocator {
   #addresses = new Map<number, string>();
+  #ipv6Addresses = new Map<bigint, string>();
   /** `proto/port` → the owners and the host addresses they publish on. */
   #hostPorts = new Map<string, { owner: string; hostIp: string }[]>();
   #nextDynamic = DYNAMIC_PORTS[0];
@@ -29,7 +31,7 @@ export class BridgeAllocator {
    */
   constructor(
     readonly gateway: Ipv4Cidr,
-    readonly options: { range?: Ipv4Cidr; reserved?: number[] } = {},
+    readonly options: { range?: Ipv4Cidr; reserved?: number[]; ipv6?: Ipv6Cidr } = {},
   ) {
     for (const address of options.reserved ?? []) this.#addresses.set(address, "");
   }
@@ -68,6 +70,34 @@ export class BridgeAllocator {
   }
 
   /**
+   * `wanted` or the lowest free address of the IPv6 subnet (the gateway's
+   * next ones first), now `owner`'s.
+   */
+  takeIpv6Address(owner: string, wanted?: bigint): bigint {
+    const subnet = this.options.ipv6!;
+    if (wanted !== undefined) {
+      if (!inIpv6Subnet(subnet, wanted) || wanted === subnet.address) {
+        throw new ApiError(
+          400,
+          `Invalid address ${
+            formatIpv6(wanted)
+          }: It does not belong to any of this network's subnets`,
+        );
+      }
+      if (this.#ipv6Addresses.has(wanted)) throw new ApiError(403, "Address already in use");
+      this.#ipv6Addresses.set(wanted, owner);
+      return wanted;
+    }
+    const last = ipv6Network(subnet) + (1n << BigInt(128 - subnet.prefixLength)) - 1n;
+    for (let address = ipv6Network(subnet) + 1n; address <= last; address++) {
+      if (address === subnet.address || this.#ipv6Addresses.has(address)) continue;
+      this.#ipv6Addresses.set(address, owner);
+      return address;
+    }
+    throw new ApiError(500, "no available IPv6 addresses on this network's address pools");
+  }
+
+  /**
    * The host ports of `requested`, now `owner`'s: each asked-for port if no
    * one else publishes it (and `probe` finds it free), a free one otherwise.
    * Nothing is taken when one of them cannot be.
@@ -99,8 +129,9 @@ export class BridgeAllocator {
   }
 
   /** Hold again what a running container's record says it holds (daemon restart). */
-  reserve(owner: string, address: number, ports: PublishedPort[]): void {
+  reserve(owner: string, address: number, ports: PublishedPort[], ipv6?: bigint): void {
     this.#addresses.set(address, owner);
+    if (ipv6 !== undefined) this.#ipv6Addresses.set(ipv6, owner);
     for (const port of ports) this.#hold(owner, port);
   }
 
@@ -108,6 +139,9 @@ export class BridgeAllocator {
   release(owner: string): void {
     for (const [address, holder] of this.#addresses) {
       if (holder === owner) this.#addresses.delete(address);
+    }
+    for (const [address, holder] of this.#ipv6Addresses) {
+      if (holder === owner) this.#ipv6Addresses.delete(address);
     }
     this.releasePorts(owner);
   }

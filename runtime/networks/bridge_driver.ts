@@ -9,6 +9,7 @@
  */
 
 import { formatIpv4, type Ipv4Cidr, subnetText } from "./ipv4.ts";
+import { formatIpv6, type Ipv6Cidr, ipv6SubnetText } from "./ipv6.ts";
 import type { PublishedPort } from "./port_bindings.ts";
 
 /** One container's place on the bridge, as its record keeps it. */
@@ -26,6 +27,10 @@ export interface BridgeEndpoint {
   interfaceName?: string;
   /** Docker's EndpointID (the container's id for records that did not keep one). */
   endpointId?: string;
+  /** On a network with IPv6: its address there, the prefix and the gateway. */
+  ipv6Address?: string;
+  ipv6PrefixLength?: number;
+  ipv6Gateway?: string;
 }
 
 /** A container has this many interfaces at most (eth0 to eth35: see {@link vethName}). */
@@ -94,9 +99,17 @@ export async function runNetworkTool(program: string, args: string[], input = ""
   return new TextDecoder().decode(stdout);
 }
 
-/** True when `iptables -C` finds the rule. */
-function ruleExists(table: string, chain: string, rule: string[]): Promise<boolean> {
-  return runNetworkTool("iptables", ["-t", table, "-C", chain, ...rule]).then(
+/** The firewall tool of an address family. */
+type Firewall = "iptables" | "ip6tables";
+
+/** True when `iptables -C` (or ip6tables') finds the rule. */
+function ruleExists(
+  table: string,
+  chain: string,
+  rule: string[],
+  tool: Firewall = "iptables",
+): Promise<boolean> {
+  return runNetworkTool(tool, ["-t", table, "-C", chain, ...rule]).then(
     () => true,
     () => false,
   );
@@ -110,15 +123,16 @@ async function deleteRules(
   table: string,
   chain: string | undefined,
   chosen: (line: string) => boolean,
+  tool: Firewall = "iptables",
 ): Promise<void> {
-  const listed = await runNetworkTool("iptables", ["-t", table, "-S", ...(chain ? [chain] : [])])
+  const listed = await runNetworkTool(tool, ["-t", table, "-S", ...(chain ? [chain] : [])])
     .catch(() => "");
   const deletions = listed.split("\n")
     .filter((line) => line.startsWith(chain ? `-A ${chain} ` : "-A ") && chosen(line))
     .map((line) => line.replace(/^-A /, "-D "));
   if (deletions.length === 0) return;
   await runNetworkTool(
-    "iptables-restore",
+    `${tool}-restore`,
     ["--noflush"],
     `*${table}\n${deletions.join("\n")}\nCOMMIT\n`,
   );
@@ -143,6 +157,8 @@ export interface BridgeOptions {
   masquerade?: boolean;
   /** The MTU of the bridge and its veths. */
   mtu?: number;
+  /** Its IPv6 address with the subnet's prefix: IPv6 forwarded and masqueraded too. */
+  ipv6?: Ipv6Cidr;
 }
 
 /** The daemon's bridge. */
@@ -259,6 +275,49 @@ export class BridgeDriver {
     if (!await ruleExists("filter", "FORWARD", ["-j", ISOLATION_1])) {
       await runNetworkTool("iptables", ["-I", "FORWARD", "-j", ISOLATION_1]);
     }
+    if (this.options.ipv6) await this.#setUpIpv6(this.options.ipv6);
+  }
+
+  /** IPv6 on the bridge: its address, forwarding, and what docker's ip6tables rules do. */
+  async #setUpIpv6(gateway: Ipv6Cidr): Promise<void> {
+    const { name } = this;
+    await runNetworkTool("sysctl", [
+      "-q",
+      "-w",
+      `net/ipv6/conf/${name}/disable_ipv6=0`,
+      "net/ipv6/conf/all/forwarding=1",
+    ]);
+    await runNetworkTool("ip", [
+      "-6",
+      "addr",
+      "replace",
+      `${formatIpv6(gateway.address)}/${gateway.prefixLength}`,
+      "dev",
+      name,
+      "nodad",
+    ]);
+    const subnet = ipv6SubnetText(gateway);
+    const rules: [string, string, string[]][] = this.internal
+      ? [
+        ["filter", "FORWARD", ["-i", name, "!", "-o", name, "-j", "DROP"]],
+        ["filter", "FORWARD", ["-o", name, "!", "-i", name, "-j", "DROP"]],
+      ]
+      : [
+        ...(this.options.masquerade !== false
+          ? [["nat", "POSTROUTING", ["-s", subnet, "!", "-o", name, "-j", "MASQUERADE"]]] as [
+            string,
+            string,
+            string[],
+          ][]
+          : []),
+        ["filter", "FORWARD", ["-i", name, "-j", "ACCEPT"]],
+        ["filter", "FORWARD", ["-o", name, "-j", "ACCEPT"]],
+      ];
+    for (const [table, target, rule] of rules) {
+      if (!await ruleExists(table, target, rule, "ip6tables")) {
+        await runNetworkTool("ip6tables", ["-t", table, "-A", target, ...rule]);
+      }
+    }
   }
 
   /** Take the bridge and every rule naming it away (its network is removed). */
@@ -270,6 +329,9 @@ export class BridgeDriver {
     const mentions = new RegExp(` (BERTH-${name}|-i ${name}|-o ${name})( |$)`);
     for (const table of ["nat", "filter"]) {
       await deleteRules(table, undefined, (line) => mentions.test(line));
+      if (this.options.ipv6) {
+        await deleteRules(table, undefined, (line) => mentions.test(line), "ip6tables");
+      }
     }
     await runNetworkTool("iptables", ["-t", "nat", "-X", this.chain]).catch(() => {});
     this.#ready = undefined;
@@ -298,10 +360,14 @@ export class BridgeDriver {
       await this.#joinBridge(netns, veth, inside, endpoint);
     });
     const route = options.defaultRoute && !this.internal;
+    const v6 = endpoint.ipv6Address;
     await ipBatch([
       `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev ${inside}`,
+      ...(v6 ? [`addr add ${v6}/${endpoint.ipv6PrefixLength} dev ${inside} nodad`] : []),
       `link set ${inside} up`,
       ...(route ? [`route replace default via ${endpoint.gateway} dev ${inside}`] : []),
+      // The family is the address's (`ip -batch` takes no -6).
+      ...(route && v6 ? [`route replace default via ${endpoint.ipv6Gateway} dev ${inside}`] : []),
     ], { netns });
     if (endpoint.ports.length === 0) return;
     // At the top: a port freed at its container's exit may be published
@@ -405,15 +471,23 @@ async function removeSandboxesOf(shortId: string): Promise<void> {
   }
 }
 
-/** Point the container's default route at `gateway` through `inside`, or take it away. */
+/**
+ * Point the container's default routes at `gateway` (and `ipv6Gateway`)
+ * through `inside`, or take them away.
+ */
 export async function setDefaultRoute(
   id: string,
-  route: { gateway: string; inside: string } | undefined,
+  route: { gateway: string; ipv6Gateway?: string; inside: string } | undefined,
 ): Promise<void> {
   const netns = netnsName(id);
-  if (route) {
-    await ipBatch([`route replace default via ${route.gateway} dev ${route.inside}`], { netns });
-  } else {
-    await ipBatch(["route del default"], { netns }).catch(() => {});
-  }
+  await ipBatch(["route del default", "route del ::/0"], { netns, force: true }).catch(
+    () => {},
+  );
+  if (!route) return;
+  await ipBatch([
+    `route replace default via ${route.gateway} dev ${route.inside}`,
+    ...(route.ipv6Gateway
+      ? [`route replace default via ${route.ipv6Gateway} dev ${route.inside}`]
+      : []),
+  ], { netns });
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { BadRequest } from "../errors.ts";
+import { formatIpv6, type Ipv6Cidr, parseIpv6 } from "./ipv6.ts";
 import { BridgeAllocator } from "./bridge_allocator.ts";
 import {
   BridgeDriver,
@@ -50,6 +52,8 @@ export class BridgeNetwork {
     readonly options: BridgeOptions & {
       ipRange?: Ipv4Cidr;
       reserved?: number[];
+      /** The bridge's IPv6 address with the subnet's prefix (a network with IPv6). */
+      ipv6?: Ipv6Cidr;
       /** The host address ports are published on when a binding names none. */
       hostBindingIpv4?: string;
     } = {},
@@ -57,6 +61,7 @@ export class BridgeNetwork {
     this.#allocator = new BridgeAllocator(gateway, {
       range: options.ipRange,
       reserved: options.reserved,
+      ipv6: options.ipv6,
     });
     this.#driver = new BridgeDriver(bridge, gateway, options);
   }
@@ -68,7 +73,12 @@ export class BridgeNetwork {
   allocate(
     id: string,
     ports: PublishedPort[],
-    options: { wantedAddress?: number; interfaceName: string; endpointId: string },
+    options: {
+      wantedAddress?: number;
+      wantedIpv6?: bigint;
+      interfaceName: string;
+      endpointId: string;
+    },
   ): BridgeEndpoint {
     const wantedAddress = options.wantedAddress;
     const hostIp = this.options.hostBindingIpv4;
@@ -77,8 +87,16 @@ export class BridgeNetwork {
       : ports;
     const published = this.#allocator.takePorts(id, bound, hostPortFree);
     let address: number;
+    let ipv6: bigint | undefined;
+    const v6 = this.options.ipv6;
     try {
+      if (options.wantedIpv6 !== undefined && !v6) {
+        throw new BadRequest(
+          "user specified IPv6 address is supported only on networks with IPv6 (--ipv6)",
+        );
+      }
       address = this.#allocator.takeAddress(id, wantedAddress);
+      if (v6) ipv6 = this.#allocator.takeIpv6Address(id, options.wantedIpv6);
     } catch (error) {
       this.#allocator.release(id);
       throw error;
@@ -92,6 +110,13 @@ export class BridgeNetwork {
       ports: published,
       interfaceName: options.interfaceName,
       endpointId: options.endpointId,
+      ...(v6 && ipv6 !== undefined
+        ? {
+          ipv6Address: formatIpv6(ipv6),
+          ipv6PrefixLength: v6.prefixLength,
+          ipv6Gateway: formatIpv6(v6.address),
+        }
+        : {}),
     };
   }
 
@@ -116,7 +141,12 @@ export class BridgeNetwork {
 
   /** Hold again what a running container's endpoint holds (daemon restart). */
   reserve(id: string, endpoint: BridgeEndpoint): void {
-    this.#allocator.reserve(id, parseIpv4(endpoint.ipAddress) ?? 0, endpoint.ports);
+    this.#allocator.reserve(
+      id,
+      parseIpv4(endpoint.ipAddress) ?? 0,
+      endpoint.ports,
+      endpoint.ipv6Address ? parseIpv6(endpoint.ipv6Address) : undefined,
+    );
   }
 
   /**

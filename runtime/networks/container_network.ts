@@ -19,6 +19,7 @@ import { BRIDGE_NETWORK, type BridgeNetwork } from "./bridge_network.ts";
 import { activateNetwork } from "./user_networks.ts";
 import { type PublishedPort, requestedPorts } from "./port_bindings.ts";
 import { parseIpv4 } from "./ipv4.ts";
+import { parseIpv6 } from "./ipv6.ts";
 
 /** The bridge of network `name` (the default one or a user-defined one). */
 export function bridgeFor(context: DaemonContext, name: string): BridgeNetwork | undefined {
@@ -53,6 +54,7 @@ export function allocateEndpoint(
   const wanted = attachment.ipv4Address ? parseIpv4(attachment.ipv4Address) : undefined;
   const endpoint = bridge.allocate(container.id, options.ports ?? [], {
     wantedAddress: wanted,
+    wantedIpv6: attachment.ipv6Address ? parseIpv6(attachment.ipv6Address) : undefined,
     interfaceName: options.interfaceName,
     endpointId: newId(),
   });

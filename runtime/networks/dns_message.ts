@@ -1,11 +1,14 @@
 /**
  * The little of DNS messages the embedded name server needs: the question
- * of a query, and answers to it (A records, or none).
+ * of a query, and answers to it (A or AAAA records, or none).
  * @module
  */
 
+import { ipv6Bytes } from "./ipv6.ts";
+
 /** Record types. */
 export const DNS_TYPE_A = 1;
+export const DNS_TYPE_AAAA = 28;
 
 /** Response codes. */
 export const DNS_NOERROR = 0;
@@ -48,17 +51,22 @@ export function parseQuery(packet: Uint8Array): DnsQuestion | undefined {
 }
 
 /**
- * The answer to `query`: its question and an A record per address (none
- * is an empty answer), with `rcode`.
+ * The answer to `query`: its question and a record per address (none is an
+ * empty answer): an A record for an IPv4 address (a number), an AAAA record
+ * for an IPv6 one (a bigint), with `rcode`.
  */
 export function answer(
   query: Uint8Array,
   question: DnsQuestion,
-  addresses: number[],
+  addresses: (number | bigint)[],
   rcode = DNS_NOERROR,
   ttl = 600,
 ): Uint8Array {
-  const out = new Uint8Array(question.end + addresses.length * 16);
+  const size = addresses.reduce<number>(
+    (total, address) => total + (typeof address === "bigint" ? 28 : 16),
+    0,
+  );
+  const out = new Uint8Array(question.end + size);
   out.set(query.subarray(0, question.end));
   const view = new DataView(out.buffer);
   const recursionDesired = new DataView(query.buffer, query.byteOffset).getUint16(2) & 0x0100;
@@ -70,13 +78,15 @@ export function answer(
   view.setUint16(10, 0);
   let offset = question.end;
   for (const address of addresses) {
+    const v6 = typeof address === "bigint";
     view.setUint16(offset, 0xc00c); // the name: a pointer to the question's
-    view.setUint16(offset + 2, DNS_TYPE_A);
+    view.setUint16(offset + 2, v6 ? DNS_TYPE_AAAA : DNS_TYPE_A);
     view.setUint16(offset + 4, 1); // IN
     view.setUint32(offset + 6, ttl);
-    view.setUint16(offset + 10, 4);
-    view.setUint32(offset + 12, address);
-    offset += 16;
+    view.setUint16(offset + 10, v6 ? 16 : 4);
+    if (v6) out.set(ipv6Bytes(address), offset + 12);
+    else view.setUint32(offset + 12, address);
+    offset += v6 ? 28 : 16;
   }
   return out;
 }

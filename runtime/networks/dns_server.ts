@@ -10,16 +10,17 @@
 
 import dgram from "node:dgram";
 import { log } from "../logger.ts";
-import { answer, DNS_SERVFAIL, DNS_TYPE_A, parseQuery } from "./dns_message.ts";
+import { answer, DNS_SERVFAIL, DNS_TYPE_A, DNS_TYPE_AAAA, parseQuery } from "./dns_message.ts";
 
 /** How long a question passed on may wait for its answer. */
 const UPSTREAM_TIMEOUT_MS = 3_000;
 
 /**
- * The addresses a name has for the asker (by its address on the network);
- * undefined when it is not one of the names the asker can see.
+ * The addresses a name has for the asker (by its address on the network):
+ * IPv4 ones as numbers, IPv6 ones as bigints; undefined when it is not one
+ * of the names the asker can see.
  */
-export type NameLookup = (name: string, asker: string) => number[] | undefined;
+export type NameLookup = (name: string, asker: string) => (number | bigint)[] | undefined;
 
 /** A UDP name server on one address. */
 export class DnsServer {
@@ -65,8 +66,13 @@ export class DnsServer {
     const reply = (bytes: Uint8Array) => this.#socket?.send(bytes, from.port, from.address);
     const addresses = this.lookup(question.name, from.address);
     if (addresses) {
-      // One of ours: its addresses for A, no records of other types.
-      reply(answer(message, question, question.type === DNS_TYPE_A ? addresses : []));
+      // One of ours: its addresses of the family asked for, no records of other types.
+      const wanted = question.type === DNS_TYPE_A
+        ? addresses.filter((address) => typeof address === "number")
+        : question.type === DNS_TYPE_AAAA
+        ? addresses.filter((address) => typeof address === "bigint")
+        : [];
+      reply(answer(message, question, wanted));
       return;
     }
     const upstream = this.upstreams[0];

@@ -212,7 +212,11 @@ async function afterChange(
     const endpoint = now?.endpoint;
     await setDefaultRoute(
       container.id,
-      endpoint && { gateway: endpoint.gateway, inside: endpoint.interfaceName ?? "eth0" },
+      endpoint && {
+        gateway: endpoint.gateway,
+        ipv6Gateway: endpoint.ipv6Gateway,
+        inside: endpoint.interfaceName ?? "eth0",
+      },
     );
   }
   await refreshEtcFiles(

@@ -12,6 +12,14 @@ import { BadRequest, Conflict, Forbidden, NotFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { log } from "../logger.ts";
 import { BridgeNetwork } from "./bridge_network.ts";
+import {
+  formatIpv6,
+  inIpv6Subnet,
+  ipv6Network,
+  ipv6SubnetText,
+  parseIpv6,
+  parseIpv6Cidr,
+} from "./ipv6.ts";
 import { runNetworkTool } from "./bridge_driver.ts";
 import type { DnsServer } from "./dns_server.ts";
 import {
@@ -43,6 +51,8 @@ export interface NetworkRecord {
   ipRange?: string;
   /** `--aux-address NAME=IP`: addresses no container gets. */
   auxAddresses?: Record<string, string>;
+  /** `--ipv6`: the bridge's IPv6 address with the subnet's prefix, `fd12:3456:789a::1/64`. */
+  ipv6Gateway?: string;
 }
 
 /** The bridge driver's options docker documents, by their `--opt` names. */
@@ -229,6 +239,7 @@ export class NetworkStore {
           masquerade: options[BRIDGE_OPTIONS.enableIpMasquerade] !== "false",
           hostBindingIpv4: options[BRIDGE_OPTIONS.hostBindingIpv4],
           mtu: mtu > 0 ? mtu : undefined,
+          ipv6: record.ipv6Gateway ? parseIpv6Cidr(record.ipv6Gateway) : undefined,
         },
       ),
     };
@@ -287,13 +298,20 @@ export class NetworkStore {
     }
     const labels = stringMap(request.Labels, "Labels");
     const options = checkBridgeOptions(stringMap(request.Options, "Options"));
-    if (request.EnableIPv6) throw new BadRequest("IPv6 networks are not supported by berth yet");
     const ipamDriver = request.IPAM?.Driver || "default";
     if (ipamDriver !== "default") throw new NotFound(`plugin "${ipamDriver}" not found`);
     const configs = request.IPAM?.Config ?? [];
     if (!Array.isArray(configs)) throw new BadRequest("IPAM.Config must be a list");
-    if (configs.length > 1) throw new BadRequest("berth networks have one IPv4 subnet");
-    const config = configs[0] ?? {};
+    const isV6 = (item: { Subnet?: string }) => item.Subnet?.includes(":") === true;
+    const v4Configs = configs.filter((item) => !isV6(item));
+    const v6Configs = configs.filter(isV6);
+    if (v4Configs.length > 1 || v6Configs.length > 1) {
+      throw new BadRequest("berth networks have one IPv4 subnet and, with --ipv6, one IPv6 subnet");
+    }
+    if (v6Configs.length && !request.EnableIPv6) {
+      throw new BadRequest("an IPv6 subnet needs IPv6 enabled on the network (--ipv6)");
+    }
+    const config = v4Configs[0] ?? {};
     const gateway = this.#gateway(config.Subnet, config.Gateway, hostSubnets);
     const ipRange = checkIpRange(config.IPRange, gateway, config.Subnet);
     const auxAddresses = checkAuxAddresses(config.AuxiliaryAddresses, gateway);
@@ -305,6 +323,7 @@ export class NetworkStore {
       throw new Conflict(`bridge name ${bridge} is in use by another network or interface`);
     }
     const id = newId();
+    const ipv6Gateway = request.EnableIPv6 ? this.#ipv6Gateway(v6Configs[0] ?? {}, id) : undefined;
     const record: NetworkRecord = {
       id,
       name,
@@ -316,11 +335,52 @@ export class NetworkStore {
       ...(request.Attachable ? { attachable: true } : {}),
       ...(ipRange ? { ipRange } : {}),
       ...(Object.keys(auxAddresses).length ? { auxAddresses } : {}),
+      ...(ipv6Gateway ? { ipv6Gateway } : {}),
     };
     await writeJsonAtomic(`${this.dir}/${id}.json`, record);
     const network = this.#live(record);
     this.#networks.set(id, network);
     return network;
+  }
+
+  /**
+   * The bridge's IPv6 address with its prefix: the given subnet's (its
+   * gateway, or its first address), or a unique local /64 drawn from the
+   * network's id; no overlap with another network's.
+   */
+  #ipv6Gateway(config: { Subnet?: string; Gateway?: string; IPRange?: string }, id: string) {
+    if (config.IPRange) throw new BadRequest("berth takes no --ip-range for IPv6 subnets");
+    const subnet = config.Subnet
+      ? parseIpv6Cidr(config.Subnet)
+      : parseIpv6Cidr(`fd${id.slice(0, 2)}:${id.slice(2, 6)}:${id.slice(6, 10)}::/64`);
+    if (!subnet || subnet.prefixLength < 8 || subnet.prefixLength > 124) {
+      throw new BadRequest(`invalid subnet ${config.Subnet}: an IPv6 subnet from /8 to /124`);
+    }
+    if (ipv6Network(subnet) !== subnet.address) {
+      throw new BadRequest(`invalid subnet ${config.Subnet}: it has host bits set`);
+    }
+    const gateway = config.Gateway ? parseIpv6(config.Gateway) : subnet.address + 1n;
+    if (gateway === undefined || !inIpv6Subnet(subnet, gateway) || gateway === subnet.address) {
+      throw new BadRequest(`invalid gateway ${config.Gateway}: an address of ${config.Subnet}`);
+    }
+    for (const network of this.list()) {
+      const other = network.bridge.options.ipv6;
+      if (
+        other &&
+        (inIpv6Subnet(other, subnet.address) ||
+          inIpv6Subnet(
+            { address: subnet.address, prefixLength: subnet.prefixLength },
+            other.address,
+          ))
+      ) {
+        throw new Conflict(
+          `Pool overlaps with other one on this address space: ${ipv6SubnetText(subnet)} and ${
+            ipv6SubnetText(other)
+          }`,
+        );
+      }
+    }
+    return `${formatIpv6(gateway)}/${subnet.prefixLength}`;
   }
 
   /** The bridge's address: the given one, the subnet's first, or a free subnet's first. */

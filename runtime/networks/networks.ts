@@ -13,6 +13,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, Forbidden, NotFound } from "../errors.ts";
 import { type BridgeNetwork, endpointId } from "./bridge_network.ts";
 import { formatIpv4, subnetText } from "./ipv4.ts";
+import { formatIpv6, type Ipv6Cidr, ipv6SubnetText } from "./ipv6.ts";
 import type { NetworkRequest, UserNetwork } from "./network_store.ts";
 import { activateNetwork, hostSubnets } from "./user_networks.ts";
 import { attachmentTo } from "./attachments.ts";
@@ -98,6 +99,11 @@ function containersOn(context: DaemonContext, network: NetworkView) {
   );
 }
 
+/** The IPv6 entry of a network's IPAM config (none without IPv6). */
+function ipv6Config(gateway: Ipv6Cidr | undefined) {
+  return gateway ? [{ Subnet: ipv6SubnetText(gateway), Gateway: formatIpv6(gateway.address) }] : [];
+}
+
 function networkObject(context: DaemonContext, network: NetworkView, withContainers: boolean) {
   const bridge = network.bridge;
   const record = network.user?.record;
@@ -112,7 +118,9 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
         EndpointID: endpoint ? endpointId(container.id, endpoint) : "",
         MacAddress: endpoint?.macAddress ?? "",
         IPv4Address: endpoint ? `${endpoint.ipAddress}/${endpoint.prefixLength}` : "",
-        IPv6Address: "",
+        IPv6Address: endpoint?.ipv6Address
+          ? `${endpoint.ipv6Address}/${endpoint.ipv6PrefixLength}`
+          : "",
       };
     }
   }
@@ -123,7 +131,7 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
     Scope: "local",
     Driver: network.driver,
     EnableIPv4: true,
-    EnableIPv6: false,
+    EnableIPv6: bridge?.options.ipv6 !== undefined,
     IPAM: {
       Driver: "default",
       Options: null,
@@ -133,7 +141,7 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
           Gateway: formatIpv4(bridge.gateway.address),
           ...(record?.ipRange ? { IPRange: record.ipRange } : {}),
           ...(record?.auxAddresses ? { AuxiliaryAddresses: record.auxAddresses } : {}),
-        }]
+        }, ...ipv6Config(bridge.options.ipv6)]
         : [],
     },
     Internal: record?.internal === true,

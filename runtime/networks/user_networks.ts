@@ -6,7 +6,8 @@
  */
 
 import type { DaemonContext } from "../daemon_context.ts";
-import { runNetworkTool } from "./bridge_driver.ts";
+import { type BridgeEndpoint, runNetworkTool } from "./bridge_driver.ts";
+import { parseIpv6 } from "./ipv6.ts";
 import { DnsServer } from "./dns_server.ts";
 import { formatIpv4, type Ipv4Cidr, parseIpv4, parseIpv4Cidr } from "./ipv4.ts";
 import type { UserNetwork } from "./network_store.ts";
@@ -41,15 +42,21 @@ function containerNames(
   return [...names, ...names.map((item) => `${item}.${network.toLowerCase()}`)];
 }
 
+/** An endpoint's addresses as the name server answers them. */
+function endpointAddresses(endpoint: BridgeEndpoint): (number | bigint)[] {
+  const v6 = endpoint.ipv6Address ? parseIpv6(endpoint.ipv6Address) : undefined;
+  return [parseIpv4(endpoint.ipAddress) ?? 0, ...(v6 === undefined ? [] : [v6])];
+}
+
 /** The addresses `name` has on the user-defined network `network` (its containers with an endpoint there). */
-function addressesOn(context: DaemonContext, network: string, name: string): number[] {
-  const found: number[] = [];
+function addressesOn(context: DaemonContext, network: string, name: string): (number | bigint)[] {
+  const found: (number | bigint)[] = [];
   for (const container of context.containers.list()) {
     const { record } = container;
     const attachment = attachmentTo(record.networks, network);
     if (!attachment?.endpoint) continue;
     const names = containerNames(record.name, record.id, attachment.aliases ?? [], network);
-    if (names.includes(name)) found.push(parseIpv4(attachment.endpoint.ipAddress) ?? 0);
+    if (names.includes(name)) found.push(...endpointAddresses(attachment.endpoint));
   }
   return found;
 }
@@ -65,7 +72,7 @@ export function resolveOnNetwork(
   network: UserNetwork,
   name: string,
   asker?: string,
-): number[] | undefined {
+): (number | bigint)[] | undefined {
   const own = network.record.name;
   // By endpoint, not by state: a starting container asks (and is asked
   // for) before its start is recorded; docker's names also come and go
@@ -80,8 +87,8 @@ export function resolveOnNetwork(
   for (const item of searched) {
     // Its own links' aliases first: names only it resolves.
     const linked = askedBy && linkedOnNetwork(context, askedBy, item, name);
-    const address = linked && attachmentTo(linked.record.networks, item)?.endpoint?.ipAddress;
-    if (address) return [parseIpv4(address) ?? 0];
+    const endpoint = linked && attachmentTo(linked.record.networks, item)?.endpoint;
+    if (endpoint) return endpointAddresses(endpoint);
     const found = addressesOn(context, item, name);
     if (found.length) return found;
   }

@@ -28,10 +28,12 @@ remove_bridge() {
     ip netns del "berth-${veth#vb}" 2>/dev/null
   done
   ip link del "$name" 2>/dev/null
-  for table in nat filter; do
-    rules=$(iptables -t "$table" -S 2>/dev/null | grep '^-A' |
-      grep -E -- "(BERTH-$name|-o $name|-i $name)( |\$)" | sed 's/^-A /-D /')
-    [ -n "$rules" ] && printf '*%s\n%s\nCOMMIT\n' "$table" "$rules" | iptables-restore --noflush
+  for tool in iptables ip6tables; do
+    for table in nat filter; do
+      rules=$("$tool" -t "$table" -S 2>/dev/null | grep '^-A' |
+        grep -E -- "(BERTH-$name|-o $name|-i $name)( |\$)" | sed 's/^-A /-D /')
+      [ -n "$rules" ] && printf '*%s\n%s\nCOMMIT\n' "$table" "$rules" | "$tool-restore" --noflush
+    done
   done
   iptables -t nat -X "BERTH-$name" 2>/dev/null
 }
