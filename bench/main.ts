@@ -2,7 +2,8 @@
  * berth's benchmark, side by side with docker, podman and the bare
  * runtimes in one invocation on one machine:
  *
- *   deno task bench [--runs N] [--with-peers] [--cases run-rm,scale,stdout,exec,images,confinement]
+ *   deno task bench [--runs N] [--with-peers]
+ *                   [--cases run-rm,scale,stdout,exec,images,confinement,networks]
  *                   [--shim-group-size N]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
@@ -16,7 +17,7 @@
 import { parseArgs } from "node:util";
 
 /** The cases, in the order they run; `--cases` picks some. */
-const CASES = ["run-rm", "scale", "stdout", "exec", "images", "confinement"];
+const CASES = ["run-rm", "scale", "stdout", "exec", "images", "confinement", "networks"];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
 import { berthEngine, type Engine, engineOk } from "./engines.ts";
@@ -29,6 +30,7 @@ import { throughputCase } from "./cases/throughput.ts";
 import { execAttachCase } from "./cases/exec_attach.ts";
 import { imagesCase } from "./cases/images.ts";
 import { confinementCase } from "./cases/confinement.ts";
+import { networksCase } from "./cases/networks.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -111,6 +113,7 @@ try {
   if (cases.has("exec")) rows.push(...await execAttachCase(context));
   if (cases.has("images")) rows.push(...await imagesCase(context));
   if (cases.has("confinement")) rows.push(...await confinementCase(context));
+  if (cases.has("networks")) rows.push(...await networksCase(context));
 } finally {
   await stopAll();
 }

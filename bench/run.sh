@@ -4,10 +4,13 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
-# The image case needs a registry and skopeo (the baseline for pull and load).
-if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null; then
-  apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null 2>&1 ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends skopeo docker-registry >/dev/null; }
+# The image case needs a registry and skopeo (the baseline for pull and
+# load); the networks case Debian's docker-compose.
+tools=(skopeo docker-registry docker-compose)
+if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null ||
+  ! command -v docker-compose >/dev/null; then
+  apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null; }
 fi
 # --with-peers: Debian's docker.io and podman, installed before Deno starts
 # (Deno resolves --allow-run names to paths at start, so a peer installed
@@ -25,7 +28,7 @@ fi
 deno cache --quiet bench/main.ts
 npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"
 permissions=(
-  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,docker,podman,skopeo,docker-registry,du"
+  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,docker,docker-compose,podman,skopeo,docker-registry,du"
   --allow-read --allow-write="/tmp,$repo/bench/results" --allow-net --allow-env
   --allow-sys=hostname,cpus,networkInterfaces,osRelease,uid,gid --allow-ffi="$npm_cache"
 )

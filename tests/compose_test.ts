@@ -2,46 +2,12 @@ import { deepStrictEqual, doesNotMatch, match, ok } from "node:assert/strict";
 import {
   assertNoLeaks,
   eventually,
+  httpBody,
   integrationTest,
   runCommand,
   type TestDaemon,
 } from "./helpers/harness.ts";
-
-/**
- * Three services on two networks: web (a published port, on front) shows
- * what api (on front and back, healthchecked) wrote into a named volume;
- * db is on back only; web depends on api.
- */
-function composeFile(port: number): string {
-  return `version: "3.8"
-services:
-  web:
-    image: busybox
-    command: httpd -f -p 80 -h /www
-    ports: ["127.0.0.1:${port}:80"]
-    networks: [front]
-    depends_on: [api]
-    volumes: ["www:/www"]
-  api:
-    image: busybox
-    command: sh -c 'echo served-from-volume > /www/index.html; echo api ready; exec httpd -f -p 8000 -h /www'
-    networks: [front, back]
-    volumes: ["www:/www"]
-    healthcheck:
-      test: ["CMD", "wget", "-qO-", "http://localhost:8000/"]
-      interval: 1s
-      retries: 30
-  db:
-    image: busybox
-    command: sleep 100000
-    networks: [back]
-networks:
-  front: {}
-  back: {}
-volumes:
-  www: {}
-`;
-}
+import { threeServiceProject } from "./helpers/compose_project.ts";
 
 /** Debian's docker-compose 1.29 in project dir `dir` against the test daemon. */
 function composeIn(daemon: TestDaemon, dir: string, project: string) {
@@ -55,32 +21,13 @@ function composeIn(daemon: TestDaemon, dir: string, project: string) {
   };
 }
 
-/** The body of GET `url`, once something answers there. */
-async function httpBody(url: string): Promise<string> {
-  let body = "";
-  await eventually(
-    async () => {
-      try {
-        const response = await fetch(url);
-        body = await response.text();
-        return response.ok;
-      } catch {
-        return false;
-      }
-    },
-    15_000,
-    `an answer from ${url}`,
-  );
-  return body;
-}
-
 integrationTest(
   "docker-compose 1.29: up -d of three services on two networks (volume, port, names, healthcheck, depends_on), exec, logs, restart, --scale, stop/start, an up-to-date second up, down -v leaving nothing",
   async (daemon) => {
     const dir = `${daemon.dir}/project`;
     await Deno.mkdir(dir);
     const port = 30000 + crypto.getRandomValues(new Uint16Array(1))[0] % 10000;
-    await Deno.writeTextFile(`${dir}/docker-compose.yml`, composeFile(port));
+    await Deno.writeTextFile(`${dir}/docker-compose.yml`, threeServiceProject(port));
     const project = `bt${crypto.randomUUID().slice(0, 6)}`;
     const compose = composeIn(daemon, dir, project);
     const name = (service: string, index = 1) => `${project}_${service}_${index}`;
@@ -105,7 +52,7 @@ integrationTest(
     );
 
     // The published port, the shared volume, names across services.
-    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "served-from-volume\n");
+    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`, 15_000), "served-from-volume\n");
     const fromWeb = await compose(["exec", "-T", "web", "wget", "-qO-", "http://api:8000/"]);
     deepStrictEqual([fromWeb.code, fromWeb.stdout], [0, "served-from-volume\n"], fromWeb.all);
     const apiOnBack = await berthInspect(
@@ -144,7 +91,7 @@ integrationTest(
       deepStrictEqual(await berthInspect("{{.State.Status}}", name(service)), "exited", service);
     }
     deepStrictEqual((await compose(["start"])).code, 0);
-    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`), "served-from-volume\n");
+    deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`, 15_000), "served-from-volume\n");
 
     const down = await compose(["down", "-v", "-t", "1"]);
     deepStrictEqual(down.code, 0, down.all);

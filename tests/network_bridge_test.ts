@@ -2,6 +2,7 @@ import { deepStrictEqual, match } from "node:assert/strict";
 import {
   assertNoLeaks,
   eventually,
+  httpBody,
   integrationTest,
   runCommand,
   type TestDaemon,
@@ -18,25 +19,6 @@ const HTTPD = (text: string) => [
 /** A host port the tests publish on (random, so a leftover cannot answer for us). */
 function randomPort(): number {
   return 20000 + crypto.getRandomValues(new Uint16Array(1))[0] % 10000;
-}
-
-/** The body of GET `url`, once something answers there. */
-async function httpBody(url: string): Promise<string> {
-  let body = "";
-  await eventually(
-    async () => {
-      try {
-        const response = await fetch(url);
-        body = await response.text();
-        return response.ok;
-      } catch {
-        return false;
-      }
-    },
-    10_000,
-    `an answer from ${url}`,
-  );
-  return body;
 }
 
 /** The daemon's bridge address (gateway) and the first three octets of its /24. */

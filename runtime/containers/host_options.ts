@@ -11,6 +11,7 @@
 
 import { BadRequest, NotFound } from "../errors.ts";
 import { formatIpv6, parseIpv6 } from "../networks/ipv6.ts";
+import type { EndpointRequest } from "../networks/attachments.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
 import { requestedPorts } from "../networks/port_bindings.ts";
 import { splitSecurityOption } from "../oci/seccomp.ts";
@@ -435,22 +436,6 @@ export function normalizeHostOptions(
     Annotations: annotationsOf(requested.Annotations),
     UsernsMode: (requested.UsernsMode as string | undefined) ?? "",
   };
-}
-
-/** What a request asks of a container's endpoint on one network, checked. */
-export interface EndpointRequest {
-  /** `--alias`, `--network-alias` (on a user-defined network). */
-  aliases: string[];
-  /** `--ip` (on a user-defined network). */
-  ipv4Address?: string;
-  /** `--ip6` (on a user-defined network with IPv6). */
-  ipv6Address?: string;
-  /** `--mac-address`. */
-  macAddress?: string;
-  /** `--link NAME[:ALIAS]`. */
-  links: string[];
-  /** `--driver-opt`. */
-  driverOpts?: Record<string, string>;
 }
 
 const MAC_ADDRESS = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;

@@ -28,15 +28,24 @@ export interface NetworkAttachment {
   endpoint?: BridgeEndpoint;
 }
 
-/** An attachment to `network` with what the request asked of it (empty parts left out). */
-export function attachmentOf(network: string, request: {
+/** What a request asks of a container's endpoint on one network, checked. */
+export interface EndpointRequest {
+  /** `--alias`, `--network-alias` (on a user-defined network). */
   aliases: string[];
+  /** `--ip` (on a user-defined network). */
   ipv4Address?: string;
+  /** `--ip6` (on a user-defined network with IPv6). */
   ipv6Address?: string;
+  /** `--mac-address`. */
   macAddress?: string;
+  /** `--link NAME[:ALIAS]`. */
   links: string[];
+  /** `--driver-opt`. */
   driverOpts?: Record<string, string>;
-}): NetworkAttachment {
+}
+
+/** An attachment to `network` with what the request asked of it (empty parts left out). */
+export function attachmentOf(network: string, request: EndpointRequest): NetworkAttachment {
   return {
     network,
     ...(request.aliases.length ? { aliases: request.aliases } : {}),

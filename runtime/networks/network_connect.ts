@@ -17,9 +17,10 @@ import {
   attachmentOf,
   attachmentTo,
   freeInterface,
+  liveEndpoints,
   type NetworkAttachment,
 } from "./attachments.ts";
-import { makeSandbox, MAX_INTERFACES, sandboxKey, setDefaultRoute } from "./bridge_driver.ts";
+import { makeSandbox, MAX_INTERFACES, setDefaultRoute } from "./bridge_driver.ts";
 import {
   allocateEndpoint,
   plugEndpoint,
@@ -130,17 +131,17 @@ async function plugLive(
 ): Promise<void> {
   const { record } = container;
   const before = routingAttachment(context, container);
+  const first = liveEndpoints(record.networks).length === 0;
   allocateEndpoint(context, container, attachment, {
     interfaceName: freeInterface(record.networks),
   });
   record.networks.push(attachment);
   try {
     await container.save({ durable: false });
-    // Its namespace is pinned when it started on a network; one that
-    // started on none of them has the runtime's, pinned now.
-    if (!(await exists(sandboxKey(container.id)))) {
-      await makeSandbox(container.id, record.state.Pid);
-    }
+    // With an endpoint, its namespace is pinned already. Without one it
+    // may be the runtime's (it started on no network): pinned now, from
+    // its init (again, should it have been pinned: the same namespace).
+    if (first) await makeSandbox(container.id, record.state.Pid);
     await plugEndpoint(context, container, attachment);
     await afterChange(context, container, before);
   } catch (error) {
@@ -224,13 +225,4 @@ async function afterChange(
     containerHostname(context, container),
     context.bridge && formatIpv4(context.bridge.gateway.address),
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -456,3 +456,22 @@ export async function eventually(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** The body of GET `url`, once something answers there with a 2xx. */
+export async function httpBody(url: string, ms = 10_000): Promise<string> {
+  let body = "";
+  await eventually(
+    async () => {
+      try {
+        const response = await fetch(url);
+        body = await response.text();
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    `an answer from ${url}`,
+  );
+  return body;
+}
