@@ -70,7 +70,7 @@ integrationTest(
         /user specified IP address is supported on user defined networks only/,
       ],
       [
-        ["--mac-address", "02:42:ac:11:00:02"],
+        ["--network", "none", "--mac-address", "02:42:ac:11:00:02"],
         /conflicting options: mac-address and the network mode/,
       ],
       [["--storage-opt", "size=1G"], /--storage-opt is supported only for overlay over xfs/],
@@ -90,7 +90,7 @@ integrationTest(
           "10.1.2.3",
           /user specified IP address is supported on user defined networks only/,
         ],
-        ["--mac-address", "02:42:ac:11:00:02", /conflicting options: mac-address/],
+        ["--mac-address", "02:42:ac:11", /invalid MAC address: 02:42:ac:11/],
         ["--network-alias", "web", /network-scoped aliases are only supported/],
       ] as const
     ) {

@@ -59,11 +59,15 @@ made = client.containers.create("busybox", "true", log_config={"Type": "", "Conf
 print(made.attrs["HostConfig"]["LogConfig"])
 made.remove()
 
-# Volume drivers: local by name works, another is a missing plugin.
+# Volume drivers: local by name works; another is kept, and is a missing
+# plugin when a volume needs it.
 local = api.create_container("busybox", "true", host_config=api.create_host_config(volume_driver="local"))
 api.remove_container(local["Id"])
 print("local volume driver ok")
-print(answer(lambda: api.create_container("busybox", "true", host_config=api.create_host_config(volume_driver="nfs"))))
+kept = api.create_container("busybox", "true", host_config=api.create_host_config(volume_driver="nfs"))
+print(api.inspect_container(kept["Id"])["HostConfig"]["VolumeDriver"])
+api.remove_container(kept["Id"])
+print(answer(lambda: api.create_container("busybox", "true", volumes=["/data"], host_config=api.create_host_config(volume_driver="nfs"))))
 
 # Commit pauses only what runs: a stopped container commits with pause=True.
 stopped = client.containers.run("busybox", "true", detach=True)
@@ -90,6 +94,7 @@ box.remove(force=True)
       "400 logger: no log driver named 'asdf' is registered",
       "{'Type': 'json-file', 'Config': {'max-file': '3'}}",
       "local volume driver ok",
+      "nfs",
       '404 error looking up volume plugin nfs: plugin "nfs" not found',
       "['committed:stopped']",
       "ImageLoadError the archive is not a tar file (docker save or OCI layout)",

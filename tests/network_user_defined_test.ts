@@ -49,7 +49,9 @@ integrationTest(
     match(
       dbAddress,
       new RegExp(
-        `^${gateway.replace(/\.1$/, "").replaceAll(".", "\\.")}\\.\\d+ \\[database\\] appnet$`,
+        `^${gateway.replace(/\.1$/, "").replaceAll(".", "\\.")}\\.\\d+ \\[database ${
+          db.slice(0, 12)
+        }\\] appnet$`,
       ),
     );
     const address = dbAddress.split(" ")[0];

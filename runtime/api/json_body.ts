@@ -131,3 +131,21 @@ function tooLarge(): PayloadTooLarge {
 function invalid(reason: string): BadRequest {
   return new BadRequest(`invalid JSON in the request body: ${reason}`);
 }
+
+/**
+ * `body` with its top-level keys spelled as `names` spells them, matched
+ * without regard to case, as docker's Go decoder matches them (docker-py
+ * sends `detachKeys` in an exec's config, for one). Other keys stay.
+ */
+export function withFieldNames<T>(body: T, names: readonly string[]): T {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const canonical = new Map(names.map((name) => [name.toLowerCase(), name]));
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const name = canonical.get(key.toLowerCase()) ?? key;
+    // An exact spelling wins over another case of it.
+    if (name in result && key !== name) continue;
+    result[name] = value;
+  }
+  return result as T;
+}

@@ -12,7 +12,12 @@ import { LOG_DRIVERS } from "../daemon_flags.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import { newId, randomName, validateContainerName } from "../ids.ts";
 import { BRIDGE_NETWORK } from "../networks/bridge_network.ts";
-import { attachmentOf, isBridged, type NetworkAttachment } from "../networks/attachments.ts";
+import {
+  attachmentOf,
+  isBridged,
+  type NetworkAttachment,
+  withShortIdAlias,
+} from "../networks/attachments.ts";
 import { checkLinks, storedLinks } from "../networks/links.ts";
 import type { Image } from "../images/image_store.ts";
 import { matchesPlatform, parsePlatform, type Platform } from "../images/pull.ts";
@@ -116,6 +121,14 @@ export async function createContainer(
     new Set(inherited.map((point) => point.Destination)),
   );
   const ownPaths = new Set(mounts.map((mount) => mount.destination));
+  // Kept as given (docker keeps it); only a volume to make needs the driver.
+  const volumeDriver = request.HostConfig?.VolumeDriver;
+  if (volumeDriver && volumeDriver !== "local" && mounts.some((mount) => mount.type === "volume")) {
+    // docker's answer for a volume plugin it does not have
+    throw new NotFound(
+      `error looking up volume plugin ${volumeDriver}: plugin "${volumeDriver}" not found`,
+    );
+  }
 
   let name: string;
   if (requestedName) {
@@ -136,6 +149,11 @@ export async function createContainer(
   config.Hostname ||= id.slice(0, 12);
   context.containers.reserveName(name, id);
   if (links.length) hostConfig.Links = storedLinks(links, name);
+  for (const attachment of networks) {
+    if (attachment.network !== BRIDGE_NETWORK) {
+      attachment.aliases = withShortIdAlias(attachment.aliases, id);
+    }
+  }
 
   const record: ContainerRecord = {
     version: 1,

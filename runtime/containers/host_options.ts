@@ -9,7 +9,7 @@
  * @module
  */
 
-import { BadRequest, NotFound } from "../errors.ts";
+import { BadRequest } from "../errors.ts";
 import { formatIpv6, parseIpv6 } from "../networks/ipv6.ts";
 import type { EndpointRequest } from "../networks/attachments.ts";
 import { normalizeCapability } from "../oci/capabilities.ts";
@@ -54,6 +54,8 @@ export interface HostOptions {
   Annotations: Record<string, string> | null;
   /** "host": no user namespace, also under `--userns-remap`; "": the daemon's default. */
   UsernsMode: string;
+  /** `--volume-driver` (kept as given; see create). */
+  VolumeDriver: string;
 }
 
 /** Docker's default /dev/shm size (64 MiB). */
@@ -254,11 +256,8 @@ function refuseUnsupported(requested: Record<string, unknown>): void {
     if (isSet(requested[field])) throw new BadRequest(`${flag} is not supported by berth yet`);
   }
   const volumeDriver = requested.VolumeDriver;
-  if (isSet(volumeDriver) && volumeDriver !== "local") {
-    // docker's answer for a volume plugin it does not have
-    throw new NotFound(
-      `error looking up volume plugin ${volumeDriver}: plugin "${volumeDriver}" not found`,
-    );
+  if (isSet(volumeDriver) && typeof volumeDriver !== "string") {
+    throw new BadRequest("VolumeDriver must be a string");
   }
   if (isSet(requested.StorageOpt)) {
     // docker's answer on overlay2 without xfs project quotas, berth's case
@@ -435,6 +434,7 @@ export function normalizeHostOptions(
     CgroupnsMode: cgroupnsMode(requested.CgroupnsMode),
     Annotations: annotationsOf(requested.Annotations),
     UsernsMode: (requested.UsernsMode as string | undefined) ?? "",
+    VolumeDriver: (requested.VolumeDriver as string | undefined) ?? "",
   };
 }
 
@@ -460,14 +460,16 @@ export function checkEndpointConfig(config: unknown, userNetwork: boolean): Endp
   const ipam = endpoint.IPAMConfig;
   let ipv4Address: string | undefined;
   let ipv6Address: string | undefined;
-  if (ipam && (ipam.IPv4Address || ipam.IPv6Address || isSet(ipam.LinkLocalIPs))) {
+  // Link-local addresses go on any bridge network, as docker's do.
+  const linkLocalIps = stringList(ipam?.LinkLocalIPs, "LinkLocalIPs");
+  for (const address of linkLocalIps) {
+    if (!isIp(address)) throw new BadRequest(`invalid link-local IP address: ${address}`);
+  }
+  if (ipam && (ipam.IPv4Address || ipam.IPv6Address)) {
     if (!userNetwork) {
       throw new BadRequest(
         "user specified IP address is supported on user defined networks only",
       );
-    }
-    if (isSet(ipam.LinkLocalIPs)) {
-      throw new BadRequest("berth gives no link-local addresses of choice (--link-local-ip)");
     }
     if (ipam.IPv4Address) {
       if (!isIp(ipam.IPv4Address) || ipam.IPv4Address.includes(":")) {
@@ -503,6 +505,7 @@ export function checkEndpointConfig(config: unknown, userNetwork: boolean): Endp
     aliases: [...new Set(aliases)],
     ipv4Address,
     ...(ipv6Address ? { ipv6Address } : {}),
+    ...(linkLocalIps.length ? { linkLocalIps } : {}),
     ...(mac ? { macAddress: mac.toLowerCase() } : {}),
     links: isSet(endpoint.Links) ? stringList(endpoint.Links, "Links") : [],
     ...(isSet(driverOpts) && Object.keys(driverOpts!).length

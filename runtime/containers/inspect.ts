@@ -105,10 +105,11 @@ export function networkSettings(context: DaemonContext, record: ContainerRecord)
     };
   }
   for (const attachment of record.networks) {
-    const ipam = attachment.ipv4Address || attachment.ipv6Address
+    const ipam = attachment.ipv4Address || attachment.ipv6Address || attachment.linkLocalIps
       ? {
         ...(attachment.ipv4Address ? { IPv4Address: attachment.ipv4Address } : {}),
         ...(attachment.ipv6Address ? { IPv6Address: attachment.ipv6Address } : {}),
+        ...(attachment.linkLocalIps ? { LinkLocalIPs: attachment.linkLocalIps } : {}),
       }
       : null;
     networks[attachment.network] = {

@@ -155,8 +155,9 @@ export async function startExec(
     connection?.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     const message = `OCI runtime exec failed: ${dockerStyleError(errorMessage(error))}`;
-    exec.markExited(startFailureExitCode(message));
-    if (!client) throw new ApiError(exec.exitCode === 128 ? 500 : 400, message);
+    // docker's exit code for an exec that could not start is 126, whatever the cause.
+    exec.markExited(126);
+    if (!client) throw new ApiError(startFailureExitCode(message) === 128 ? 500 : 400, message);
     const text = new TextEncoder().encode(`${message}\r\n`);
     client.socket.end(raw ? text : frame("stderr", text));
     return "ended";

@@ -18,6 +18,8 @@ export interface NetworkAttachment {
   /** The addresses it asked for (`--ip`, `--ip6`). */
   ipv4Address?: string;
   ipv6Address?: string;
+  /** `--link-local-ip`: more addresses on its interface there. */
+  linkLocalIps?: string[];
   /** The MAC address it asked for (`--mac-address`). */
   macAddress?: string;
   /** `--link NAME[:ALIAS]` given for this network. */
@@ -36,6 +38,8 @@ export interface EndpointRequest {
   ipv4Address?: string;
   /** `--ip6` (on a user-defined network with IPv6). */
   ipv6Address?: string;
+  /** `--link-local-ip`. */
+  linkLocalIps?: string[];
   /** `--mac-address`. */
   macAddress?: string;
   /** `--link NAME[:ALIAS]`. */
@@ -51,10 +55,21 @@ export function attachmentOf(network: string, request: EndpointRequest): Network
     ...(request.aliases.length ? { aliases: request.aliases } : {}),
     ...(request.ipv4Address ? { ipv4Address: request.ipv4Address } : {}),
     ...(request.ipv6Address ? { ipv6Address: request.ipv6Address } : {}),
+    ...(request.linkLocalIps?.length ? { linkLocalIps: request.linkLocalIps } : {}),
     ...(request.macAddress ? { macAddress: request.macAddress } : {}),
     ...(request.links.length ? { links: request.links } : {}),
     ...(request.driverOpts ? { driverOpts: request.driverOpts } : {}),
   };
+}
+
+/**
+ * `aliases` and the container's short id: docker adds it on a
+ * user-defined network (at create, connect and start); compose and
+ * docker-py look for it.
+ */
+export function withShortIdAlias(aliases: string[] | undefined, id: string): string[] {
+  const shortId = id.slice(0, 12);
+  return aliases?.includes(shortId) ? aliases : [...aliases ?? [], shortId];
 }
 
 /** The fields records kept before a container could join several networks. */

@@ -31,7 +31,12 @@ export class BridgeAllocator {
    */
   constructor(
     readonly gateway: Ipv4Cidr,
-    readonly options: { range?: Ipv4Cidr; reserved?: number[]; ipv6?: Ipv6Cidr } = {},
+    readonly options: {
+      range?: Ipv4Cidr;
+      reserved?: number[];
+      ipv6?: Ipv6Cidr;
+      ipv6Range?: Ipv6Cidr;
+    } = {},
   ) {
     for (const address of options.reserved ?? []) this.#addresses.set(address, "");
   }
@@ -88,8 +93,9 @@ export class BridgeAllocator {
       this.#ipv6Addresses.set(wanted, owner);
       return wanted;
     }
-    const last = ipv6Network(subnet) + (1n << BigInt(128 - subnet.prefixLength)) - 1n;
-    for (let address = ipv6Network(subnet) + 1n; address <= last; address++) {
+    const pool = this.options.ipv6Range ?? subnet;
+    const last = ipv6Network(pool) + (1n << BigInt(128 - pool.prefixLength)) - 1n;
+    for (let address = ipv6Network(pool) + 1n; address <= last; address++) {
       if (address === subnet.address || this.#ipv6Addresses.has(address)) continue;
       this.#ipv6Addresses.set(address, owner);
       return address;

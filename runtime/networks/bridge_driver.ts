@@ -27,6 +27,8 @@ export interface BridgeEndpoint {
   interfaceName?: string;
   /** Docker's EndpointID (the container's id for records that did not keep one). */
   endpointId?: string;
+  /** `--link-local-ip` addresses on its interface. */
+  linkLocalIps?: string[];
   /** On a network with IPv6: its address there, the prefix and the gateway. */
   ipv6Address?: string;
   ipv6PrefixLength?: number;
@@ -364,6 +366,10 @@ export class BridgeDriver {
     await ipBatch([
       `addr add ${endpoint.ipAddress}/${endpoint.prefixLength} dev ${inside}`,
       ...(v6 ? [`addr add ${v6}/${endpoint.ipv6PrefixLength} dev ${inside} nodad`] : []),
+      // Link-local: 169.254.0.0/16 and fe80::/64, as docker gives them.
+      ...(endpoint.linkLocalIps ?? []).map((address) =>
+        `addr add ${address}/${address.includes(":") ? 64 : 16} dev ${inside}`
+      ),
       `link set ${inside} up`,
       ...(route ? [`route replace default via ${endpoint.gateway} dev ${inside}`] : []),
       // The family is the address's (`ip -batch` takes no -6).

@@ -54,6 +54,8 @@ export class BridgeNetwork {
       reserved?: number[];
       /** The bridge's IPv6 address with the subnet's prefix (a network with IPv6). */
       ipv6?: Ipv6Cidr;
+      /** Where IPv6 addresses nobody asked for come from (the v6 `IPRange`). */
+      ipv6Range?: Ipv6Cidr;
       /** The host address ports are published on when a binding names none. */
       hostBindingIpv4?: string;
     } = {},
@@ -62,6 +64,7 @@ export class BridgeNetwork {
       range: options.ipRange,
       reserved: options.reserved,
       ipv6: options.ipv6,
+      ipv6Range: options.ipv6Range,
     });
     this.#driver = new BridgeDriver(bridge, gateway, options);
   }

@@ -13,7 +13,7 @@ import type { DaemonContext } from "../daemon_context.ts";
 import { ApiError, Conflict, NotFound } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { errorMessage, log } from "../logger.ts";
-import { isBridged, type NetworkAttachment } from "./attachments.ts";
+import { isBridged, type NetworkAttachment, withShortIdAlias } from "./attachments.ts";
 import { type BridgeEndpoint, makeSandbox, removeSandbox } from "./bridge_driver.ts";
 import { BRIDGE_NETWORK, type BridgeNetwork } from "./bridge_network.ts";
 import { activateNetwork } from "./user_networks.ts";
@@ -58,7 +58,11 @@ export function allocateEndpoint(
     interfaceName: options.interfaceName,
     endpointId: newId(),
   });
+  if (attachment.network !== BRIDGE_NETWORK) {
+    attachment.aliases = withShortIdAlias(attachment.aliases, container.id);
+  }
   if (attachment.macAddress) endpoint.macAddress = attachment.macAddress;
+  if (attachment.linkLocalIps) endpoint.linkLocalIps = attachment.linkLocalIps;
   // On a user-defined network the network's name server answers.
   if (attachment.network !== BRIDGE_NETWORK) endpoint.dnsServer = endpoint.gateway;
   attachment.endpoint = endpoint;

@@ -19,6 +19,7 @@ import {
   freeInterface,
   liveEndpoints,
   type NetworkAttachment,
+  withShortIdAlias,
 } from "./attachments.ts";
 import { makeSandbox, MAX_INTERFACES, setDefaultRoute } from "./bridge_driver.ts";
 import {
@@ -102,10 +103,8 @@ export async function connectToNetwork(
     if (record.networks.length >= MAX_INTERFACES) {
       throw new Forbidden(`a berth container joins ${MAX_INTERFACES} networks at most`);
     }
-    // As docker: on a user-defined network the short id is an alias too.
-    const shortId = container.id.slice(0, 12);
-    const aliases = network.user && !checked.aliases.includes(shortId)
-      ? [...checked.aliases, shortId]
+    const aliases = network.user
+      ? withShortIdAlias(checked.aliases, container.id)
       : checked.aliases;
     const attachment = attachmentOf(network.name, { ...checked, aliases });
     if (container.isRunning) await plugLive(context, container, attachment);

@@ -53,6 +53,8 @@ export interface NetworkRecord {
   auxAddresses?: Record<string, string>;
   /** `--ipv6`: the bridge's IPv6 address with the subnet's prefix, `fd12:3456:789a::1/64`. */
   ipv6Gateway?: string;
+  /** The IPv6 config's `IPRange`. */
+  ipv6Range?: string;
 }
 
 /** The bridge driver's options docker documents, by their `--opt` names. */
@@ -113,7 +115,8 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 /** Where subnets nobody asked for come from: 10.89.0.0/24, 10.89.1.0/24, ... */
 const POOL = { first: parseIpv4("10.89.0.0")!, count: 256, prefixLength: 24 };
 
-const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** docker takes any name; a slash or a control character would not survive a URL path or a log. */
+const VALID_NAME = /^[^/\x00-\x1f\x7f]+$/;
 
 /** The interface of a network's bridge (15 characters at most). */
 function bridgeName(id: string): string {
@@ -240,6 +243,7 @@ export class NetworkStore {
           hostBindingIpv4: options[BRIDGE_OPTIONS.hostBindingIpv4],
           mtu: mtu > 0 ? mtu : undefined,
           ipv6: record.ipv6Gateway ? parseIpv6Cidr(record.ipv6Gateway) : undefined,
+          ipv6Range: record.ipv6Range ? parseIpv6Cidr(record.ipv6Range) : undefined,
         },
       ),
     };
@@ -273,9 +277,7 @@ export class NetworkStore {
     const name = request.Name;
     if (!name || typeof name !== "string") throw new BadRequest("network name is required");
     if (!VALID_NAME.test(name)) {
-      throw new BadRequest(
-        `invalid network name "${name}": only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`,
-      );
+      throw new BadRequest(`invalid network name "${name}": no "/" or control characters`);
     }
     if (taken.includes(name) || this.find(name)?.record.name === name) {
       throw new Conflict(`network with name ${name} already exists`);
@@ -300,16 +302,20 @@ export class NetworkStore {
     const options = checkBridgeOptions(stringMap(request.Options, "Options"));
     const ipamDriver = request.IPAM?.Driver || "default";
     if (ipamDriver !== "default") throw new NotFound(`plugin "${ipamDriver}" not found`);
-    const configs = request.IPAM?.Config ?? [];
-    if (!Array.isArray(configs)) throw new BadRequest("IPAM.Config must be a list");
+    const given = request.IPAM?.Config ?? [];
+    if (!Array.isArray(given)) throw new BadRequest("IPAM.Config must be a list");
+    // docker-py sends null for what was not given.
+    const configs = given.map((item) => ({
+      Subnet: item?.Subnet ?? undefined,
+      Gateway: item?.Gateway ?? undefined,
+      IPRange: item?.IPRange ?? undefined,
+      AuxiliaryAddresses: item?.AuxiliaryAddresses ?? undefined,
+    }));
     const isV6 = (item: { Subnet?: string }) => item.Subnet?.includes(":") === true;
     const v4Configs = configs.filter((item) => !isV6(item));
     const v6Configs = configs.filter(isV6);
     if (v4Configs.length > 1 || v6Configs.length > 1) {
       throw new BadRequest("berth networks have one IPv4 subnet and, with --ipv6, one IPv6 subnet");
-    }
-    if (v6Configs.length && !request.EnableIPv6) {
-      throw new BadRequest("an IPv6 subnet needs IPv6 enabled on the network (--ipv6)");
     }
     const config = v4Configs[0] ?? {};
     const gateway = this.#gateway(config.Subnet, config.Gateway, hostSubnets);
@@ -323,7 +329,10 @@ export class NetworkStore {
       throw new Conflict(`bridge name ${bridge} is in use by another network or interface`);
     }
     const id = newId();
-    const ipv6Gateway = request.EnableIPv6 ? this.#ipv6Gateway(v6Configs[0] ?? {}, id) : undefined;
+    // An IPv6 subnet given is IPv6 enabled.
+    const ipv6 = request.EnableIPv6 || v6Configs.length
+      ? this.#ipv6Gateway(v6Configs[0] ?? {}, id)
+      : undefined;
     const record: NetworkRecord = {
       id,
       name,
@@ -335,7 +344,8 @@ export class NetworkStore {
       ...(request.Attachable ? { attachable: true } : {}),
       ...(ipRange ? { ipRange } : {}),
       ...(Object.keys(auxAddresses).length ? { auxAddresses } : {}),
-      ...(ipv6Gateway ? { ipv6Gateway } : {}),
+      ...(ipv6 ? { ipv6Gateway: ipv6.gateway } : {}),
+      ...(ipv6?.range ? { ipv6Range: ipv6.range } : {}),
     };
     await writeJsonAtomic(`${this.dir}/${id}.json`, record);
     const network = this.#live(record);
@@ -348,8 +358,10 @@ export class NetworkStore {
    * gateway, or its first address), or a unique local /64 drawn from the
    * network's id; no overlap with another network's.
    */
-  #ipv6Gateway(config: { Subnet?: string; Gateway?: string; IPRange?: string }, id: string) {
-    if (config.IPRange) throw new BadRequest("berth takes no --ip-range for IPv6 subnets");
+  #ipv6Gateway(
+    config: { Subnet?: string; Gateway?: string; IPRange?: string },
+    id: string,
+  ): { gateway: string; range?: string } {
     const subnet = config.Subnet
       ? parseIpv6Cidr(config.Subnet)
       : parseIpv6Cidr(`fd${id.slice(0, 2)}:${id.slice(2, 6)}:${id.slice(6, 10)}::/64`);
@@ -380,7 +392,17 @@ export class NetworkStore {
         );
       }
     }
-    return `${formatIpv6(gateway)}/${subnet.prefixLength}`;
+    let range: string | undefined;
+    if (config.IPRange) {
+      const cidr = parseIpv6Cidr(config.IPRange);
+      if (
+        !cidr || cidr.prefixLength < subnet.prefixLength || !inIpv6Subnet(subnet, cidr.address)
+      ) {
+        throw new BadRequest(`ip-range ${config.IPRange} is not in the subnet ${config.Subnet}`);
+      }
+      range = ipv6SubnetText(cidr);
+    }
+    return { gateway: `${formatIpv6(gateway)}/${subnet.prefixLength}`, range };
   }
 
   /** The bridge's address: the given one, the subnet's first, or a free subnet's first. */

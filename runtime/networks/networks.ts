@@ -100,8 +100,14 @@ function containersOn(context: DaemonContext, network: NetworkView) {
 }
 
 /** The IPv6 entry of a network's IPAM config (none without IPv6). */
-function ipv6Config(gateway: Ipv6Cidr | undefined) {
-  return gateway ? [{ Subnet: ipv6SubnetText(gateway), Gateway: formatIpv6(gateway.address) }] : [];
+function ipv6Config(gateway: Ipv6Cidr | undefined, range: string | undefined) {
+  return gateway
+    ? [{
+      Subnet: ipv6SubnetText(gateway),
+      Gateway: formatIpv6(gateway.address),
+      ...(range ? { IPRange: range } : {}),
+    }]
+    : [];
 }
 
 function networkObject(context: DaemonContext, network: NetworkView, withContainers: boolean) {
@@ -141,7 +147,7 @@ function networkObject(context: DaemonContext, network: NetworkView, withContain
           Gateway: formatIpv4(bridge.gateway.address),
           ...(record?.ipRange ? { IPRange: record.ipRange } : {}),
           ...(record?.auxAddresses ? { AuxiliaryAddresses: record.auxAddresses } : {}),
-        }, ...ipv6Config(bridge.options.ipv6)]
+        }, ...ipv6Config(bridge.options.ipv6, record?.ipv6Range)]
         : [],
     },
     Internal: record?.internal === true,

@@ -10,13 +10,30 @@ import { inspectExec } from "../../execs/inspect_exec.ts";
 import { startExec } from "../../execs/start_exec.ts";
 import { BadRequest, Conflict } from "../../errors.ts";
 import { type ApiRequest, readJson } from "../http.ts";
+import { withFieldNames } from "../json_body.ts";
 import { MULTIPLEXED, RAW_STREAM } from "../../../protocol/stream_framing.ts";
 import type { HijackRequest } from "./attach.ts";
+
+/** The fields of an exec's config, as docker spells them. */
+const EXEC_REQUEST_FIELDS = [
+  "AttachStdin",
+  "AttachStdout",
+  "AttachStderr",
+  "DetachKeys",
+  "Tty",
+  "ConsoleSize",
+  "Env",
+  "Cmd",
+  "Privileged",
+  "User",
+  "WorkingDir",
+] as const;
 
 /** POST /containers/{id}/exec */
 export async function create({ context, req, params }: ApiRequest) {
   const container = context.containers.get(params[0]);
-  const exec = createExec(context, container, (await readJson(req)) as ExecRequest);
+  const body = withFieldNames((await readJson(req)) as ExecRequest, EXEC_REQUEST_FIELDS);
+  const exec = createExec(context, container, body);
   return { status: 201, body: { Id: exec.id } };
 }
 
