@@ -116,7 +116,9 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 const POOL = { first: parseIpv4("10.89.0.0")!, count: 256, prefixLength: 24 };
 
 /** docker takes any name; a slash or a control character would not survive a URL path or a log. */
-const VALID_NAME = /^[^/\x00-\x1f\x7f]+$/;
+function validNetworkName(name: string): boolean {
+  return [...name].every((char) => char !== "/" && char.charCodeAt(0) > 0x1f && char !== "\x7f");
+}
 
 /** The interface of a network's bridge (15 characters at most). */
 function bridgeName(id: string): string {
@@ -276,7 +278,7 @@ export class NetworkStore {
   ): Promise<UserNetwork> {
     const name = request.Name;
     if (!name || typeof name !== "string") throw new BadRequest("network name is required");
-    if (!VALID_NAME.test(name)) {
+    if (!validNetworkName(name)) {
       throw new BadRequest(`invalid network name "${name}": no "/" or control characters`);
     }
     if (taken.includes(name) || this.find(name)?.record.name === name) {
