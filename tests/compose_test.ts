@@ -9,6 +9,16 @@ import {
 } from "./helpers/harness.ts";
 import { threeServiceProject } from "./helpers/compose_project.ts";
 
+/** Run compose; its exit code must be `code` (its output tells why when not). */
+async function expectCode(
+  compose: (args: string[]) => Promise<{ code: number; all: string }>,
+  args: string[],
+  code: number,
+): Promise<void> {
+  const result = await compose(args);
+  deepStrictEqual(result.code, code, `compose ${args.join(" ")}: ${result.all}`);
+}
+
 /** Debian's docker-compose 1.29 in project dir `dir` against the test daemon. */
 function composeIn(daemon: TestDaemon, dir: string, project: string) {
   return async (args: string[]) => {
@@ -61,11 +71,11 @@ integrationTest(
     );
     match((await compose(["exec", "-T", "db", "nslookup", "api"])).stdout, new RegExp(apiOnBack));
     // db is on back only: web, on front only, is not a name there.
-    deepStrictEqual((await compose(["exec", "-T", "db", "nslookup", "web"])).code, 1);
+    await expectCode(compose, ["exec", "-T", "db", "nslookup", "web"], 1);
     match((await compose(["logs", "api"])).stdout, /api ready/);
 
     // restart, and a second up that finds everything as its file says.
-    deepStrictEqual((await compose(["restart", "-t", "1", "api"])).code, 0);
+    await expectCode(compose, ["restart", "-t", "1", "api"], 0);
     await eventually(
       async () => await berthInspect("{{.State.Health.Status}}", name("api")) === "healthy",
       30_000,
@@ -86,11 +96,11 @@ integrationTest(
     deepStrictEqual(dbs.match(/Address: \d+\.\d+\.\d+\.\d+/g)?.length, 2, dbs);
 
     // stop and start: everything comes back, the port answers again.
-    deepStrictEqual((await compose(["stop", "-t", "1"])).code, 0);
+    await expectCode(compose, ["stop", "-t", "1"], 0);
     for (const service of ["web", "api", "db"]) {
       deepStrictEqual(await berthInspect("{{.State.Status}}", name(service)), "exited", service);
     }
-    deepStrictEqual((await compose(["start"])).code, 0);
+    await expectCode(compose, ["start"], 0);
     deepStrictEqual(await httpBody(`http://127.0.0.1:${port}/`, 15_000), "served-from-volume\n");
 
     const down = await compose(["down", "-v", "-t", "1"]);

@@ -72,7 +72,13 @@ print(answer(lambda: api.create_container("busybox", "true", volumes=["/data"], 
 # Commit pauses only what runs: a stopped container commits with pause=True.
 stopped = client.containers.run("busybox", "true", detach=True)
 stopped.wait()
-print(stopped.commit(repository="committed", tag="stopped", pause=True).tags)
+committed = stopped.commit(repository="committed", tag="stopped", pause=True)
+print(committed.tags, committed.attrs["Parent"] == client.images.get("busybox").id)
+# One that exits while the commit pauses it (docker-py's own test does this).
+racing = api.create_container("busybox", "touch /made")
+api.start(racing)
+print(api.inspect_image(api.commit(racing["Id"], pause=True)["Id"])["Parent"] != "")
+api.remove_container(racing["Id"], force=True)
 stopped.remove()
 client.images.remove("committed:stopped")
 
@@ -96,7 +102,8 @@ box.remove(force=True)
       "local volume driver ok",
       "nfs",
       '404 error looking up volume plugin nfs: plugin "nfs" not found',
-      "['committed:stopped']",
+      "['committed:stopped'] True",
+      "True",
       "ImageLoadError the archive is not a tar file (docker save or OCI layout)",
     ]);
     await assertNoLeaks(daemon);

@@ -11,6 +11,7 @@ import type { Container } from "../containers/container.ts";
 import { isRuntimeMountPoint } from "../containers/changes.ts";
 import { pauseContainer, unpauseContainer } from "../containers/pause.ts";
 import type { DaemonContext } from "../daemon_context.ts";
+import { errorMessage } from "../logger.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { hostArchitecture, type ImageConfig, type ImageRunConfig } from "./image_config.ts";
 import type { Image } from "./image_store.ts";
@@ -60,8 +61,17 @@ export async function commitContainer(
   for (const change of options.changes) applyChange(run, change);
   if (options.reference) context.images.validateTag(options.reference);
   return await context.layers.withLease(async (lease) => {
-    const paused = options.pause && container.state.Status === "running";
-    if (paused) await pauseContainer(context, container);
+    let paused = options.pause && container.state.Status === "running";
+    if (paused) {
+      // One that exits meanwhile (its exit not yet recorded) cannot be
+      // paused, and needs no pause: its files are still.
+      paused = await pauseContainer(context, container).then(() => true, (error) => {
+        if (container.state.Status === "running" && !/not running/.test(errorMessage(error))) {
+          throw error;
+        }
+        return false;
+      });
+    }
     let layer;
     try {
       layer = await context.layers.addFromTar(
@@ -95,7 +105,11 @@ export async function commitContainer(
     const layerSizes = await Promise.all(
       config.rootfs.diff_ids.map(async (diffId) => (await context.layers.info(diffId))?.size ?? 0),
     );
-    const image = await context.images.add(config, layerSizes.reduce((sum, size) => sum + size, 0));
+    const image = await context.images.add(
+      config,
+      layerSizes.reduce((sum, size) => sum + size, 0),
+      parent?.id,
+    );
     if (options.reference) await context.images.tag(image, options.reference);
     return image;
   });

@@ -28,6 +28,8 @@ export interface Image {
   tags: string[];
   /** Full `repository@digest` references it was pulled as. */
   repoDigests: string[];
+  /** The image it was committed from (docker's Parent, for local images). */
+  parent?: string;
 }
 
 interface ImageMeta {
@@ -35,6 +37,8 @@ interface ImageMeta {
   stored: string;
   /** `repository@sha256:…` the image was pulled as (optional: older records lack it). */
   repoDigests?: string[];
+  /** The image a commit made it from. */
+  parent?: string;
 }
 
 /** The image records of one daemon. */
@@ -63,6 +67,7 @@ export class ImageStore {
           stored: meta.stored,
           tags: [],
           repoDigests: meta.repoDigests ?? [],
+          ...(meta.parent ? { parent: meta.parent } : {}),
         });
       } catch {
         // An image whose record was never completed: drop it.
@@ -131,6 +136,7 @@ export class ImageStore {
       size: image.size,
       stored: image.stored,
       repoDigests: image.repoDigests,
+      ...(image.parent ? { parent: image.parent } : {}),
     };
     await writeJsonAtomic(
       `${this.#dir}/sha256/${image.id.replace(/^sha256:/, "")}/meta.json`,
@@ -138,26 +144,43 @@ export class ImageStore {
     );
   }
 
-  /** Store an image config (idempotent); returns the image. */
-  add(config: ImageConfig, size: number): Promise<Image> {
-    return this.addBytes(new TextEncoder().encode(JSON.stringify(config)), config, size);
+  /** Store an image config (idempotent); returns the image. `parent`: the image it was committed from. */
+  add(config: ImageConfig, size: number, parent?: string): Promise<Image> {
+    return this.addBytes(new TextEncoder().encode(JSON.stringify(config)), config, size, parent);
   }
 
   /**
    * Store an image config exactly as `bytes` (a loaded or pulled image
    * keeps the id it had: the sha256 of those bytes); idempotent.
    */
-  async addBytes(bytes: Uint8Array, config: ImageConfig, size: number): Promise<Image> {
+  async addBytes(
+    bytes: Uint8Array,
+    config: ImageConfig,
+    size: number,
+    parent?: string,
+  ): Promise<Image> {
     const hex = createHash("sha256").update(bytes).digest("hex");
     const id = `sha256:${hex}`;
     const existing = this.#images.get(id);
     if (existing) return existing;
     const base = `${this.#dir}/sha256/${hex}`;
     await Deno.mkdir(base, { recursive: true });
-    const meta: ImageMeta = { size, stored: formatRfc3339Nano(preciseNow()) };
+    const meta: ImageMeta = {
+      size,
+      stored: formatRfc3339Nano(preciseNow()),
+      ...(parent ? { parent } : {}),
+    };
     await writeFileAtomic(`${base}/config.json`, bytes);
     await writeJsonAtomic(`${base}/meta.json`, meta);
-    const image: Image = { id, config, size, stored: meta.stored, tags: [], repoDigests: [] };
+    const image: Image = {
+      id,
+      config,
+      size,
+      stored: meta.stored,
+      tags: [],
+      repoDigests: [],
+      ...(parent ? { parent } : {}),
+    };
     this.#images.set(id, image);
     return image;
   }

@@ -86,7 +86,7 @@ export function inspectImage(image: Image, layers: LayerStore) {
     Id: image.id,
     RepoTags: image.tags.map(familiarize),
     RepoDigests: image.repoDigests.map(familiarize),
-    Parent: "",
+    Parent: image.parent ?? "",
     Comment: image.config.comment ?? "",
     Created: created(image),
     DockerVersion: "",
