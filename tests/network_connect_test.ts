@@ -247,6 +247,14 @@ integrationTest(
       await dockerPy(daemon, 'client.connect_container_to_network("two", "nosuch")'),
       /^404 network nosuch not found/,
     );
+    // At create, a network named in EndpointsConfig must exist too.
+    match(
+      await dockerPy(
+        daemon,
+        'client.create_container("busybox", "true", networking_config={"EndpointsConfig": {"net1": {}, "ghost": {}}})',
+      ),
+      /^404 network ghost not found/,
+    );
     await daemon.ok([
       "run",
       "-d",
