@@ -122,6 +122,17 @@ integrationTest(
     );
     deepStrictEqual(members[web].IPv4Address, `${back}.50/24`);
     deepStrictEqual(members[web].EndpointID, onBack.EndpointID);
+    // ps --filter network= by name or id: what is connected to it.
+    deepStrictEqual(
+      (await docker(["ps", "--filter", "network=back", "--format", "{{.Names}}"])).stdout
+        .split("\n").filter(Boolean).sort(),
+      ["db", "web"],
+    );
+    deepStrictEqual(
+      (await docker(["ps", "--filter", `network=${onBack.NetworkID}`, "-q"])).stdout
+        .split("\n").filter(Boolean).length,
+      2,
+    );
 
     // A daemon killed and started again: the endpoint is still there and known.
     await daemon.kill9();

@@ -14,6 +14,7 @@ import type { Container, ContainerStatus } from "./container.ts";
 import { networkSettings } from "./inspect.ts";
 import { listPorts } from "../networks/port_bindings.ts";
 import { liveEndpoints } from "../networks/attachments.ts";
+import { networkIdOf } from "../networks/networks.ts";
 import { inspectMounts } from "./mount_points.ts";
 
 const STATUSES: ContainerStatus[] = [
@@ -34,6 +35,7 @@ const CONTAINER_FILTERS = [
   "ancestor",
   "volume",
   "health",
+  "network",
 ];
 
 function matches(context: DaemonContext, container: Container, filters: Filters): boolean {
@@ -79,6 +81,16 @@ function matches(context: DaemonContext, container: Container, filters: Filters)
           (record.mounts ?? []).some((point) => point.Name === value || point.Destination === value)
         );
         break;
+      case "network": {
+        // By name or id, as docker matches it: the networks it is connected to.
+        const names = record.networks.length
+          ? record.networks.map((attachment) => attachment.network)
+          : [record.hostConfig.NetworkMode];
+        ok = values.some((value) =>
+          names.some((name) => name === value || networkIdOf(context, name) === value)
+        );
+        break;
+      }
       default:
         ok = true;
     }
