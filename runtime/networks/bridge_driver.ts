@@ -433,10 +433,20 @@ export class BridgeDriver {
     return removed;
   }
 
-  /** Undo {@link connect}, whatever part of it was done (the namespace stays). */
-  async disconnect(id: string, endpoint: Pick<BridgeEndpoint, "interfaceName">): Promise<void> {
+  /**
+   * Undo {@link connect}, whatever part of it was done (the namespace
+   * stays). The veth goes even after its namespace did: a process still
+   * holding the namespace would keep it.
+   */
+  async disconnect(
+    id: string,
+    endpoint: Pick<BridgeEndpoint, "interfaceName" | "ports">,
+  ): Promise<void> {
     await removeLink(vethName(id, endpoint.interfaceName));
-    await deleteRules("nat", this.chain, (line) => line.includes(ruleComment(id)));
+    // Only published ports have rules (an orphan's are swept by removeOrphans).
+    if (endpoint.ports.length) {
+      await deleteRules("nat", this.chain, (line) => line.includes(ruleComment(id)));
+    }
   }
 }
 
