@@ -70,3 +70,21 @@ export async function registryAuthHeader(image: string): Promise<string | undefi
   });
   return btoa(json).replaceAll("+", "-").replaceAll("/", "_");
 }
+
+/** The X-Registry-Config header value for a build's pulls: every kept credential, by host. */
+export async function registryConfigHeader(): Promise<string | undefined> {
+  const auths = (await readConfig()).auths ?? {};
+  const configs: Record<string, { username: string; password: string; serveraddress: string }> = {};
+  for (const [host, entry] of Object.entries(auths)) {
+    if (!entry.auth) continue;
+    const decoded = atob(entry.auth);
+    const colon = decoded.indexOf(":");
+    configs[host] = {
+      username: decoded.slice(0, colon),
+      password: decoded.slice(colon + 1),
+      serveraddress: host,
+    };
+  }
+  if (Object.keys(configs).length === 0) return undefined;
+  return btoa(JSON.stringify(configs)).replaceAll("+", "-").replaceAll("/", "_");
+}

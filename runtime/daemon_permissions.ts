@@ -54,6 +54,8 @@ export function daemonPermissions(
   // Bridge networks (the default one, user-defined ones): iproute2,
   // iptables and sysctl.
   run.push("ip", "iptables", "iptables-restore", "ip6tables", "ip6tables-restore", "sysctl");
+  // Build contexts and ADD archives compressed with bzip2 or xz.
+  run.push("bzip2", "xz");
   return [
     `--allow-read=${unique(read).join(",")}`,
     `--allow-write=${unique(write).join(",")}`,

@@ -238,3 +238,28 @@ export function untilFilter(filters: Map<string, string[]>, now = Date.now()): n
   const duration = parseGoDuration(values[0]);
   return duration !== undefined ? now - duration : timeParameter(values[0], "until");
 }
+
+/** Docker's JSON message stream: headers with the first message, errors after it as messages. */
+export function jsonMessageStream(res: ServerResponse) {
+  let started = false;
+  const send = async (message: unknown) => {
+    if (!started) {
+      res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
+      started = true;
+    }
+    await writeChunk(res, JSON.stringify(message) + "\r\n");
+  };
+  return {
+    send,
+    /** Report `error`: as the HTTP status before any message, as a message after. */
+    async fail(error: unknown, code?: number): Promise<void> {
+      if (!started) throw error;
+      const message = errorMessage(error);
+      await send({ errorDetail: { ...(code ? { code } : {}), message }, error: message });
+    },
+    /** Whether the headers went out (an error must then be a message). */
+    get started(): boolean {
+      return started;
+    },
+  };
+}

@@ -6,6 +6,7 @@
 
 import * as attach from "./handlers/attach.ts";
 import * as auth from "./handlers/auth.ts";
+import * as build from "./handlers/build.ts";
 import * as containers from "./handlers/containers.ts";
 import * as events from "./handlers/events.ts";
 import * as execs from "./handlers/exec.ts";
@@ -67,6 +68,9 @@ const ROUTES: Route[] = [
   route("DELETE", `/containers/${ID}`, containers.remove),
   // A link's name holds a slash (DELETE /containers/PARENT/ALIAS?link=1).
   route("DELETE", `/containers/${NAME}`, containers.remove),
+
+  route("POST", "/build", build.build),
+  route("POST", "/build/prune", build.prune),
 
   route("POST", "/images/create", images.create),
   route("POST", "/images/load", images.load),

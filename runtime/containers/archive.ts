@@ -16,12 +16,12 @@ import { formatRfc3339Nano } from "../../protocol/timestamp.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import { extractLayer, LayerError } from "../images/layer_extract.ts";
-import { lchown, mknod, S_IFBLK, S_IFCHR, S_IFIFO, symlink } from "../system/libc.ts";
 import { secureJoin } from "../system/secure_join.ts";
 import { TarError } from "../../lib/tar_reader.ts";
 import type { Container } from "./container.ts";
 import { withRootfs } from "./rootfs.ts";
-import { type IdTranslation, idTranslation } from "../system/userns.ts";
+import { idTranslation } from "../system/userns.ts";
+import { copyTree } from "./copy_tree.ts";
 
 /** docker's X-Docker-Container-Path-Stat. */
 export interface PathStat {
@@ -145,9 +145,10 @@ export function extractToPath(
       const driver = context.runtimes.driver(container.record.runtime);
       if (running) await driver.pause(container.id);
       try {
-        await copyTree(scratch, rootfs, path, "", {
+        const ids = idTranslation(container.record.idMapping).toHost;
+        await copyTree(scratch, rootfs, path, {
           ...options,
-          ids: idTranslation(container.record.idMapping).toHost,
+          owner: (info) => [ids(info.uid ?? 0, "uid"), ids(info.gid ?? 0, "gid")],
         });
       } finally {
         if (running) await driver.resume(container.id);
@@ -156,64 +157,4 @@ export function extractToPath(
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
   }, { volumes: true });
-}
-
-/** Copy `source/relative` into the rootfs under `destination`, entry by entry. */
-async function copyTree(
-  source: string,
-  rootfs: string,
-  destination: string,
-  relative: string,
-  options: { noOverwriteDirNonDir: boolean; ids: IdTranslation["toHost"] },
-): Promise<void> {
-  const owner = (info: Deno.FileInfo) =>
-    [options.ids(info.uid ?? 0, "uid"), options.ids(info.gid ?? 0, "gid")] as const;
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(`${source}/${relative}`)) names.push(entry.name);
-  for (const name of names.sort()) {
-    const child = relative ? `${relative}/${name}` : name;
-    const from = `${source}/${child}`;
-    const info = await Deno.lstat(from);
-    // The parent again, resolved inside the root; the name itself never followed.
-    const parent = await secureJoin(rootfs, `${destination}/${relative}`);
-    const target = `${parent}/${name}`;
-    const existing = await Deno.lstat(target).catch(() => undefined);
-    if (info.isDirectory) {
-      if (existing && !existing.isDirectory) {
-        if (options.noOverwriteDirNonDir) {
-          throw new BadRequest(
-            `cannot overwrite non-directory ${destination}/${child} with directory`,
-          );
-        }
-        await Deno.remove(target);
-      }
-      if (!existing?.isDirectory) await Deno.mkdir(target);
-      lchown(target, ...owner(info));
-      await Deno.chmod(target, (info.mode ?? 0o755) & 0o7777);
-      await copyTree(source, rootfs, destination, child, options);
-      continue;
-    }
-    if (existing?.isDirectory) {
-      if (options.noOverwriteDirNonDir) {
-        throw new BadRequest(
-          `cannot overwrite directory ${destination}/${child} with non-directory`,
-        );
-      }
-      await Deno.remove(target, { recursive: true });
-    } else if (existing) {
-      await Deno.remove(target);
-    }
-    if (info.isSymlink) {
-      symlink(await Deno.readLink(from), target);
-    } else if (info.isFile) {
-      await Deno.copyFile(from, target);
-      await Deno.chmod(target, (info.mode ?? 0o644) & 0o7777);
-    } else {
-      const type = info.isCharDevice ? S_IFCHR : info.isBlockDevice ? S_IFBLK : S_IFIFO;
-      const rdev = info.rdev ?? 0;
-      mknod(target, type | ((info.mode ?? 0o644) & 0o7777), (rdev >> 8) & 0xfff, rdev & 0xff);
-    }
-    lchown(target, ...owner(info));
-    if (info.isFile) await Deno.chmod(target, (info.mode ?? 0o644) & 0o7777);
-  }
 }

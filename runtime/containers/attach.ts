@@ -60,12 +60,16 @@ export async function attachIfRunning(
   }
 }
 
-/** Connect to the shim now, or at the container's next start. */
-function shimAttachment(
+/**
+ * Connect to the shim now, or at the container's next start (before the
+ * runtime starts it); undefined when the container is removed or `gone`
+ * resolves first.
+ */
+export function shimAttachment(
   context: DaemonContext,
   container: Container,
   options: AttachOptions,
-  clientGone: Promise<void>,
+  gone: Promise<void>,
 ): Promise<ShimAttachment | undefined> {
   const request = shimRequest(options);
   if (container.isRunning) return attachToShim(shimStateDir(context, container.id), request);
@@ -88,7 +92,7 @@ function shimAttachment(
       forget();
       resolve(undefined);
     });
-    clientGone.then(() => {
+    gone.then(() => {
       forget();
       resolve(undefined);
     });

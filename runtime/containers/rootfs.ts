@@ -81,6 +81,12 @@ export async function mountRootfs(context: DaemonContext, container: Container):
   if (await isMountPoint(paths.rootfs)) return;
   const layers = [...record.layers].reverse().map((diffId) => context.layers.diffPath(diffId));
   const lower = record.idMapping ? await idmappedLayers(container, layers) : layers;
+  if (lower.length === 0) {
+    // An image of no layers (a build's FROM scratch): overlay needs a lower dir.
+    const empty = `${paths.dir}/fs/empty`;
+    await Deno.mkdir(empty, { recursive: true });
+    lower.push(empty);
+  }
   const data = `lowerdir=${
     lower.join(":")
   },upperdir=${paths.upper},workdir=${paths.work},index=off`;

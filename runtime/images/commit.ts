@@ -15,6 +15,7 @@ import { errorMessage } from "../logger.ts";
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { hostArchitecture, type ImageConfig, type ImageRunConfig } from "./image_config.ts";
 import type { Image } from "./image_store.ts";
+import type { LayerInfo, LayerLease } from "./layer_store.ts";
 import { applyChange } from "./import.ts";
 import { treeTar } from "../../lib/tree_tar.ts";
 import { lgetxattr } from "../system/libc.ts";
@@ -50,6 +51,27 @@ function runConfig(container: Container): ImageRunConfig {
   ) as ImageRunConfig;
 }
 
+/**
+ * The container's changes (its overlay upper dir) stored as a layer:
+ * whiteouts as OCI `.wh.` entries, the runtime's empty mount points left
+ * out, owners as the container sees them.
+ */
+export function containerLayer(
+  context: DaemonContext,
+  container: Container,
+  lease: LayerLease,
+): Promise<LayerInfo> {
+  return context.layers.addFromTar(
+    treeTar(container.paths.upper, {
+      overlayWhiteouts: true,
+      isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
+      skip: (path, info) => isRuntimeMountPoint(path, info),
+      ids: idTranslation(container.record.idMapping).toContainer,
+    }),
+    { lease },
+  );
+}
+
 /** Commit `container` as a new image. */
 export async function commitContainer(
   context: DaemonContext,
@@ -74,15 +96,7 @@ export async function commitContainer(
     }
     let layer;
     try {
-      layer = await context.layers.addFromTar(
-        treeTar(container.paths.upper, {
-          overlayWhiteouts: true,
-          isOpaque: (path) => lgetxattr(path, "trusted.overlay.opaque")?.[0] === 0x79,
-          skip: (path, info) => isRuntimeMountPoint(path, info),
-          ids: idTranslation(container.record.idMapping).toContainer,
-        }),
-        { lease },
-      );
+      layer = await containerLayer(context, container, lease);
     } finally {
       if (paused) await unpauseContainer(context, container);
     }

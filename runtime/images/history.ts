@@ -1,13 +1,14 @@
 /**
  * GET /images/{name}/history: the image's history entries, newest first,
  * each with the size of the layer it made (0 for entries that made none,
- * like ENV). Only the newest entry carries the image's id and tags, as
- * docker shows `<missing>` for the parents it does not have as images.
+ * like ENV). An entry carries the id and tags of the image it made when
+ * that image is still stored (the parents a build or commit made it on);
+ * docker shows `<missing>` for the others.
  * @module
  */
 
 import type { ImageHistory } from "./image_config.ts";
-import type { Image } from "./image_store.ts";
+import type { Image, ImageStore } from "./image_store.ts";
 import type { LayerStore } from "./layer_store.ts";
 import { familiarize } from "./reference.ts";
 
@@ -22,7 +23,11 @@ export interface HistoryItem {
 }
 
 /** The history of `image`, newest first. */
-export async function imageHistory(image: Image, layers: LayerStore): Promise<HistoryItem[]> {
+export async function imageHistory(
+  image: Image,
+  images: ImageStore,
+  layers: LayerStore,
+): Promise<HistoryItem[]> {
   const diffIds = [...image.config.rootfs.diff_ids];
   const entries: ImageHistory[] = image.config.history?.length
     ? image.config.history
@@ -40,10 +45,15 @@ export async function imageHistory(image: Image, layers: LayerStore): Promise<Hi
       Comment: entry.comment ?? "",
     });
   }
-  items.reverse();
-  if (items.length) {
-    items[0].Id = image.id;
-    items[0].Tags = image.tags.length ? image.tags.map(familiarize) : null;
+  // Each image of the parent chain made the entry its history ends with.
+  for (let made: Image | undefined = image; made;) {
+    const item = items[(made.config.history?.length ?? 0) - 1] ??
+      (made === image ? items.at(-1) : undefined);
+    if (item && item.Id === "<missing>") {
+      item.Id = made.id;
+      item.Tags = made.tags.length ? made.tags.map(familiarize) : null;
+    }
+    made = made.parent ? images.byId(made.parent) : undefined;
   }
-  return items;
+  return items.reverse();
 }

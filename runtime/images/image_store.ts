@@ -132,6 +132,22 @@ export class ImageStore {
     if (image.repoDigests.includes(repoDigest)) return;
     const kept = image.repoDigests.filter((item) => !item.startsWith(`${repository}@`));
     image.repoDigests = [...kept, repoDigest];
+    await this.#saveMeta(image);
+  }
+
+  /** Forget the image an image was made from (that one is being deleted). */
+  async clearParent(image: Image): Promise<void> {
+    if (!image.parent) return;
+    delete image.parent;
+    await this.#saveMeta(image);
+  }
+
+  /** The images whose parent is `image`. */
+  children(image: Image): Image[] {
+    return this.list().filter((other) => other.parent === image.id);
+  }
+
+  async #saveMeta(image: Image): Promise<void> {
     const meta: ImageMeta = {
       size: image.size,
       stored: image.stored,

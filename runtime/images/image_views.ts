@@ -43,12 +43,16 @@ export function listImages(
   };
   const before = bound("before");
   const since = bound("since");
+  const parents = new Set(images.list().flatMap((image) => image.parent ? [image.parent] : []));
   return images.list()
     .filter((image) => {
+      // Untagged images others were built on (a build's steps) show only with all.
+      const intermediate = image.tags.length === 0 && parents.has(image.id);
+      if (intermediate && !options.all) return false;
       const dangling = options.filters.get("dangling")?.[0];
       if (dangling !== undefined) {
         const wanted = dangling === "true" || dangling === "1";
-        if ((image.tags.length === 0) !== wanted) return false;
+        if ((image.tags.length === 0 && !intermediate) !== wanted) return false;
       }
       const references = options.filters.get("reference") ?? [];
       if (
@@ -67,7 +71,7 @@ export function listImages(
     .sort((a, b) => created(b).localeCompare(created(a)))
     .map((image) => ({
       Id: image.id,
-      ParentId: "",
+      ParentId: image.parent ?? "",
       RepoTags: image.tags.map(familiarize),
       RepoDigests: image.repoDigests.map(familiarize),
       Created: Math.floor(parseRfc3339(created(image)) / 1000),

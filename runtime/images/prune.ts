@@ -32,15 +32,21 @@ export async function pruneImages(
   const danglingOnly = !(filters.get("dangling") ?? []).some((value) => /^(false|0)$/i.test(value));
   const removed: RemovedItem[] = [];
   const before = await storedLayerBytes(context);
-  for (const image of context.images.list()) {
-    if (danglingOnly && image.tags.length > 0) continue;
-    if (context.containers.usingImage(image.id).length > 0) continue;
-    for (const tag of [...image.tags]) {
-      await context.images.untag(tag);
-      removed.push({ Untagged: familiarize(tag) });
+  // Images others were built on go once those are gone (a dangling build's chain).
+  for (let pass = true; pass;) {
+    pass = false;
+    for (const image of context.images.list()) {
+      if (danglingOnly && image.tags.length > 0) continue;
+      if (context.containers.usingImage(image.id).length > 0) continue;
+      if (context.images.children(image).length > 0) continue;
+      for (const tag of [...image.tags]) {
+        await context.images.untag(tag);
+        removed.push({ Untagged: familiarize(tag) });
+      }
+      await deleteImage(context, image);
+      removed.push({ Deleted: image.id });
+      pass = true;
     }
-    await deleteImage(context, image);
-    removed.push({ Deleted: image.id });
   }
   // Layers no image names any more, whatever left them (an older berth).
   await context.layers.collect();

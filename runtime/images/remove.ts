@@ -18,7 +18,7 @@ export type RemovedItem = { Untagged: string } | { Deleted: string };
 export async function removeImage(
   context: DaemonContext,
   text: string,
-  options: { force: boolean },
+  options: { force: boolean; noPrune?: boolean },
 ): Promise<RemovedItem[]> {
   const { images } = context;
   const image = images.resolve(text);
@@ -62,12 +62,43 @@ export async function removeImage(
     }
     return removed;
   }
+  const children = images.children(image);
+  if (children.length > 0 && !byTag) {
+    throw new Conflict(
+      `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - ` +
+        "image has dependent child images",
+    );
+  }
   for (const tag of [...image.tags]) {
     await images.untag(tag);
     removed.push({ Untagged: familiarize(tag) });
   }
+  // Its last name gone, an image others were built on stays for them (hidden, as docker does).
+  if (children.length > 0) return removed;
   await deleteImage(context, image);
   removed.push({ Deleted: image.id });
+  if (!options.noPrune) removed.push(...await deleteUnusedParents(context, image));
+  return removed;
+}
+
+/**
+ * Delete the untagged images a deleted one was built on, as far as nothing
+ * else names, uses or was built on them (docker's rmi without --no-prune).
+ */
+export async function deleteUnusedParents(
+  context: DaemonContext,
+  image: Image,
+): Promise<RemovedItem[]> {
+  const removed: RemovedItem[] = [];
+  let parent = image.parent ? context.images.byId(image.parent) : undefined;
+  while (
+    parent && parent.tags.length === 0 && context.images.children(parent).length === 0 &&
+    context.containers.usingImage(parent.id).length === 0
+  ) {
+    await deleteImage(context, parent);
+    removed.push({ Deleted: parent.id });
+    parent = parent.parent ? context.images.byId(parent.parent) : undefined;
+  }
   return removed;
 }
 

@@ -21,9 +21,9 @@ import {
   type ApiRequest,
   bodyStream,
   commonHeaders,
+  jsonMessageStream,
   queryBool,
   sendTar,
-  writeChunk,
 } from "../http.ts";
 
 /**
@@ -71,34 +71,13 @@ function clientAuth(req: ApiRequest["req"]): RegistryCredentials | undefined {
   return registryAuth(req.headers["x-registry-auth"] as string | undefined);
 }
 
-/** Docker's JSON message stream: headers with the first message, errors after it as messages. */
-function messageStream(res: ApiRequest["res"]) {
-  let started = false;
-  const send = async (message: unknown) => {
-    if (!started) {
-      res.writeHead(200, { ...commonHeaders(), "Content-Type": "application/json" });
-      started = true;
-    }
-    await writeChunk(res, JSON.stringify(message) + "\r\n");
-  };
-  return {
-    send,
-    /** Report `error`: as the HTTP status before any message, as a message after. */
-    async fail(error: unknown): Promise<void> {
-      if (!started) throw error;
-      const message = errorMessage(error);
-      await send({ errorDetail: { message }, error: message });
-    },
-  };
-}
-
 /** POST /images/{name}/push?tag= */
 export async function push({ context, req, res, params, query }: ApiRequest) {
   const tag = query.get("tag") || "latest";
   const reference = parseReference(`${params[0]}:${tag}`);
   const image = context.images.resolve(`${params[0]}:${tag}`);
   const client = await registryFor(context, reference.domain, reference.path, clientAuth(req));
-  const stream = messageStream(res);
+  const stream = jsonMessageStream(res);
   try {
     const { digest, size } = await pushImage(
       context.images,
@@ -124,7 +103,7 @@ async function pull({ context, req, res, query }: ApiRequest) {
   const text = tag ? (tag.startsWith("sha256:") ? `${name}@${tag}` : `${name}:${tag}`) : name;
   const reference = parseReference(text);
   const client = await registryFor(context, reference.domain, reference.path, clientAuth(req));
-  const stream = messageStream(res);
+  const stream = jsonMessageStream(res);
   try {
     await pullImage(context.images, context.layers, text, {
       client,
@@ -181,7 +160,7 @@ export async function save({ context, res, query, params }: ApiRequest) {
 export async function history({ context, params }: ApiRequest) {
   return {
     status: 200,
-    body: await imageHistory(context.images.resolve(params[0]), context.layers),
+    body: await imageHistory(context.images.resolve(params[0]), context.images, context.layers),
   };
 }
 
@@ -221,7 +200,10 @@ export async function tag({ context, params, query }: ApiRequest) {
 
 /** DELETE /images/{name}?force= */
 export async function remove({ context, params, query }: ApiRequest) {
-  const removed = await removeImage(context, params[0], { force: queryBool(query, "force") });
+  const removed = await removeImage(context, params[0], {
+    force: queryBool(query, "force"),
+    noPrune: queryBool(query, "noprune"),
+  });
   for (const item of removed) {
     const [action, name] = "Untagged" in item ? ["untag", item.Untagged] : ["delete", item.Deleted];
     context.events.emit("image", action, name, { name });

@@ -16,6 +16,8 @@ export function ping({ req, res }: ApiRequest): void {
     "Content-Type": "text/plain; charset=utf-8",
     "Cache-Control": "no-cache, no-store, must-revalidate",
     "Pragma": "no-cache",
+    // The classic builder (POST /build); no BuildKit session.
+    "Builder-Version": "1",
     "Content-Length": "2",
   });
   res.end(req.method === "HEAD" ? undefined : "OK");
