@@ -3,7 +3,7 @@
  * runtimes in one invocation on one machine:
  *
  *   deno task bench [--runs N] [--with-peers]
- *                   [--cases run-rm,scale,stdout,exec,images,confinement,networks]
+ *                   [--cases run-rm,scale,stdout,exec,images,confinement,networks,builds]
  *                   [--shim-group-size N]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
@@ -17,7 +17,16 @@
 import { parseArgs } from "node:util";
 
 /** The cases, in the order they run; `--cases` picks some. */
-const CASES = ["run-rm", "scale", "stdout", "exec", "images", "confinement", "networks"];
+const CASES = [
+  "run-rm",
+  "scale",
+  "stdout",
+  "exec",
+  "images",
+  "confinement",
+  "networks",
+  "builds",
+];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
 import { berthEngine, type Engine, engineOk } from "./engines.ts";
@@ -31,6 +40,7 @@ import { execAttachCase } from "./cases/exec_attach.ts";
 import { imagesCase } from "./cases/images.ts";
 import { confinementCase } from "./cases/confinement.ts";
 import { networksCase } from "./cases/networks.ts";
+import { buildsCase } from "./cases/builds.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -114,6 +124,7 @@ try {
   if (cases.has("images")) rows.push(...await imagesCase(context));
   if (cases.has("confinement")) rows.push(...await confinementCase(context));
   if (cases.has("networks")) rows.push(...await networksCase(context));
+  if (cases.has("builds")) rows.push(...await buildsCase(context));
 } finally {
   await stopAll();
 }

@@ -13,6 +13,7 @@ import { ContainerStore } from "./containers/container_store.ts";
 import { disconnectShims, onContainerExit, settleReleases } from "./containers/monitor.ts";
 import { removeContainer } from "./containers/remove.ts";
 import { restoreContainers } from "./containers/restore.ts";
+import { removeAbandonedSteps } from "./build/step_container.ts";
 import { type CgroupVersion, type DaemonContext, shimGrant } from "./daemon_context.ts";
 import { type DaemonFlags, FlagError, parseDaemonFlags } from "./daemon_flags.ts";
 import { ExecStore } from "./execs/exec.ts";
@@ -210,6 +211,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       );
     });
     await restoreContainers(context);
+    await removeAbandonedSteps(context);
     removeOrphanEndpoints(context).catch((error) =>
       log.warn("removing orphaned network endpoints failed", { error: errorMessage(error) })
     );

@@ -8,7 +8,7 @@ import {
   type TestDaemon,
 } from "./helpers/harness.ts";
 import { writeOciLayout } from "./helpers/oci_layout.ts";
-import { withRegistry } from "./helpers/registry.ts";
+import { REGISTRY_CERTS_DIR, trustRegistry, withRegistry } from "./helpers/registry.ts";
 import { buildTar } from "./helpers/tar_writer.ts";
 
 /** A parent image whose ONBUILD triggers run in the project's first stage. */
@@ -85,6 +85,22 @@ async function dockerOk(daemon: TestDaemon, args: string[]): Promise<string> {
   const result = await docker(daemon, args);
   deepStrictEqual(result.code, 0, `docker ${args.join(" ")}: ${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+/** Start `docker build dir` and wait until its RUN step's container runs. */
+async function buildWithStepRunning(daemon: TestDaemon, dir: string): Promise<Deno.ChildProcess> {
+  const client = new Deno.Command("docker", {
+    args: ["build", dir],
+    env: { DOCKER_HOST: daemon.host, DOCKER_BUILDKIT: "0" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await eventually(
+    async () => (await dockerOk(daemon, ["ps", "-q"])).trim() !== "",
+    20_000,
+    "the step running",
+  );
+  return client;
 }
 
 /** What the built image holds, one line per fact. */
@@ -215,7 +231,7 @@ integrationTest(
 );
 
 integrationTest(
-  "a failing RUN reports its exit code and output and leaves no container or image; COPY refuses a symlink out of the context and keeps inner ones as links; parse errors, ADD of a URL and a client that goes away mid-build",
+  "a failing RUN reports its exit code and output and leaves no container or image; COPY refuses a symlink out of the context and keeps inner ones as links; parse errors, ADD of a URL, a client that goes away and a daemon killed mid-build",
   async (daemon) => {
     const dir = `${daemon.dir}/failing`;
     await Deno.mkdir(`${dir}/linked`, { recursive: true });
@@ -269,17 +285,7 @@ integrationTest(
 
     // The client goes away while a step runs: the step's container goes too.
     await Deno.writeTextFile(`${dir}/Dockerfile`, "FROM busybox\nRUN sleep 60\n");
-    const client = new Deno.Command("docker", {
-      args: ["build", dir],
-      env: { DOCKER_HOST: daemon.host, DOCKER_BUILDKIT: "0" },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    await eventually(
-      async () => (await dockerOk(daemon, ["ps", "-q"])).trim() !== "",
-      20_000,
-      "the step running",
-    );
+    const client = await buildWithStepRunning(daemon, dir);
     client.kill("SIGKILL");
     await client.status;
     await eventually(
@@ -287,12 +293,19 @@ integrationTest(
       20_000,
       "the cancelled step's container removed",
     );
+
+    // The daemon killed mid-build: the next one removes the step's container.
+    const orphaned = await buildWithStepRunning(daemon, dir);
+    await daemon.kill9();
+    await orphaned.status;
+    await daemon.startProcess();
+    deepStrictEqual(await dockerOk(daemon, ["ps", "-aq"]), "");
     await assertNoLeaks(daemon);
   },
 );
 
 integrationTest(
-  "docker-py, docker-compose 1.29 and berth build the same project; intermediate images are hidden, rmi takes a build's chain with it, builder prune reports what it freed",
+  "docker-py (a path, a bare Dockerfile, a custom gzip context), docker-compose 1.29 and berth build the same project; intermediate images are hidden, rmi takes a build's chain with it, builder prune reports what it freed",
   async (daemon) => {
     const dir = `${daemon.dir}/clients`;
     await writeProject(dir);
@@ -300,7 +313,7 @@ integrationTest(
 
     const py = await runCommand("python3", [
       "-c",
-      `import docker
+      `import docker, io, tarfile
 client = docker.DockerClient(base_url="${daemon.host}")
 image, logs = client.images.build(path="${dir}", tag="py:1", buildargs={"GREETING": "from-py"},
     labels={"via": "docker-py"}, rm=True, network_mode="none", extra_hosts={"db": "10.0.0.9"})
@@ -310,6 +323,18 @@ try:
     client.images.build(path="${dir}", dockerfile="Dockerfile.missing")
 except docker.errors.APIError as error:
     print(error.status_code, error.explanation)
+bare = io.BytesIO(b'FROM busybox\\nRUN echo from-fileobj > /f\\nCMD ["cat", "/f"]\\n')
+client.images.build(fileobj=bare, tag="py:fileobj", rm=True)
+print(client.containers.run("py:fileobj", remove=True).decode(), end="")
+packed = io.BytesIO()
+with tarfile.open(fileobj=packed, mode="w:gz") as tar:
+    for name, data in [("Dockerfile", b'FROM busybox\\nCOPY x /x\\nCMD ["cat", "/x"]\\n'), ("x", b"custom-context\\n")]:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+packed.seek(0)
+client.images.build(fileobj=packed, custom_context=True, encoding="gzip", tag="py:custom", rm=True)
+print(client.containers.run("py:custom", remove=True).decode(), end="")
 `,
     ]);
     deepStrictEqual(py.code, 0, py.stderr);
@@ -317,6 +342,8 @@ except docker.errors.APIError as error:
       "docker-py",
       "from-py with-suffix",
       "400 Cannot locate specified Dockerfile: Dockerfile.missing",
+      "from-fileobj",
+      "custom-context",
       "",
     ]);
 
@@ -468,57 +495,49 @@ integrationTest(
   },
 );
 
-/** Where the registry test's daemon looks for the registry's CA. */
-const CERTS_DIR = `/tmp/berth-build-certs-${Deno.pid}`;
-globalThis.addEventListener("unload", () => {
-  try {
-    Deno.removeSync(CERTS_DIR, { recursive: true });
-  } catch {
-    // never made
-  }
-});
-
 integrationTest(
   "FROM an image only in a private registry (TLS, basic auth): docker build pulls it with the credentials of docker login (X-Registry-Config), --pull pulls again",
   async (daemon) => {
     await withRegistry(daemon, async (registry) => {
-      const certs = `${CERTS_DIR}/${registry.host}`;
-      await Deno.mkdir(certs, { recursive: true });
-      await Deno.copyFile(registry.caPath!, `${certs}/ca.crt`);
-      const layout = await writeOciLayout(`${daemon.dir}/layout`, [
-        { tar: await Deno.readFile(await busyboxRootfs()), gzip: true },
-        { tar: buildTar([{ path: "srv/base", content: "from the registry\n" }]) },
-      ]);
-      await registry.push(layout.dir, "test/base:v1", { credentials: "tester:s3cret" });
-      const dir = `${daemon.dir}/pulling`;
-      await Deno.mkdir(dir);
-      await Deno.writeTextFile(
-        `${dir}/Dockerfile`,
-        `FROM ${registry.host}/test/base:v1\nRUN cat /srv/base > /copied\nCMD ["cat", "/copied"]\n`,
-      );
-      const docker = (args: string[], stdin?: string) =>
-        runCommand("docker", ["--config", `${daemon.dir}/docker-config`, ...args], {
-          env: { DOCKER_HOST: daemon.host, DOCKER_BUILDKIT: "0" },
-          stdin,
-        });
-      const denied = await docker(["build", dir]);
-      deepStrictEqual(denied.code, 1);
-      match(denied.stderr, /pull access denied|unauthorized|401/i);
-      const login = await docker(
-        ["login", "-u", "tester", "--password-stdin", registry.host],
-        "s3cret\n",
-      );
-      deepStrictEqual(login.code, 0, login.stderr);
-      const built = await docker(["build", "-t", "pulled:1", dir]);
-      deepStrictEqual(built.code, 0, built.stderr);
-      match(built.stdout, /Pulling from test\/base/);
-      deepStrictEqual(await dockerOk(daemon, ["run", "--rm", "pulled:1"]), "from the registry\n");
-      const again = await docker(["build", "--pull", "-t", "pulled:1", dir]);
-      deepStrictEqual(again.code, 0, again.stderr);
-      match(again.stdout, /Pulling from test\/base/);
-      match(again.stdout, /Using cache/);
-      await assertNoLeaks(daemon);
+      const untrust = await trustRegistry(registry);
+      try {
+        const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+          { tar: await Deno.readFile(await busyboxRootfs()), gzip: true },
+          { tar: buildTar([{ path: "srv/base", content: "from the registry\n" }]) },
+        ]);
+        await registry.push(layout.dir, "test/base:v1", { credentials: "tester:s3cret" });
+        const dir = `${daemon.dir}/pulling`;
+        await Deno.mkdir(dir);
+        await Deno.writeTextFile(
+          `${dir}/Dockerfile`,
+          `FROM ${registry.host}/test/base:v1\nRUN cat /srv/base > /copied\nCMD ["cat", "/copied"]\n`,
+        );
+        const docker = (args: string[], stdin?: string) =>
+          runCommand("docker", ["--config", `${daemon.dir}/docker-config`, ...args], {
+            env: { DOCKER_HOST: daemon.host, DOCKER_BUILDKIT: "0" },
+            stdin,
+          });
+        const denied = await docker(["build", dir]);
+        deepStrictEqual(denied.code, 1);
+        match(denied.stderr, /pull access denied|unauthorized|401/i);
+        const login = await docker(
+          ["login", "-u", "tester", "--password-stdin", registry.host],
+          "s3cret\n",
+        );
+        deepStrictEqual(login.code, 0, login.stderr);
+        const built = await docker(["build", "-t", "pulled:1", dir]);
+        deepStrictEqual(built.code, 0, built.stderr);
+        match(built.stdout, /Pulling from test\/base/);
+        deepStrictEqual(await dockerOk(daemon, ["run", "--rm", "pulled:1"]), "from the registry\n");
+        const again = await docker(["build", "--pull", "-t", "pulled:1", dir]);
+        deepStrictEqual(again.code, 0, again.stderr);
+        match(again.stdout, /Pulling from test\/base/);
+        match(again.stdout, /Using cache/);
+        await assertNoLeaks(daemon);
+      } finally {
+        await untrust();
+      }
     }, { auth: { username: "tester", password: "s3cret" } });
   },
-  { daemonFlags: ["--certs-dir", CERTS_DIR], runtimes: ["runc"] },
+  { daemonFlags: ["--certs-dir", REGISTRY_CERTS_DIR], runtimes: ["runc"] },
 );

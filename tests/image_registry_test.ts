@@ -16,7 +16,12 @@ import {
   writeMultiArchLayout,
   writeOciLayout,
 } from "./helpers/oci_layout.ts";
-import { type TestRegistry, withRegistry } from "./helpers/registry.ts";
+import {
+  REGISTRY_CERTS_DIR,
+  type TestRegistry,
+  trustRegistry,
+  withRegistry,
+} from "./helpers/registry.ts";
 import { buildTar } from "./helpers/tar_writer.ts";
 
 async function busyboxLayer(): Promise<TestLayer> {
@@ -253,23 +258,11 @@ integrationTest(
   { runtimes: ["runc"] },
 );
 
-/** Where the daemons of these tests look for registry CA certificates. */
-const CERTS_DIR = `/tmp/berth-test-certs-${Deno.pid}`;
-globalThis.addEventListener("unload", () => {
-  try {
-    Deno.removeSync(CERTS_DIR, { recursive: true });
-  } catch {
-    // never made
-  }
-});
-
 integrationTest(
   "pull: over TLS from a private CA with basic auth, after login (berth and docker CLIs)",
   async (daemon) => {
     await withRegistry(daemon, async (registry) => {
-      const certs = `${CERTS_DIR}/${registry.host}`;
-      await Deno.mkdir(certs, { recursive: true });
-      await Deno.copyFile(registry.caPath!, `${certs}/ca.crt`);
+      const untrust = await trustRegistry(registry);
       try {
         const layout = await writeOciLayout(`${daemon.dir}/layout`, [
           await busyboxLayer(),
@@ -326,11 +319,11 @@ integrationTest(
         deepStrictEqual(dockerPull.code, 0, dockerPull.stderr);
         match(dockerPull.stdout, /Downloaded newer image/);
       } finally {
-        await Deno.remove(certs, { recursive: true }).catch(() => {});
+        await untrust();
       }
     }, { auth: { username: "tester", password: "s3cret" } });
   },
-  { daemonFlags: ["--certs-dir", CERTS_DIR] },
+  { daemonFlags: ["--certs-dir", REGISTRY_CERTS_DIR] },
 );
 
 integrationTest(

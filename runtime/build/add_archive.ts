@@ -26,7 +26,7 @@ export async function extractArchive(
   chowned: boolean,
 ): Promise<boolean> {
   const file = await Deno.open(path);
-  const tar = await peekTar(await uncompressed(file.readable));
+  const tar = await peekTar((await uncompressed(file.readable)).stream);
   if (!tar) return false;
   const scratch = await context.layers.scratchDir();
   try {

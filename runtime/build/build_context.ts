@@ -13,7 +13,7 @@ import { TarError } from "../../lib/tar_reader.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
 import { extractLayer, LayerError } from "../images/layer_extract.ts";
-import { decompressed, sniffCompression } from "../images/tar_sniff.ts";
+import { decompressed, peekStream, sniffCompression } from "../images/tar_sniff.ts";
 import { secureJoin } from "../system/secure_join.ts";
 
 /** An unpacked context. */
@@ -32,74 +32,33 @@ function looksLikeTar(head: Uint8Array): boolean {
   return new TextDecoder().decode(head.subarray(257, 262)) === "ustar";
 }
 
-/** `stream` uncompressed: gzip and zstd in process, bzip2 and xz by their tools. */
+/**
+ * `body` uncompressed (gzip and zstd in process, bzip2 and xz by their
+ * tools), and whether it was compressed.
+ */
 export async function uncompressed(
-  stream: ReadableStream<Uint8Array>,
-): Promise<ReadableStream<Uint8Array>> {
-  const head = await peek(stream, 6);
-  const bytes = head.bytes;
-  const tool = bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68
-    ? "bzip2"
-    : bytes[0] === 0xfd && bytes[1] === 0x37 && bytes[2] === 0x7a
-    ? "xz"
-    : undefined;
-  if (!tool) return await decompressed(head.stream);
-  const child = new Deno.Command(tool, {
+  body: ReadableStream<Uint8Array>,
+): Promise<{ stream: ReadableStream<Uint8Array>; compressed: boolean }> {
+  const { compression, stream } = await sniffCompression(body);
+  if (compression !== "bzip2" && compression !== "xz") {
+    return { stream: await decompressed(stream), compressed: compression !== "none" };
+  }
+  const child = new Deno.Command(compression, {
     args: ["-dc"],
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  head.stream.pipeTo(child.stdin).catch(() => {});
+  stream.pipeTo(child.stdin).catch(() => {});
   child.status.catch(() => {});
-  return child.stdout;
-}
-
-/** The first bytes of a stream (at least `count` unless it ends) and the whole stream again. */
-async function peek(
-  stream: ReadableStream<Uint8Array>,
-  count: number,
-): Promise<{ bytes: Uint8Array; stream: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  let done = false;
-  while (length < count) {
-    const next = await reader.read();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const bytes = concatBytes(chunks);
-  let pushed = false;
-  return {
-    bytes,
-    stream: new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (!pushed) {
-          pushed = true;
-          if (bytes.length) return controller.enqueue(bytes);
-        }
-        if (done) return controller.close();
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    }),
-  };
+  return { stream: child.stdout, compressed: true };
 }
 
 /** `stream` when it is a tar (by its first header's magic); else it is cancelled. */
 export async function peekTar(
   stream: ReadableStream<Uint8Array>,
 ): Promise<ReadableStream<Uint8Array> | undefined> {
-  const head = await peek(stream, 512);
+  const head = await peekStream(stream, 512);
   if (looksLikeTar(head.bytes)) return head.stream;
   await head.stream.cancel().catch(() => {});
   return undefined;
@@ -134,10 +93,10 @@ export async function unpackContext(
   const dir = await context.layers.scratchDir();
   const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
-    const { compression, stream } = await sniffCompression(body);
-    const head = await peek(compression === "none" ? stream : await uncompressed(stream), 512);
+    const { stream, compressed } = await uncompressed(body);
+    const head = await peekStream(stream, 512);
     let dockerfile: string;
-    if (head.bytes.length > 0 && !looksLikeTar(head.bytes) && compression === "none") {
+    if (head.bytes.length > 0 && !looksLikeTar(head.bytes) && !compressed) {
       // A bare Dockerfile and no context.
       const chunks: Uint8Array[] = [];
       let size = 0;

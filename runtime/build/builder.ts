@@ -15,6 +15,7 @@ import type { Container } from "../containers/container.ts";
 import { withRootfs } from "../containers/rootfs.ts";
 import type { DaemonContext } from "../daemon_context.ts";
 import { BadRequest } from "../errors.ts";
+import { errorMessage } from "../logger.ts";
 import { shortId } from "../ids.ts";
 import { containerLayer } from "../images/commit.ts";
 import { hostArchitecture, type ImageConfig, type ImageHistory } from "../images/image_config.ts";
@@ -38,12 +39,14 @@ import {
   checkFlags,
   commandOf,
   DEFAULT_SHELL,
+  rawWords,
   type StageConfig,
 } from "./instructions.ts";
 import { type Lookup, processWord, processWords } from "./shell_words.ts";
 import {
   BuildCancelled,
   createStepContainer,
+  keepStepContainer,
   removeStepContainer,
   runStepContainer,
   type StepHostConfig,
@@ -161,7 +164,7 @@ class Build {
     }
     const { globals, stages } = this.#stages(dockerfile.instructions);
     for (const instruction of globals) {
-      const [name, value] = this.#argDeclaration(instruction, () => undefined);
+      const [name, value] = this.#argDeclaration(instruction, (arg) => this.#globalArgs.get(arg));
       this.#globalArgs.set(name, value);
     }
     let last = stages.length - 1;
@@ -240,7 +243,7 @@ class Build {
   #argDeclaration(instruction: Instruction, lookup: Lookup): [string, string | undefined] {
     checkFlags(instruction, []);
     const text = instruction.rest;
-    if (!text || /\s/.test(text.trim())) {
+    if (rawWords(text, this.#escape).length !== 1) {
       throw new DockerfileError("ARG requires exactly one argument");
     }
     const equals = text.indexOf("=");
@@ -318,8 +321,11 @@ class Build {
     try {
       return await this.#options.pullImage(reference);
     } catch (error) {
-      if (stored) return stored;
-      throw error;
+      if (!stored) throw error;
+      await this.#say(
+        `[Warning] pulling ${reference} failed (${errorMessage(error)}): using the stored image\n`,
+      );
+      return stored;
     }
   }
 
@@ -454,6 +460,8 @@ class Build {
           if (command[0] !== "#(nop)") {
             await this.#say(`Removing intermediate container ${shortId(container.id)}\n`);
           }
+        } else if (container) {
+          await keepStepContainer(container);
         }
         if (!state.image || base.id !== state.image.id) await this.#dropEmptyImage(base);
       }
@@ -518,7 +526,12 @@ class Build {
     if (await this.#useCache(state, createdBy)) return;
     const path = state.config.run.WorkingDir!;
     await this.#containerStep(state, createdBy, ["#(nop)", createdBy], [], async (container) => {
-      await withRootfs(this.#context, container, (rootfs) => makeDirectories(rootfs, path, [0, 0]));
+      const ids = idTranslation(container.record.idMapping).toHost;
+      await withRootfs(
+        this.#context,
+        container,
+        (rootfs) => makeDirectories(rootfs, path, [ids(0, "uid"), ids(0, "gid")]),
+      );
     });
   }
 
@@ -539,10 +552,11 @@ class Build {
       }
       image = await this.#baseImage(from);
     }
-    if (!image) return await work(await this.#emptyDir(), `stage ${from}`);
+    // A scratch stage that made no layer: its (empty) rootfs is an empty image's.
+    const source = image ?? await this.#emptyImage();
     const container = await createStepContainer(
       this.#context,
-      image.id,
+      source.id,
       ["#(nop)", "COPY --from"],
       [],
       { NetworkMode: "none" },
@@ -551,11 +565,8 @@ class Build {
       return await withRootfs(this.#context, container, (root) => work(root, `stage ${from}`));
     } finally {
       await removeStepContainer(this.#context, container);
+      await this.#dropEmptyImage(source);
     }
-  }
-
-  async #emptyDir(): Promise<string> {
-    return await Deno.makeTempDir({ dir: this.#contextDir });
   }
 
   async #copyStep(state: StageState, instruction: Instruction, lookup: Lookup): Promise<void> {

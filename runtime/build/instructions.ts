@@ -52,9 +52,12 @@ export function nameValuePairs(
   }
   return words.map((word) => {
     const equals = word.indexOf("=");
-    if (equals <= 0) {
-      throw new DockerfileError(`${keyword} names can not be blank` + (equals < 0 ? "" : ""));
+    if (equals < 0) {
+      throw new DockerfileError(
+        `Syntax error - can't find = in "${word}". Must be of the form: name=value`,
+      );
     }
+    if (equals === 0) throw new DockerfileError(`${keyword} names can not be blank`);
     return [
       processWord(word.slice(0, equals), lookup, escape),
       processWord(word.slice(equals + 1), lookup, escape),
@@ -141,7 +144,7 @@ function durationFlag(instruction: Instruction, name: string): number | undefine
 }
 
 /** HEALTHCHECK's check: `NONE`, or `[flags] CMD command`. */
-export function healthcheck(instruction: Instruction, shell: string[]): Record<string, unknown> {
+export function healthcheck(instruction: Instruction): Record<string, unknown> {
   const words = instruction.rest.split(/\s+/);
   const type = words[0]?.toUpperCase();
   if (type === "NONE") {
@@ -166,7 +169,6 @@ export function healthcheck(instruction: Instruction, shell: string[]): Record<s
   if (test.length < 2 || !test[1]) {
     throw new DockerfileError("Missing command after HEALTHCHECK CMD");
   }
-  void shell;
   const check: Record<string, unknown> = { Test: test };
   const fields: [string, string][] = [
     ["interval", "Interval"],
@@ -275,7 +277,7 @@ export function applyConfigInstruction(
       return nop(`STOPSIGNAL ${signal}`);
     }
     case "HEALTHCHECK": {
-      const check = healthcheck(instruction, stage.shell);
+      const check = healthcheck(instruction);
       run.Healthcheck = check;
       return nop(`HEALTHCHECK &{${goList(check.Test as string[])}}`);
     }

@@ -15,6 +15,14 @@ import { shimAttachment } from "../containers/attach.ts";
 import { startContainer } from "../containers/start.ts";
 import { prepareWait } from "../containers/wait.ts";
 import type { DaemonContext } from "../daemon_context.ts";
+import { errorMessage, log } from "../logger.ts";
+
+/**
+ * The label of step containers: a daemon that starts finds those of builds
+ * it was running when it stopped (their clients' connections died with it)
+ * and removes them.
+ */
+export const BUILD_STEP_LABEL = "io.berth.build-step";
 
 /** The host side of every step container of one build. */
 export interface StepHostConfig {
@@ -48,7 +56,7 @@ export function createStepContainer(
     AttachStdout: true,
     AttachStderr: true,
     Healthcheck: { Test: ["NONE"] },
-    Labels: {},
+    Labels: { [BUILD_STEP_LABEL]: "true" },
     HostConfig: {
       ...host,
       NetworkMode: host.NetworkMode || "default",
@@ -139,4 +147,24 @@ export async function removeStepContainer(
 ): Promise<void> {
   if (context.containers.find(container.id) !== container) return;
   await removeContainer(context, container, { force: true, volumes: true });
+}
+
+/** A step container the build keeps (`rm=false`): no longer a step, so no daemon removes it. */
+export async function keepStepContainer(container: Container): Promise<void> {
+  delete container.record.config.Labels[BUILD_STEP_LABEL];
+  await container.save();
+}
+
+/** Remove the step containers of builds a previous daemon did not finish. */
+export async function removeAbandonedSteps(context: DaemonContext): Promise<void> {
+  for (const container of context.containers.list()) {
+    if (container.record.config.Labels?.[BUILD_STEP_LABEL] === undefined) continue;
+    log.info("removing the step container of an unfinished build", { id: container.id });
+    await removeStepContainer(context, container).catch((error) =>
+      log.warn("removing a build's step container failed", {
+        id: container.id,
+        error: errorMessage(error),
+      })
+    );
+  }
 }

@@ -201,3 +201,21 @@ export async function withRegistry(
     await registry.stop();
   }
 }
+
+/** Where the daemons of TLS registry tests look for CA certificates (`--certs-dir`). */
+export const REGISTRY_CERTS_DIR = `/tmp/berth-test-certs-${Deno.pid}`;
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(REGISTRY_CERTS_DIR, { recursive: true });
+  } catch {
+    // never made
+  }
+});
+
+/** Make daemons with `--certs-dir REGISTRY_CERTS_DIR` trust `registry`'s CA; returns the undo. */
+export async function trustRegistry(registry: TestRegistry): Promise<() => Promise<void>> {
+  const certs = `${REGISTRY_CERTS_DIR}/${registry.host}`;
+  await Deno.mkdir(certs, { recursive: true });
+  await Deno.copyFile(registry.caPath!, `${certs}/ca.crt`);
+  return () => Deno.remove(certs, { recursive: true }).catch(() => {});
+}

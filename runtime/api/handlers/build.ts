@@ -49,7 +49,7 @@ const isObject = (value: unknown) =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** X-Registry-Config: base64 JSON of registry → credentials. */
-export function registryConfig(header: string | undefined): Record<string, RegistryCredentials> {
+function registryConfig(header: string | undefined): Record<string, RegistryCredentials> {
   if (!header) return {};
   try {
     const json = JSON.parse(atob(header.replaceAll("-", "+").replaceAll("_", "/")));
@@ -137,8 +137,10 @@ export async function build({ context, req, res, query }: ApiRequest) {
   let quietOutput = "";
   const cancel = new AbortController();
   // Output for a client that went away goes nowhere: the build stops at its next step.
+  let lastOutput = Date.now();
   const write = async (text: string) => {
     if (cancel.signal.aborted) return;
+    lastOutput = Date.now();
     if (!quiet) return await stream.send({ stream: text }).catch(() => cancel.abort());
     if (quietOutput.length < QUIET_OUTPUT_LIMIT) quietOutput += text;
   };
@@ -149,9 +151,11 @@ export async function build({ context, req, res, query }: ApiRequest) {
     if (!req.complete) cancel.abort();
   });
   // A client that went away is only seen by writing to it: while a step
-  // is quiet, a blank line (between JSON messages, which clients skip).
+  // is quiet, a blank line now and then (between JSON messages: clients skip it).
   const heartbeat = setInterval(() => {
-    if (stream.started && !res.destroyed) res.write("\n");
+    if (!stream.started || res.destroyed || Date.now() - lastOutput < HEARTBEAT_MS) return;
+    lastOutput = Date.now();
+    res.write("\n");
   }, HEARTBEAT_MS);
   try {
     const { image, tags } = await runBuild(
