@@ -104,7 +104,7 @@ export async function findSources(
  */
 export async function sourcesChecksum(sources: CopySource[]): Promise<string> {
   const hash = createHash("sha256");
-  const visit = async (full: string, relative: string) => {
+  const visit = async (full: string, relative: string): Promise<void> => {
     const info = await Deno.lstat(full);
     hash.update(`${relative}\0${info.mode ?? 0}\0`);
     if (info.isSymlink) hash.update(`link\0${await Deno.readLink(full)}\0`);
@@ -112,24 +112,20 @@ export async function sourcesChecksum(sources: CopySource[]): Promise<string> {
       hash.update(`file\0${info.size}\0`);
       using file = await Deno.open(full);
       for await (const chunk of file.readable) hash.update(chunk);
-    } else if (info.isDirectory) {
-      const names: string[] = [];
-      for await (const entry of Deno.readDir(full)) names.push(entry.name);
-      for (const name of names.sort()) await visit(`${full}/${name}`, `${relative}/${name}`);
+    } else if (info.isDirectory) await visitChildren(full, relative);
+  };
+  const visitChildren = async (dir: string, relative: string) => {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    for (const name of names.sort()) {
+      await visit(`${dir}/${name}`, relative ? `${relative}/${name}` : name);
     }
   };
   for (const source of sources) {
-    const info = await Deno.stat(source.full);
     hash.update(`source\0${source.name}\0`);
-    if (info.isDirectory) {
-      const names: string[] = [];
-      for await (const entry of Deno.readDir(source.full)) names.push(entry.name);
-      for (const name of names.sort()) await visit(`${source.full}/${name}`, name);
-    } else {
-      hash.update(`${info.mode ?? 0}\0file\0${info.size}\0`);
-      using file = await Deno.open(source.full);
-      for await (const chunk of file.readable) hash.update(chunk);
-    }
+    // A directory source's contents are copied, not the directory itself.
+    if (source.isDirectory) await visitChildren(source.full, "");
+    else await visit(source.full, "");
   }
   const kind = sources.length > 1 ? "multi" : sources[0].isDirectory ? "dir" : "file";
   return `${kind}:${hash.digest("hex")}`;
