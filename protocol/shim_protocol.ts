@@ -33,6 +33,8 @@ export const SHIM_FEATURES = [
   "run-detached",
   /** `volatileExit` in the config: the exit record without fsync. */
   "volatile-exit",
+  /** The `reopen-log` op: the log file opened again by its path (CRI log rotation). */
+  "reopen-log",
 ] as const;
 
 /** One of {@link SHIM_FEATURES}. */
@@ -68,11 +70,12 @@ export function configRefusal(config: ShimConfig, abilities: ShimAbilities): str
 }
 
 /**
- * The feature each control op needs beyond protocol 1 (none yet: every op
- * of today was in the first release); the daemon refuses to send an op
- * its shim lacks.
+ * The feature each control op needs beyond protocol 1; the daemon refuses
+ * to send an op its shim lacks.
  */
-export const OP_FEATURES: Partial<Record<ControlRequest["op"], ShimFeature>> = {};
+export const OP_FEATURES: Partial<Record<ControlRequest["op"], ShimFeature>> = {
+  "reopen-log": "reopen-log",
+};
 
 /** Why a shim with `abilities` cannot do `op`; undefined when it can. */
 export function opRefusal(op: ControlRequest["op"], abilities: ShimAbilities): string | undefined {
@@ -245,6 +248,7 @@ export type ControlRequest =
   | { seq: number; op: "start"; id: string }
   | { seq: number; op: "status"; id: string }
   | { seq: number; op: "resize"; id: string; rows: number; cols: number }
+  | { seq: number; op: "reopen-log"; id: string }
   | { seq: number; op: "shutdown" };
 
 /** A shim's answer to hello. */

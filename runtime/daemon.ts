@@ -40,6 +40,8 @@ import { detectLsm, loadApparmorProfile } from "./system/lsm.ts";
 import { checkReachable, resolveRemap } from "./system/userns.ts";
 import { writeAll } from "../protocol/write_all.ts";
 import { withTimeout } from "../lib/timeout.ts";
+import { serveCri } from "./cri/server.ts";
+import { settleStaleNetworks } from "./cri/pod_network.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
 const SOCKET_PATH_LIMIT = 107;
@@ -228,11 +230,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     for (const container of context.containers.list()) {
       await restartAtDaemonStart(context, container, startLocked);
     }
+    await settleStaleNetworks(context);
     const server = await serveApi(context, flags.socketPath);
+    const cri = flags.criSocketPath ? await serveCri(context, flags.criSocketPath) : undefined;
     context.shimPool.fill();
     log.info("berth daemon ready", {
       version: BERTH_VERSION,
       socket: flags.socketPath,
+      criSocket: flags.criSocketPath || "off",
       root: flags.root,
       runtimes: context.runtimes.list().map((runtime) => runtime.name),
       containers: context.containers.counts().total,
@@ -243,6 +248,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     });
     log.info("berth daemon shutting down; containers keep running");
     server.close();
+    await cri?.close();
     await Promise.all([context.shimPool.close(), context.trash.emptied(), settleReleases()]);
     disconnectShims();
     await Deno.remove(flags.socketPath).catch(() => {});

@@ -55,7 +55,18 @@ export interface DaemonFlags {
   seccompProfile: string;
   /** `--userns-remap`: "" (none), `default`, or `USER[:GROUP]`. */
   usernsRemap: string;
+  /** Path of the CRI socket (beside the API socket unless told); "" turns the CRI off. */
+  criSocketPath: string;
+  /** Where CNI plugins are looked for, in order. */
+  cniBinDirs: string[];
+  /** Where the pods' network configuration is. */
+  cniConfDir: string;
+  /** `--registry-mirror [HOST=]URL`: registry host → mirror URLs, tried in order before it. */
+  registryMirrors: Record<string, string[]>;
 }
+
+/** The CRI socket's name beside the API socket, its default place. */
+const CRI_SOCKET_NAME = "cri.sock";
 
 /** Flag parse error, reported as a usage error. */
 export class FlagError extends Error {}
@@ -93,6 +104,10 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         bip: { type: "string", default: "10.87.0.1/16" },
         "seccomp-profile": { type: "string", default: "builtin" },
         "userns-remap": { type: "string", default: "" },
+        "cri-socket": { type: "string" },
+        "cni-bin-dir": { type: "string", multiple: true, default: [] },
+        "cni-conf-dir": { type: "string", default: "/etc/cni/net.d" },
+        "registry-mirror": { type: "string", multiple: true, default: [] },
       },
     }).values;
   } catch (error) {
@@ -140,7 +155,28 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   if (!["builtin", "unconfined"].includes(seccompProfile) && !seccompProfile.startsWith("/")) {
     throw new FlagError("--seccomp-profile takes builtin, unconfined or an absolute path");
   }
+  // By default beside the API socket: /run/berth/cri.sock for the default one.
+  let criSocketPath = "";
+  const criSocket = values["cri-socket"] ??
+    `${socketPath.slice(0, socketPath.lastIndexOf("/"))}/${CRI_SOCKET_NAME}`;
+  if (criSocket) {
+    try {
+      criSocketPath = parseUnixHost(criSocket);
+    } catch (error) {
+      throw new FlagError(`--cri-socket: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  const cniBinDirs = values["cni-bin-dir"].length
+    ? values["cni-bin-dir"].flatMap((dirs) => dirs.split(":")).filter(Boolean).map(trimSlash)
+    : ["/opt/cni/bin", "/usr/lib/cni"];
+  for (const dir of [...cniBinDirs, values["cni-conf-dir"]]) {
+    if (!dir.startsWith("/")) throw new FlagError(`CNI directories must be absolute paths: ${dir}`);
+  }
   return {
+    criSocketPath,
+    cniBinDirs,
+    cniConfDir: trimSlash(values["cni-conf-dir"]),
+    registryMirrors: parseMirrors(values["registry-mirror"]),
     root: trimSlash(values.root),
     runRoot: trimSlash(values["run-root"]),
     socketPath,
@@ -179,6 +215,25 @@ function parseBridge(name: string, bip: string): DaemonFlags["bridge"] {
     );
   }
   return { name, gateway };
+}
+
+/**
+ * `--registry-mirror [HOST=]URL`, repeatable: without HOST the mirror is
+ * Docker Hub's (as docker's flag), the URL http(s) with no path.
+ */
+function parseMirrors(entries: string[]): Record<string, string[]> {
+  const mirrors: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const match = /^(?:([A-Za-z0-9.-]+(?::\d+)?)=)?(https?:\/\/[^/\s]+)\/?$/.exec(entry);
+    if (!match) {
+      throw new FlagError(
+        `--registry-mirror takes [HOST=]URL, like registry.k8s.io=http://127.0.0.1:5000, got "${entry}"`,
+      );
+    }
+    const host = match[1] ?? "docker.io";
+    (mirrors[host] ??= []).push(match[2]);
+  }
+  return mirrors;
 }
 
 function trimSlash(path: string): string {

@@ -18,6 +18,7 @@ export function daemonPermissions(
   shimEntry: string,
   args: string[],
   searchPath: string,
+  pausePath = "",
 ): string[] {
   const flags = parseDaemonFlags(args);
   const socketDir = flags.socketPath.slice(0, flags.socketPath.lastIndexOf("/")) || "/";
@@ -44,7 +45,15 @@ export function daemonPermissions(
   ];
   // The API socket is bound in a private directory beside it, then moved.
   const write = [flags.root, flags.runRoot, flags.socketPath, bindDirectory(flags.socketPath)];
+
   const run = [denoPath, "nice", "ps", ...KNOWN_RUNTIMES, ...customRuntimes];
+  if (flags.criSocketPath) {
+    // The CRI: its socket, the pods' holder, network config and plugins
+    // (Deno grants programs by path: the plugins network add-ons ship).
+    write.push(flags.criSocketPath, bindDirectory(flags.criSocketPath));
+    read.push(flags.cniConfDir, ...flags.cniBinDirs, ...(pausePath ? [pausePath] : []));
+    run.push(...flags.cniBinDirs.flatMap((dir) => CNI_PLUGINS.map((name) => `${dir}/${name}`)));
+  }
   if (flags.usernsRemap) {
     // The ranges, berth's default user made when missing, a user namespace of them.
     read.push("/etc/passwd", "/etc/subuid", "/etc/subgid");
@@ -64,13 +73,74 @@ export function daemonPermissions(
     // Shim sockets are named at run time, and Deno 2.9 matches unix socket
     // grants by exact path; registry pulls will need hosts too.
     "--allow-net",
-    "--allow-env=PATH,BERTH_SHIM_ENTRY,NODE_DEBUG,NODE_ENV",
+    `--allow-env=${
+      ["PATH", "BERTH_SHIM_ENTRY", "BERTH_PAUSE", "NODE_DEBUG", "NODE_ENV", ...GRPC_ENV].join(",")
+    }`,
     "--allow-sys=hostname,osRelease,systemMemoryInfo",
   ];
 }
 
+/** CNI plugins a daemon may run: the reference plugins and the common network add-ons'. */
+const CNI_PLUGINS = [
+  "bridge",
+  "host-local",
+  "portmap",
+  "loopback",
+  "ptp",
+  "firewall",
+  "tuning",
+  "bandwidth",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "host-device",
+  "static",
+  "dhcp",
+  "sbr",
+  "vrf",
+  "dummy",
+  "tap",
+  "flannel",
+  "calico",
+  "calico-ipam",
+  "cilium-cni",
+  "weave-net",
+  "weave-ipam",
+  "multus",
+  "kube-ovn",
+  "antrea",
+  "aws-cni",
+  "azure-vnet",
+  "egress-router",
+];
+
+/** What grpc-js reads from the environment when it loads (the CRI server). */
+const GRPC_ENV = [
+  "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+  "GRPC_EXPERIMENTAL_ENABLE_OUTLIER_DETECTION",
+  "GRPC_NODE_TRACE",
+  "GRPC_NODE_USE_ALTERNATIVE_RESOLVER",
+  "GRPC_NODE_VERBOSITY",
+  "GRPC_SSL_CIPHER_SUITES",
+  "GRPC_TRACE",
+  "GRPC_VERBOSITY",
+  "grpc_proxy",
+  "http_proxy",
+  "https_proxy",
+  "no_grpc_proxy",
+  "no_proxy",
+];
+
 function unique(items: string[]): string[] {
   return [...new Set(items)];
+}
+
+function envOrEmpty(name: string): string {
+  try {
+    return Deno.env.get(name) ?? "";
+  } catch {
+    return "";
+  }
 }
 
 if (import.meta.main) {
@@ -83,7 +153,9 @@ if (import.meta.main) {
     // PATH not granted: the fallback directories
   }
   try {
-    console.log(daemonPermissions(denoPath, shimEntry, args, path).join("\n"));
+    console.log(
+      daemonPermissions(denoPath, shimEntry, args, path, envOrEmpty("BERTH_PAUSE")).join("\n"),
+    );
   } catch (error) {
     console.error(`berth daemon: ${error instanceof Error ? error.message : error}`);
     Deno.exit(2);

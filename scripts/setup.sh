@@ -7,7 +7,10 @@ repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 DENO_VERSION=2.9.6
 
 packages=()
-for package in runc crun busybox-static tini tar iproute2 procps iptables; do
+# gcc and libc6-dev build the pod sandboxes' holder (runtime/cri/pause.c); the CNI plugins
+# are the pods' default network (CRI).
+for package in runc crun busybox-static tini tar iproute2 procps iptables gcc libc6-dev \
+  containernetworking-plugins; do
   dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
 if ((${#packages[@]})); then

@@ -87,6 +87,23 @@ export class LogWriter {
     this.#file.close();
   }
 
+  /**
+   * Open the log file again by its path (it was renamed or removed: the
+   * CRI's ReopenContainerLog, after kubelet rotated it). Writes in flight
+   * finish in the old file; the next ones go to the new one. A failure to
+   * open it leaves the old one in use and is thrown.
+   */
+  async reopen(): Promise<void> {
+    const file = await Deno.open(this.#config.path, { append: true, create: true, mode: 0o640 });
+    const { size } = await file.stat();
+    while (this.#writing) await this.#writing;
+    const old = this.#file;
+    this.#file = file;
+    this.#size = size;
+    this.#failed = undefined;
+    old.close();
+  }
+
   /** The first write error, if any (output is then dropped, never blocked). */
   get error(): Error | undefined {
     return this.#failed;

@@ -275,6 +275,12 @@ export class ShimContainer {
     await deleted;
   }
 
+  /** Reopen the log file (a no-op for a container without one). */
+  async reopenLog(): Promise<void> {
+    if (this.#state === "exited") throw new Error("the container is not running");
+    await this.#log?.reopen();
+  }
+
   #outputSink(): OutputSink {
     const log = this.#log;
     const attach = this.#attach!;

@@ -88,6 +88,9 @@ export class ShimSupervisor {
       case "resize":
         this.#container(request.id).io?.resize(request.rows, request.cols);
         return { seq, ok: true };
+      case "reopen-log":
+        await this.#container(request.id).reopenLog();
+        return { seq, ok: true };
       case "shutdown":
         // Refused while a container has a process (one the runtime runs
         // only at start, with runDetached, has none before it).

@@ -104,6 +104,11 @@ export const command: Command = {
       type: "bool",
       description: "Show all containers (default shows just running)",
     },
+    {
+      name: "cri",
+      type: "bool",
+      description: "List the Kubernetes (CRI) pods' containers instead (k8s_POD_* hold the pods)",
+    },
     FILTER_FLAG,
     formatFlag(
       "Format output using a custom template ('table', 'table TEMPLATE', 'json' or a Go template)",
@@ -134,6 +139,7 @@ export const command: Command = {
         all: flags.bool("all"),
         limit: limit > 0 ? limit : undefined,
         filters: filtersJson(flags.list("filter")),
+        cri: flags.bool("cri") || undefined,
       },
     });
     const noTrunc = flags.bool("no-trunc");

@@ -87,7 +87,10 @@ async function dispatch(context: DaemonContext, req: IncomingMessage, res: Serve
       // first: the stream below would compete for it), and the session
       // streams as the response body.
       const body = await readJson(req);
-      const socket = Duplex.from({ readable: req, writable: res });
+      // (Node's types want web streams here; Node's streams are what it takes.)
+      const socket = Duplex.from(
+        { readable: req, writable: res } as unknown as Parameters<typeof Duplex.from>[0],
+      );
       socket.on("error", gone);
       await hijack.handler({
         context,
@@ -231,8 +234,8 @@ async function dispatchUpgrade(
   }
 }
 
-/** The gid of a group name or number, from /etc/group. */
-async function groupId(group: string): Promise<number> {
+/** The gid of a group name or number, from /etc/group (the sockets' group). */
+export async function groupId(group: string): Promise<number> {
   if (/^\d+$/.test(group)) return Number(group);
   const text = await Deno.readTextFile("/etc/group").catch(() => "");
   const line = text.split("\n").find((entry) => entry.split(":")[0] === group);

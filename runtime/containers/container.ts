@@ -14,6 +14,7 @@ import type { HealthState } from "./health.ts";
 import type { HostOptions } from "./host_options.ts";
 import type { NetworkAttachment } from "../networks/attachments.ts";
 import type { IdMapping } from "../system/userns.ts";
+import type { CriInfo } from "../cri/cri_record.ts";
 
 /** Docker's container Config. */
 export interface ContainerConfig {
@@ -127,6 +128,8 @@ export interface ContainerRecord {
   linked?: { hostsLines: string; env: string[] };
   /** Its user namespace's ranges (`--userns-remap` when it was created); none: the host's. */
   idMapping?: Pick<IdMapping, "uid" | "gid">;
+  /** A CRI pod's sandbox or container (hidden from the Docker API's lists). */
+  cri?: CriInfo;
 }
 
 /** A fresh state for a created container. */
@@ -233,6 +236,10 @@ export class Container {
 
   /** The container's log (undefined with the none driver). */
   get logFile(): LogFile | undefined {
+    const cri = this.record.cri;
+    if (cri?.kind === "container") {
+      return cri.logPath ? { path: cri.logPath, format: "k8s-file", maxFiles: 1 } : undefined;
+    }
     const { Type: type, Config: options } = this.record.hostConfig.LogConfig;
     if (type !== "json-file" && type !== "k8s-file") return undefined;
     return {

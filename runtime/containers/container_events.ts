@@ -18,6 +18,8 @@ export function containerEvent(
     ...container.record.config.Labels,
     image: container.record.config.Image,
     name: container.name,
+    // The CRI's containers, told apart once they are gone from the store.
+    ...(container.record.cri ? { "io.berth.cri": "true" } : {}),
     ...extra,
   });
 }

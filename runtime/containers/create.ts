@@ -51,6 +51,7 @@ import { prepareMounts, removeAnonymousVolumes } from "./mounts.ts";
 import { inheritedMounts } from "./volumes_from.ts";
 import { normalizeRestartPolicy } from "./restart_policy.ts";
 import { checkRemappedOptions } from "../system/userns.ts";
+import type { CriInfo } from "../cri/cri_record.ts";
 
 /** The request body of POST /containers/create (docker's shape). */
 export type CreateRequest = Partial<ContainerConfig> & {
@@ -60,12 +61,22 @@ export type CreateRequest = Partial<ContainerConfig> & {
   NetworkingConfig?: { EndpointsConfig?: Record<string, unknown> | null } | null;
 };
 
+/** What the CRI's creates add to a request (docker's have none of it). */
+export interface CreateExtras {
+  /** The image, when it is not one of the store's (a pod sandbox's holder). */
+  image?: Image;
+  /** An id taken from the shim pool for this container (its pod's group). */
+  id?: string;
+  cri?: CriInfo;
+}
+
 /** Create a container; returns it once its record is on disk. */
 export async function createContainer(
   context: DaemonContext,
   requestedName: string | undefined,
   request: CreateRequest,
   platform?: string,
+  extras: CreateExtras = {},
 ): Promise<Container> {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     throw new BadRequest("the request body must be a JSON object");
@@ -73,7 +84,7 @@ export async function createContainer(
   if (!request.Image || typeof request.Image !== "string") {
     throw new BadRequest("Config.Image is required");
   }
-  const image = context.images.resolve(request.Image);
+  const image = extras.image ?? context.images.resolve(request.Image);
   if (platform) checkPlatform(request.Image, image, parsePlatform(platform));
   const config = mergeConfig(request, image, "");
   const hostConfig = normalizeHostConfig(context, request.HostConfig ?? {});
@@ -144,7 +155,7 @@ export async function createContainer(
     do name = randomName(); while (!context.containers.nameFree(name));
   }
   // All is valid: take an id. A reserved one comes with a shim already booted.
-  const pooled = context.shimPool.take();
+  const pooled = extras.id ?? context.shimPool.take();
   const id = pooled ?? newId();
   config.Hostname ||= id.slice(0, 12);
   context.containers.reserveName(name, id);
@@ -170,6 +181,7 @@ export async function createContainer(
     state: createdState(),
     restartCount: 0,
     networks,
+    ...(extras.cri ? { cri: extras.cri } : {}),
     ...(remapped
       ? {
         idMapping: joined?.record.idMapping ?? { uid: context.remap!.uid, gid: context.remap!.gid },

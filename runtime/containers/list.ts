@@ -121,10 +121,14 @@ export function statusText(container: Container, now = Date.now()): string {
   }
 }
 
-/** The list, as GET /containers/json answers it. */
+/**
+ * The list, as GET /containers/json answers it: the Docker API's
+ * containers, or with `cri` (berth's `cri=1`) the CRI's pods' holders and
+ * containers instead, as containerd keeps its `k8s.io` namespace apart.
+ */
 export function listContainers(
   context: DaemonContext,
-  options: { all: boolean; limit: number; filters: Filters },
+  options: { all: boolean; limit: number; filters: Filters; cri?: boolean },
 ) {
   for (const key of options.filters.keys()) {
     if (!CONTAINER_FILTERS.includes(key)) throw new BadRequest(`invalid filter '${key}'`);
@@ -137,6 +141,7 @@ export function listContainers(
   const showAll = options.all || options.limit > 0 || options.filters.has("status") ||
     options.filters.has("exited");
   let containers = context.containers.list().filter((container) =>
+    Boolean(container.record.cri) === Boolean(options.cri) &&
     (showAll || container.isRunning || container.state.Status === "restarting") &&
     matches(context, container, options.filters)
   );

@@ -19,6 +19,8 @@ export interface MountPoint {
   Propagation: string;
   /** tmpfs mount options (not shown by inspect). */
   Options?: string[];
+  /** A bind read-only with its submounts (`rro`). */
+  RecursiveReadOnly?: boolean;
 }
 
 /** Mount points as inspect and the container list show them. */
@@ -47,7 +49,12 @@ export function specMounts(points: MountPoint[] | undefined): SpecMount[] {
       destination: point.Destination,
       type: "bind",
       source: point.Source,
-      options: ["rbind", point.Propagation || "rprivate", point.RW ? "rw" : "ro"],
+      options: [
+        "rbind",
+        point.Propagation || "rprivate",
+        point.RW ? "rw" : "ro",
+        ...(point.RecursiveReadOnly ? ["rro"] : []),
+      ],
     };
   });
 }

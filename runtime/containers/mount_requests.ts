@@ -19,6 +19,8 @@ export interface BindRequest {
   propagation: string;
   /** `-v` makes a missing host directory; `--mount` refuses it. */
   createSource: boolean;
+  /** Read-only all the way down, submounts too (`rro`; API 1.44's ReadOnlyForceRecursive). */
+  recursiveReadOnly?: boolean;
 }
 
 /** A volume mounted into the container; no name means a new anonymous one. */
@@ -111,7 +113,11 @@ interface ApiMount {
   Source?: string;
   Target?: string;
   ReadOnly?: boolean;
-  BindOptions?: { Propagation?: string; CreateMountpoint?: boolean } | null;
+  BindOptions?: {
+    Propagation?: string;
+    CreateMountpoint?: boolean;
+    ReadOnlyForceRecursive?: boolean;
+  } | null;
   VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null } | null;
   TmpfsOptions?: { SizeBytes?: number; Mode?: number } | null;
 }
@@ -136,6 +142,15 @@ export function parseApiMount(mount: ApiMount): MountRequest {
       if (!PROPAGATIONS.has(propagation)) {
         throw new BadRequest(`${what}: invalid propagation mode: ${propagation}`);
       }
+      const recursiveReadOnly = Boolean(mount.BindOptions?.ReadOnlyForceRecursive);
+      if (recursiveReadOnly && !mount.ReadOnly) {
+        throw new BadRequest(`${what}: option ReadOnlyForceRecursive requires ReadOnly`);
+      }
+      if (recursiveReadOnly && propagation !== "rprivate") {
+        throw new BadRequest(
+          `${what}: option ReadOnlyForceRecursive requires Propagation to be rprivate`,
+        );
+      }
       return {
         type: "bind",
         source: posix.normalize(mount.Source),
@@ -143,6 +158,7 @@ export function parseApiMount(mount: ApiMount): MountRequest {
         readOnly: Boolean(mount.ReadOnly),
         propagation,
         createSource: Boolean(mount.BindOptions?.CreateMountpoint),
+        ...(recursiveReadOnly ? { recursiveReadOnly } : {}),
       };
     }
     case "volume":

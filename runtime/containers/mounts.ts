@@ -73,6 +73,7 @@ export async function prepareMounts(
           Mode: request.readOnly ? "ro" : "",
           RW: !request.readOnly,
           Propagation: request.propagation,
+          ...(request.recursiveReadOnly ? { RecursiveReadOnly: true } : {}),
         });
       } else {
         const { volume, created } = await context.volumes.create({

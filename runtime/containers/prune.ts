@@ -44,7 +44,10 @@ export async function pruneContainers(
   const deleted: string[] = [];
   let reclaimed = 0;
   for (const container of context.containers.list()) {
-    if (!STOPPED.has(container.state.Status) || container.removing) continue;
+    // The CRI's containers are kubelet's to remove.
+    if (!STOPPED.has(container.state.Status) || container.removing || container.record.cri) {
+      continue;
+    }
     if (!selected(container, filters, until)) continue;
     const size = await treeBytes(container.paths.upper).catch(() => 0);
     try {

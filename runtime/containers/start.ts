@@ -25,7 +25,7 @@ import { ApiError, Conflict, NotModified } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildSpec, serializeSpec } from "../oci/spec.ts";
-import { resolveGroups, resolveUser } from "../oci/user.ts";
+import { processUser } from "../oci/user.ts";
 import { runsDetachedKeepingExit, type RuntimeInfo } from "../runtime_driver.ts";
 import { allHostDevices, hostDevice } from "../system/host_devices.ts";
 import { findInitBinary } from "../system/init_binary.ts";
@@ -46,6 +46,7 @@ import { formatIpv4 } from "../networks/ipv4.ts";
 import { linkedSetup } from "../networks/links.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import { dockerStyleError, startFailureExitCode } from "./exit_codes.ts";
+import { podNamespacePaths } from "../cri/pod_namespaces.ts";
 
 /**
  * Start a container (one operation at a time per container). The shim
@@ -141,11 +142,13 @@ function readyShim(
   runtime: RuntimeInfo,
 ): Promise<ShimConnection> {
   const logFiles = container.logFile?.maxFiles ?? 0;
-  const pooled = logFiles <= POOL_LOG_FILES;
+  // A pod's container has a shim of its pod's group, granted its log directory.
+  const owned = context.shimPool.isOwned(container.id);
+  const pooled = owned || logFiles <= POOL_LOG_FILES;
   const ready = context.shimPool.booted(container.id).then(() =>
     standbyShim(
       context.shim,
-      shimGrant(context, container.id, {
+      owned ? context.shimPool.grantOf(container.id) : shimGrant(context, container.id, {
         logFiles: pooled ? POOL_LOG_FILES : logFiles,
         runtimePaths: pooled ? context.runtimes.list().map((item) => item.path) : [runtime.path],
       }),
@@ -169,9 +172,14 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
   await mountRootfs(context, container);
   const hostname = containerHostname(context, joined ?? container);
   const workDir = record.config.WorkingDir;
-  const [resolved, extraGids] = await Promise.all([
-    resolveUser(paths.rootfs, record.config.User),
-    resolveGroups(paths.rootfs, record.hostConfig.GroupAdd ?? []),
+  const cri = record.cri?.kind === "container" ? record.cri : undefined;
+  const [user] = await Promise.all([
+    processUser(
+      paths.rootfs,
+      record.config.User,
+      record.hostConfig.GroupAdd ?? [],
+      cri?.strictGroups,
+    ),
     workDir &&
     secureJoin(paths.rootfs, workDir).then((dir) =>
       Deno.mkdir(dir, { recursive: true, mode: 0o755 })
@@ -182,10 +190,14 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
       context.bridge && formatIpv4(context.bridge.gateway.address),
     ),
   ]);
-  const user = {
-    ...resolved,
-    additionalGids: [...new Set([...resolved.additionalGids, ...extraGids])],
-  };
+  // The CRI reports the identity the process got (ContainerStatus.user).
+  if (cri) {
+    cri.user = {
+      uid: user.uid,
+      gid: user.gid,
+      groups: [...new Set([user.gid, ...user.additionalGids])],
+    };
+  }
   const spec = buildSpec({
     record,
     rootfs: paths.rootfs,
@@ -201,6 +213,7 @@ async function prepareBundle(context: DaemonContext, container: Container): Prom
     devices: containerDevices(record.hostConfig),
     initBinary: record.hostConfig.Init ? findInitBinary() : undefined,
     networkNamespace: joined && `/proc/${joined.state.Pid}/ns/net`,
+    joinNamespaces: podNamespacePaths(context, container),
     userNamespace: joined?.record.idMapping && `/proc/${joined.state.Pid}/ns/user`,
     confinement: { seccompDefault: context.seccompDefault, lsm: context.lsm },
   });

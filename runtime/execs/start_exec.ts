@@ -23,7 +23,7 @@ import { ApiError, Conflict } from "../errors.ts";
 import { errorMessage } from "../logger.ts";
 import { containerRlimits } from "../oci/rlimits.ts";
 import { buildProcess, processEnv, processSecurity, withLinkEnv } from "../oci/spec.ts";
-import { resolveUser } from "../oci/user.ts";
+import { processUser } from "../oci/user.ts";
 import { attachToShim, type ShimAttachment } from "../shims/attach_client.ts";
 import type { ShimConnection } from "../shims/shim_client.ts";
 import { standbyShim } from "../shims/shim_launcher.ts";
@@ -44,7 +44,13 @@ async function execProcess(
   const container = context.containers.get(exec.containerId);
   const { config, hostConfig } = container.record;
   const request = exec.request;
-  const user = await resolveUser(container.paths.rootfs, request.User || config.User);
+  // The container's extra groups too, as docker's execs get them.
+  const user = await processUser(
+    container.paths.rootfs,
+    request.User || config.User,
+    hostConfig.GroupAdd ?? [],
+    container.record.cri?.kind === "container" && container.record.cri.strictGroups,
+  );
   const [rows, cols] = consoleSize ?? request.ConsoleSize ?? [0, 0];
   return buildProcess({
     tty: Boolean(request.Tty),
@@ -98,9 +104,11 @@ export async function startExec(
   const raw = options.rawStream ?? tty;
   // A standby shim from the pool saves the exec a Deno boot; it keeps the
   // state dir it was booted for.
-  const pooled = context.shimPool.take();
+  // In a pod: a shim of the pod's group.
+  const owner = container.record.cri?.kind === "container" ? container.record.cri.sandboxId : "";
+  const pooled = (owner && context.shimPool.takeOwned(owner)) || context.shimPool.take();
   const stateDir = pooled
-    ? context.shimPool.grantFor(pooled).stateDir
+    ? context.shimPool.grantOf(pooled).stateDir
     : execStateDir(context, exec.id);
   exec.stateDir = stateDir;
   const [rows, cols] = options.consoleSize ?? request.ConsoleSize ?? [0, 0];
@@ -135,7 +143,7 @@ export async function startExec(
     connection = await standbyShim(
       context.shim,
       pooled
-        ? context.shimPool.grantFor(pooled)
+        ? context.shimPool.grantOf(pooled)
         : { stateDir, libcPath: context.libcPath, logFiles: 0, runtimePaths: [runtime.path] },
       pooled !== undefined,
     );

@@ -13,7 +13,13 @@ import { writeFileAtomic, writeJsonAtomic } from "../../protocol/atomic_write.ts
 import { formatRfc3339Nano, preciseNow } from "../../protocol/timestamp.ts";
 import { BadRequest, NotFound } from "../errors.ts";
 import type { ImageConfig } from "./image_config.ts";
-import { formatFamiliar, formatFull, parseReference, withDefaultTag } from "./reference.ts";
+import {
+  formatFamiliar,
+  formatFull,
+  fullRepository,
+  parseReference,
+  withDefaultTag,
+} from "./reference.ts";
 
 /** An image as the daemon keeps it. */
 export interface Image {
@@ -113,8 +119,13 @@ export class ImageStore {
     const id = /^(sha256:)?([a-f0-9]{64})$/.exec(text);
     if (id) return this.#images.get(`sha256:${id[2]}`);
     try {
-      const reference = withDefaultTag(parseReference(text));
-      const tagged = this.#tags.get(formatFull(reference));
+      const parsed = parseReference(text);
+      if (parsed.digest) {
+        // NAME@DIGEST: the image pulled as it (its repo digest).
+        const wanted = `${fullRepository(parsed)}@${parsed.digest}`;
+        return [...this.#images.values()].find((image) => image.repoDigests.includes(wanted));
+      }
+      const tagged = this.#tags.get(formatFull(withDefaultTag(parsed)));
       if (tagged) return this.#images.get(tagged);
     } catch {
       // not a reference; maybe an id prefix

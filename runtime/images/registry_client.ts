@@ -23,6 +23,8 @@ export interface RegistryOptions {
   credentials?: RegistryCredentials;
   /** Extra CA certificates (PEM) to trust for this registry. */
   caCerts?: string[];
+  /** A mirror's URL (`http://127.0.0.1:5000`): requests go there instead of the domain. */
+  endpoint?: string;
 }
 
 /** The CA certificates in `<certsDir>/<host>/*.crt`, if any (docker's certs.d layout). */
@@ -91,12 +93,14 @@ export async function registryFor(
   domain: string,
   repository: string,
   credentials?: RegistryCredentials,
+  endpoint?: string,
 ): Promise<RegistryClient> {
-  const host = domain === "docker.io" ? DOCKER_HUB : domain;
+  const host = endpoint ? new URL(endpoint).host : domain === "docker.io" ? DOCKER_HUB : domain;
   return new RegistryClient(domain, repository, {
     insecure: context.flags.insecureRegistries,
     credentials,
     caCerts: await registryCaCerts(context.flags.certsDir, host),
+    endpoint,
   });
 }
 
@@ -120,6 +124,11 @@ export class RegistryClient {
 
   constructor(domain: string, repository: string, options: RegistryOptions) {
     this.host = domain === "docker.io" ? DOCKER_HUB : domain;
+    if (options.endpoint) {
+      const url = new URL(options.endpoint);
+      this.host = url.host;
+      this.#scheme = url.protocol === "http:" ? "http" : "https";
+    }
     this.repository = repository;
     this.#options = options;
     if (options.caCerts?.length) {

@@ -54,6 +54,8 @@ export interface SpecInput {
   networkNamespace?: string;
   /** The user namespace that goes with it (a remapped container's). */
   userNamespace?: string;
+  /** Namespaces to join by path, by OCI type (a pod's: its sandbox's pid, ipc, uts, network). */
+  joinNamespaces?: Record<string, string>;
   /** The daemon's default seccomp filter and the host's security modules. */
   confinement?: { seccompDefault: SeccompDefault; lsm: HostLsm };
 }
@@ -197,6 +199,11 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (netnsPath) namespaces.push({ type: "network", path: netnsPath });
   else if (!hostNetwork) namespaces.push({ type: "network" });
   if (hostConfig.CgroupnsMode === "private") namespaces.push({ type: "cgroup" });
+  for (const [type, path] of Object.entries(input.joinNamespaces ?? {})) {
+    const entry = namespaces.find((namespace) => namespace.type === type);
+    if (entry) entry.path = path;
+    else namespaces.push({ type, path });
+  }
   // Joining another container's network namespace joins its user namespace too.
   if (record.idMapping) {
     namespaces.push({
@@ -267,6 +274,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     }),
     mounts,
     linux: {
+      ...rootfsPropagation(record),
       cgroupsPath: input.cgroupsPath,
       resources,
       namespaces,
@@ -280,6 +288,18 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       ...(record.idMapping ? ociMappings(record.idMapping) : {}),
     },
   };
+}
+
+/**
+ * The rootfs's propagation a bind's asks for, as docker and containerd
+ * set it: a shared bind needs a shared root (its mounts reach the host),
+ * a slave bind a slave one; else the runtime's default.
+ */
+function rootfsPropagation(record: ContainerRecord): { rootfsPropagation?: string } {
+  const modes = new Set((record.mounts ?? []).map((point) => point.Propagation));
+  if (modes.has("rshared") || modes.has("shared")) return { rootfsPropagation: "rshared" };
+  if (modes.has("rslave") || modes.has("slave")) return { rootfsPropagation: "rslave" };
+  return {};
 }
 
 /** JSON text of a spec; unlimited rlimits become 2^64-1 exactly. */

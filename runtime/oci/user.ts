@@ -92,6 +92,26 @@ export async function resolveUser(rootfs: string, user: string): Promise<Resolve
   return { uid, gid, additionalGids, home };
 }
 
+/**
+ * A process's user: `user` resolved in the root filesystem with the extra
+ * groups (`--group-add`, the CRI's supplemental groups) added; with
+ * `strict`, the image's /etc/group memberships are left out (the CRI's
+ * SupplementalGroupsPolicy Strict).
+ */
+export async function processUser(
+  rootfs: string,
+  user: string,
+  extraGroups: string[],
+  strict = false,
+): Promise<ResolvedUser> {
+  const [resolved, extraGids] = await Promise.all([
+    resolveUser(rootfs, user),
+    resolveGroups(rootfs, extraGroups),
+  ]);
+  const base = strict ? [] : resolved.additionalGids;
+  return { ...resolved, additionalGids: [...new Set([...base, ...extraGids])] };
+}
+
 /** Docker's --group-add: group names (from the container's /etc/group) or numbers, as gids. */
 export async function resolveGroups(rootfs: string, wanted: string[]): Promise<number[]> {
   if (wanted.length === 0) return [];

@@ -108,6 +108,12 @@ export class ShimConnection {
     if ("ok" in reply && !reply.ok) throw new Error(reply.error);
   }
 
+  /** Have the shim open the container's log file again (after a rotation). */
+  async reopenLog(id: string): Promise<void> {
+    const reply = await this.#request({ op: "reopen-log", id });
+    if ("ok" in reply && !reply.ok) throw new Error(reply.error);
+  }
+
   /** Tell a standby shim to quit. */
   async shutdown(): Promise<void> {
     const reply = await this.#request({ op: "shutdown" });

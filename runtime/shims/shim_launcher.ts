@@ -29,6 +29,8 @@ export interface ShimGrant {
   logPaths?: string[];
   /** How many log files (the current one and rotated ones) it may write. */
   logFiles: number;
+  /** Directories whose logs it may write (a CRI pod's log directory). */
+  logDirs?: string[];
   /** The runtime binaries it may run. */
   runtimePaths: string[];
 }
@@ -44,6 +46,7 @@ export function shimPermissions(grants: ShimGrant[]): string[] {
   const files = grants.flatMap((grant) => [
     grant.stateDir,
     ...(grant.logPaths ?? []).flatMap((path) => logFileNames(path, Math.max(grant.logFiles, 1))),
+    ...(grant.logDirs ?? []),
   ]).join(",");
   const sockets = grants.flatMap(({ stateDir }) => [
     `unix:${stateDir}/${SHIM_FILES.control}`,

@@ -30,6 +30,12 @@ export const POOL_LOG_FILES = 10;
  */
 const POOL_NICENESS = 10;
 
+/**
+ * The ids of an owner's group: a pod's containers and execs (each exec
+ * spends one; a new group boots when they run out).
+ */
+const OWNED_GROUP_SIZE = 8;
+
 /** How long the daemon must be quiet before the pool refills. */
 const REFILL_DELAY_MS = 300;
 
@@ -41,6 +47,10 @@ export class ShimPool {
   #pending: string[] = [];
   /** The boot of each id's shim while it runs: true once it is up. */
   #boots = new Map<string, Promise<boolean>>();
+  /** Each owner's grant and the ids of its groups not taken yet. */
+  #owners = new Map<string, { grantFor: (id: string) => ShimGrant; spare: string[] }>();
+  /** The owner of each id booted for one. */
+  #ownerOf = new Map<string, string>();
   #filling = false;
   #refillTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -65,6 +75,54 @@ export class ShimPool {
     const id = this.#ready.shift() ?? this.#pending.shift() ?? this.#bootOnDemand();
     this.fillWhenQuiet();
     return id;
+  }
+
+  /** Register an owner whose shims get `grantFor`'s grants (a pod's log directory). */
+  addOwner(owner: string, grantFor: (id: string) => ShimGrant): void {
+    if (!this.#owners.has(owner)) this.#owners.set(owner, { grantFor, spare: [] });
+  }
+
+  /**
+   * An id served by one of the owner's shims: a spare one of its groups,
+   * else the first of a group booted now (`first` when given; the others
+   * wait for the owner's next containers and execs). Undefined for an
+   * owner not registered (after a daemon restart: a shim of its own).
+   */
+  takeOwned(owner: string, first?: string): string | undefined {
+    const entry = this.#owners.get(owner);
+    if (!entry || this.#closed) return undefined;
+    const spare = first === undefined ? entry.spare.shift() : undefined;
+    if (spare) return spare;
+    const ids = [first ?? newId(), ...Array.from({ length: OWNED_GROUP_SIZE - 1 }, () => newId())];
+    for (const id of ids) this.#ownerOf.set(id, owner);
+    entry.spare.push(...ids.slice(1));
+    this.#boot(ids).then(async (up) => {
+      if (up) return;
+      entry.spare = entry.spare.filter((id) => !ids.includes(id));
+      await Promise.all(ids.slice(1).map((id) => this.#discard(id)));
+    });
+    return ids[0];
+  }
+
+  /** The owner is gone: its spare shims quit. */
+  async removeOwner(owner: string): Promise<void> {
+    const entry = this.#owners.get(owner);
+    if (!entry) return;
+    this.#owners.delete(owner);
+    await Promise.all(entry.spare.map((id) => this.#boots.get(id)));
+    await Promise.all(entry.spare.map((id) => this.#discard(id)));
+    for (const [id, of] of this.#ownerOf) if (of === owner) this.#ownerOf.delete(id);
+  }
+
+  /** The grant of a reserved id: its owner's, else the pool's. */
+  grantOf(id: string): ShimGrant {
+    const owner = this.#ownerOf.get(id);
+    return (owner && this.#owners.get(owner)?.grantFor(id)) || this.grantFor(id);
+  }
+
+  /** True when `id` was booted for an owner. */
+  isOwned(id: string): boolean {
+    return this.#ownerOf.has(id);
   }
 
   /**
@@ -104,7 +162,11 @@ export class ShimPool {
     this.#closed = true;
     clearTimeout(this.#refillTimer);
     await Promise.all(this.#boots.values());
-    const ids = [...this.#ready.splice(0), ...this.#pending.splice(0)];
+    const ids = [
+      ...this.#ready.splice(0),
+      ...this.#pending.splice(0),
+      ...[...this.#owners.values()].flatMap((entry) => entry.spare.splice(0)),
+    ];
     await Promise.all(ids.map((id) => this.#discard(id)));
   }
 
@@ -128,7 +190,7 @@ export class ShimPool {
 
   /** Boot one shim serving `ids`; false (and logged) when it failed. */
   #boot(ids: string[], niceness?: number): Promise<boolean> {
-    const grants = ids.map((id) => this.grantFor(id));
+    const grants = ids.map((id) => this.grantOf(id));
     const boot = spawnShim(this.program, grants, { niceness }).then(
       () => true,
       async (error) => {
@@ -144,6 +206,6 @@ export class ShimPool {
   }
 
   #discard(id: string): Promise<void> {
-    return discardStandbyShim(this.grantFor(id).stateDir);
+    return discardStandbyShim(this.grantOf(id).stateDir);
   }
 }

@@ -74,6 +74,7 @@ export function list({ context, query }: ApiRequest) {
       all: queryBool(query, "all"),
       limit: queryInt(query, "limit") ?? -1,
       filters: parseFilters(query.get("filters")),
+      cri: queryBool(query, "cri"),
     }),
   };
 }

@@ -10,10 +10,11 @@ import { importImage } from "../../images/import.ts";
 import { imageHistory } from "../../images/history.ts";
 import { loadImages } from "../../images/load.ts";
 import { pruneImages } from "../../images/prune.ts";
-import { parsePlatform, pullImage } from "../../images/pull.ts";
+import { parsePlatform } from "../../images/pull.ts";
 import { pushImage } from "../../images/push.ts";
 import { parseReference } from "../../images/reference.ts";
 import { type RegistryCredentials, registryFor } from "../../images/registry_client.ts";
+import { pullThroughMirrors } from "../../images/mirror_pull.ts";
 import { errorMessage } from "../../logger.ts";
 import { saveImages } from "../../images/save.ts";
 import { removeImage } from "../../images/remove.ts";
@@ -101,20 +102,18 @@ async function pull({ context, req, res, query }: ApiRequest) {
   const name = query.get("fromImage")!;
   const tag = query.get("tag");
   const text = tag ? (tag.startsWith("sha256:") ? `${name}@${tag}` : `${name}:${tag}`) : name;
-  const reference = parseReference(text);
-  const client = await registryFor(context, reference.domain, reference.path, clientAuth(req));
+  parseReference(text); // a bad name is an HTTP error
+  const platform = parsePlatform(query.get("platform") || undefined);
   const stream = jsonMessageStream(res);
   try {
-    await pullImage(context.images, context.layers, text, {
-      client,
-      platform: parsePlatform(query.get("platform") || undefined),
+    await pullThroughMirrors(context, text, {
+      credentials: clientAuth(req),
+      platform,
       onProgress: stream.send,
     });
     context.events.emit("image", "pull", text, { name: text });
   } catch (error) {
     await stream.fail(error);
-  } finally {
-    client.close();
   }
   res.end();
 }
