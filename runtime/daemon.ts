@@ -41,7 +41,7 @@ import { checkReachable, resolveRemap } from "./system/userns.ts";
 import { writeAll } from "../protocol/write_all.ts";
 import { withTimeout } from "../lib/timeout.ts";
 import { serveCri } from "./cri/server.ts";
-import { settleStaleNetworks } from "./cri/pod_network.ts";
+import { restorePods } from "./cri/pod_restore.ts";
 
 /** Longest shim state dir socket path: run-root + "/c/" + id + "/control.sock". */
 const SOCKET_PATH_LIMIT = 107;
@@ -230,7 +230,7 @@ export async function runDaemon(args: string[]): Promise<number> {
     for (const container of context.containers.list()) {
       await restartAtDaemonStart(context, container, startLocked);
     }
-    await settleStaleNetworks(context);
+    await restorePods(context);
     const server = await serveApi(context, flags.socketPath);
     const cri = flags.criSocketPath ? await serveCri(context, flags.criSocketPath) : undefined;
     context.shimPool.fill();

@@ -29,18 +29,26 @@ libc=""
 for candidate in /lib/x86_64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libc.so.6 /lib64/libc.so.6; do
   if [ -e "$candidate" ]; then libc="$candidate" && break; fi
 done
+# cri-tools (crictl, critest) and the stand-ins of critest's images live
+# beside the repository (../shared), as on the project's machines.
+cri_tools="$(readlink -f "$repo/../shared/bin" 2>/dev/null || echo "$repo/../shared/bin")"
 output="$(mktemp)"
+# Tests whose output matters beyond pass or fail (critest's counts) note it here.
+BERTH_TEST_NOTES="$(mktemp)"
+export BERTH_TEST_NOTES
 # Scoped permissions: the tests run the launcher, the runtimes and a few
 # tools, read the repo and temp dirs, write under /tmp, talk to the
 # daemons' sockets (named at run time) and call libc (the layer extractor's
 # unit tests).
 deno test --no-prompt --quiet \
-  --allow-run="bash,$repo/bin/berth,docker,docker-compose,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo,openssl,htpasswd,docker-registry" \
+  --allow-run="bash,$repo/bin/berth,docker,docker-compose,tar,kill,find,ls,ln,pgrep,cat,runc,crun,python3,tmux,md5sum,skopeo,openssl,htpasswd,docker-registry,ip,iptables,ipcs,ipcrm,$cri_tools/crictl,$cri_tools/critest" \
   --allow-read --allow-write=/tmp --allow-net --allow-env --allow-ffi="$libc" \
   "$@" tests/ 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
 summary="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)"
 rm -f "$output"
+cat "$BERTH_TEST_NOTES"
+rm -f "$BERTH_TEST_NOTES"
 passed="$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")"
 failed="$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")"
 if [ -z "$summary" ]; then passed=0; failed=1; fi

@@ -135,6 +135,20 @@ function holderRequest(context: DaemonContext, info: CriSandboxInfo, config: Cri
   };
 }
 
+/**
+ * The pod's containers and execs share shim groups of its own, whose grant
+ * covers the pod's log directory (again after a daemon restart).
+ */
+export function addPodShims(context: DaemonContext, id: string, info: CriSandboxInfo): void {
+  context.shimPool.addOwner(id, (stateId) => ({
+    ...shimGrant(context, stateId, {
+      logFiles: POOL_LOG_FILES,
+      runtimePaths: context.runtimes.list().map((runtime) => runtime.path),
+    }),
+    ...(info.logDirectory ? { logDirs: [info.logDirectory] } : {}),
+  }));
+}
+
 /** Undo a sandbox that could not be made whole. */
 async function discardSandbox(context: DaemonContext, sandbox: Container): Promise<void> {
   const info = sandbox.record.cri as CriSandboxInfo;
@@ -159,16 +173,8 @@ async function runPodSandbox(context: DaemonContext, request: CriMessage): Promi
   if (!context.containers.nameFree(name)) {
     throw new GrpcError(GrpcCode.ALREADY_EXISTS, `the pod sandbox name "${name}" is reserved`);
   }
-  // The pod's containers and execs share a shim group of its own, whose
-  // grant covers the pod's log directory.
   const id = newId();
-  context.shimPool.addOwner(id, (stateId) => ({
-    ...shimGrant(context, stateId, {
-      logFiles: POOL_LOG_FILES,
-      runtimePaths: context.runtimes.list().map((runtime) => runtime.path),
-    }),
-    ...(info.logDirectory ? { logDirs: [info.logDirectory] } : {}),
-  }));
+  addPodShims(context, id, info);
   if (info.namespaces.network !== "NODE") info.netns = await createPodNetns(id);
   let sandbox: Container;
   try {
@@ -198,6 +204,11 @@ async function runPodSandbox(context: DaemonContext, request: CriMessage): Promi
       `failed to start the pod sandbox: ${errorMessage(error)}`,
     );
   }
+  log.info("pod sandbox ready", {
+    id: sandbox.id,
+    pod: `${info.metadata.namespace}/${info.metadata.name}`,
+    ips: info.network?.ips ?? [],
+  });
   return { pod_sandbox_id: sandbox.id };
 }
 
