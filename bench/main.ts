@@ -3,7 +3,7 @@
  * runtimes in one invocation on one machine:
  *
  *   deno task bench [--runs N] [--with-peers]
- *                   [--cases run-rm,scale,stdout,exec,images,confinement,networks,builds]
+ *                   [--cases run-rm,scale,stdout,exec,images,confinement,networks,builds,cri]
  *                   [--shim-group-size N]
  *
  * Without `--with-peers` berth is compared with bare runc and crun only
@@ -26,6 +26,7 @@ const CASES = [
   "confinement",
   "networks",
   "builds",
+  "cri",
 ];
 import { busyboxRootfs, REPO, TestDaemon } from "../tests/helpers/harness.ts";
 import { barChartSvg, renderPng } from "./chart.ts";
@@ -41,6 +42,7 @@ import { imagesCase } from "./cases/images.ts";
 import { confinementCase } from "./cases/confinement.ts";
 import { networksCase } from "./cases/networks.ts";
 import { buildsCase } from "./cases/builds.ts";
+import { criCase } from "./cases/cri.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -125,6 +127,7 @@ try {
   if (cases.has("confinement")) rows.push(...await confinementCase(context));
   if (cases.has("networks")) rows.push(...await networksCase(context));
   if (cases.has("builds")) rows.push(...await buildsCase(context));
+  if (cases.has("cri")) rows.push(...await criCase(context));
 } finally {
   await stopAll();
 }

@@ -15,7 +15,7 @@ fi
 # --with-peers: Debian's docker.io and podman, installed before Deno starts
 # (Deno resolves --allow-run names to paths at start, so a peer installed
 # later could not be run).
-peers=(docker.io containerd podman conmon)
+peers=(docker.io containerd podman conmon containernetworking-plugins)
 if [[ " $* " == *" --with-peers "* ]] && ! { command -v dockerd && command -v podman; } >/dev/null; then
   echo "installing ${peers[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -28,7 +28,7 @@ fi
 deno cache --quiet bench/main.ts
 npm_cache="$(deno info --json | sed -n 's/.*"npmCache": "\(.*\)".*/\1/p')"
 permissions=(
-  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,docker,docker-compose,podman,skopeo,docker-registry,du"
+  --allow-run="bash,$repo/bin/berth,runc,crun,cat,pgrep,tar,kill,umount,setsid,docker,docker-compose,podman,skopeo,docker-registry,du,ip,iptables,containerd,$(readlink -f "$repo/../shared/bin")/crictl"
   --allow-read --allow-write="/tmp,$repo/bench/results" --allow-net --allow-env
   --allow-sys=hostname,cpus,networkInterfaces,osRelease,uid,gid --allow-ffi="$npm_cache"
 )

@@ -48,7 +48,7 @@ async function withCriDaemon(
     await scenario(network);
     deepStrictEqual(await cniLeaks(daemon, network), [], "pod network leaks");
   } finally {
-    await removeCniNetwork(network);
+    await removeCniNetwork(daemon, network);
   }
 }
 

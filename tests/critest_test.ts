@@ -103,7 +103,7 @@ integrationTest(
       for (const id of await sharedMemoryIds()) {
         if (!segments.has(id)) await runCommand("ipcrm", ["-m", id]);
       }
-      await removeCniNetwork(network);
+      await removeCniNetwork(daemon, network);
     }
   },
   { started: false, importImage: false },

@@ -112,18 +112,28 @@ export async function cniLeaks(daemon: TestDaemon, network: TestCniNetwork): Pro
   for (const line of links.stdout.split("\n").filter(Boolean)) {
     leaks.push(`interface: ${line.split(": ")[1]}`);
   }
-  const netns = await runCommand("ip", ["netns", "list"]);
-  const log = await daemon.log();
-  for (const name of netns.stdout.split("\n").map((line) => line.split(" ")[0])) {
-    if (name.startsWith("berth-") && name.length === 22 && log.includes(name.slice(6))) {
-      leaks.push(`network namespace: ${name}`);
-    }
+  const netns = (await runCommand("ip", ["netns", "list"])).stdout.split("\n")
+    .map((line) => line.split(" ")[0]);
+  for (const name of await podNamespaces(daemon)) {
+    if (netns.includes(name)) leaks.push(`network namespace: ${name}`);
   }
   return leaks;
 }
 
-/** Remove the test's bridge and the chains portmap shares between pods (it keeps them). */
-export async function removeCniNetwork(network: TestCniNetwork): Promise<void> {
+/** The network namespaces the daemon pinned for its pods (its log names every pod). */
+async function podNamespaces(daemon: TestDaemon): Promise<string[]> {
+  const log = await daemon.log().catch(() => "");
+  const ids = [...log.matchAll(/msg="pod sandbox ready" id="([0-9a-f]{64})"/g)].map((m) => m[1]);
+  return [...new Set(ids)].map((id) => `berth-${id.slice(0, 16)}`);
+}
+
+/**
+ * Remove what a test's pods may have left when it failed (their pinned
+ * namespaces, with the veths in them), the test's bridge, and the chains
+ * portmap shares between pods (it keeps them).
+ */
+export async function removeCniNetwork(daemon: TestDaemon, network: TestCniNetwork): Promise<void> {
+  for (const name of await podNamespaces(daemon)) await runCommand("ip", ["netns", "delete", name]);
   await runCommand("ip", ["link", "delete", network.bridge]);
   const rules = await runCommand("iptables", ["-t", "nat", "-S"]);
   for (const rule of rules.stdout.split("\n")) {
