@@ -6,6 +6,9 @@
  */
 
 import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import http2 from "node:http2";
+import net from "node:net";
 import {
   assertNoLeaks,
   busyboxRootfs,
@@ -20,6 +23,7 @@ import {
   crictl,
   crictlOk,
   criFlags,
+  criSocket,
   removeCniNetwork,
   type TestCniNetwork,
   writeCniNetwork,
@@ -328,4 +332,55 @@ integrationTest(
     });
   },
   { started: false, importImage: false, runtimes: ["crun"] },
+);
+
+/**
+ * Version over a raw HTTP/2 connection that names `authority`, three times
+ * (the later requests find the authority in HPACK's dynamic table); the
+ * grpc-status and the body's printable text of each.
+ */
+function versionCalls(socket: string, authority: string): Promise<string[]> {
+  const client = http2.connect("http://localhost", { createConnection: () => net.connect(socket) });
+  client.on("error", () => {});
+  const call = () =>
+    new Promise<string>((resolve) => {
+      const request = client.request({
+        ":method": "POST",
+        ":path": "/runtime.v1.RuntimeService/Version",
+        ":authority": authority,
+        ":scheme": "http",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      const chunks: Buffer[] = [];
+      let status = "none";
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("trailers", (trailers) => status = String(trailers["grpc-status"]));
+      request.on("end", () =>
+        resolve(`${status} ${Buffer.concat(chunks).toString("latin1").replace(/[^ -~]/g, "")}`));
+      request.on("error", (error) =>
+        resolve(`error ${error.message}`));
+      request.end(new Uint8Array(5)); // an empty VersionRequest, framed
+    });
+  return (async () => {
+    const answers = [await call(), await call(), await call()];
+    client.close();
+    return answers;
+  })();
+}
+
+integrationTest(
+  "a client that sends the socket's path as :authority (kubelet before 1.31) is answered",
+  async (daemon) => {
+    await withCriDaemon(daemon, async () => {
+      const socket = criSocket(daemon);
+      for (const authority of [socket, "localhost", "/var/run/containerd/containerd.sock"]) {
+        const answers = await versionCalls(socket, authority);
+        deepStrictEqual(answers, Array(3).fill('0 0.1.0berth0.1.0"v1'), authority);
+      }
+      // The connection stays usable for crictl's calls afterwards.
+      match(await crictlOk(daemon, ["version"]), /RuntimeName:\s+berth/);
+    });
+  },
+  { started: false, importImage: false, runtimes: ["runc"] },
 );

@@ -127,13 +127,7 @@ export async function serveCri(context: DaemonContext, path: string): Promise<Cr
   server.addService(services.image, implementations(context, imageHandlers, {}));
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener: NetServer = createServer((socket) => {
-    fixLegacyAuthority(socket).then(
-      (connection) => injector.injectConnection(connection),
-      (error) => {
-        log.debug("cri connection dropped", { error: errorMessage(error) });
-        socket.destroy();
-      },
-    );
+    injector.injectConnection(fixLegacyAuthority(socket));
   });
   const gid = context.flags.group ? await groupId(context.flags.group) : undefined;
   await listenPrivately(
