@@ -30,7 +30,7 @@ import {
 import { concatBytes } from "../../lib/bytes.ts";
 import { findHijackRoute, findRoute } from "./routes.ts";
 import { JsonBodyReader } from "./json_body.ts";
-import { listenPrivately } from "./socket_file.ts";
+import { listenServerPrivately } from "./socket_file.ts";
 
 /** Path without the version prefix, and the version (the newest when absent). */
 function splitVersion(url: URL): { path: string; version: string } {
@@ -299,17 +299,10 @@ export async function serveApi(context: DaemonContext, socketPath: string): Prom
   server.requestTimeout = 0;
   timeHeaders(server);
   const gid = context.flags.group ? await groupId(context.flags.group) : undefined;
-  await listenPrivately(
+  await listenServerPrivately(
+    server,
     socketPath,
     { mode: 0o660, gid },
-    (path) =>
-      new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(path, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      }),
   );
   return server;
 }

@@ -40,3 +40,26 @@ export async function listenPrivately(
     await Deno.remove(directory, { recursive: true }).catch(() => {});
   }
 }
+
+/** What {@link listenServerPrivately} needs of a node:net or node:http server. */
+interface ListeningServer {
+  once(event: "error", listener: (error: Error) => void): unknown;
+  off(event: "error", listener: (error: Error) => void): unknown;
+  listen(path: string, ready: () => void): unknown;
+}
+
+/** Have a node:net or node:http server listen on `path` as {@link listenPrivately} binds it. */
+export function listenServerPrivately(
+  server: ListeningServer,
+  path: string,
+  options: { mode: number; gid?: number },
+): Promise<void> {
+  return listenPrivately(path, options, (temporary) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(temporary, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }));
+}

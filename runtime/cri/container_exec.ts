@@ -13,6 +13,7 @@ import { FrameSplitter, STREAM_IDS } from "../../protocol/stream_framing.ts";
 import { killProcess } from "../system/libc.ts";
 import { SIGNALS } from "../signals.ts";
 import { ApiError } from "../errors.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 import { GrpcCode, GrpcError, invalidArgument } from "./grpc_status.ts";
 import type { CriHandlers, CriMessage } from "./cri_call.ts";
 import { getPodContainer } from "./cri_lookup.ts";
@@ -42,16 +43,6 @@ class OutputCollector extends Duplex {
   }
 }
 
-function joined(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 async function execSync(context: DaemonContext, request: CriMessage): Promise<CriMessage> {
   const container = getPodContainer(context, request.container_id);
   if (!request.cmd?.length) throw invalidArgument("ExecSync needs a command");
@@ -66,12 +57,13 @@ async function execSync(context: DaemonContext, request: CriMessage): Promise<Cr
   const output = new OutputCollector();
   const timeoutMs = (Number(request.timeout) || 0) * 1000;
   let timedOut = false;
-  const timer = timeoutMs > 0
-    ? setTimeout(() => {
-      timedOut = true;
-      if (exec.pid > 0) killProcess(exec.pid, SIGNALS.KILL);
-    }, timeoutMs)
-    : undefined;
+  // Past the timeout the process is killed (once it has a pid: it may still be starting).
+  const kill = () => {
+    timedOut = true;
+    if (exec.pid > 0) killProcess(exec.pid, SIGNALS.KILL);
+    else if (exec.exitCode === null) timer = setTimeout(kill, 50);
+  };
+  let timer = timeoutMs > 0 ? setTimeout(kill, timeoutMs) : undefined;
   try {
     await startExec(context, exec, { detach: false, rawStream: false }, {
       socket: output,
@@ -92,8 +84,8 @@ async function execSync(context: DaemonContext, request: CriMessage): Promise<Cr
     );
   }
   return {
-    stdout: joined(output.stdout),
-    stderr: joined(output.stderr),
+    stdout: concatBytes(output.stdout),
+    stderr: concatBytes(output.stderr),
     exit_code: exec.exitCode ?? 0,
   };
 }

@@ -62,7 +62,7 @@ function readInteger(bytes: Uint8Array, offset: number, prefix: number): [number
 }
 
 /** The Huffman symbols of `bytes`, with their code lengths; undefined when malformed. */
-function huffmanSymbols(bytes: Uint8Array): number[] | undefined {
+export function huffmanSymbols(bytes: Uint8Array): number[] | undefined {
   const symbols: number[] = [];
   let code = 0;
   let bits = 0;
@@ -82,8 +82,11 @@ function huffmanSymbols(bytes: Uint8Array): number[] | undefined {
   return bits < 8 ? symbols : undefined;
 }
 
-/** Huffman-encode `symbols` into `target` (exactly its length, padded with ones). */
-function huffmanInto(symbols: number[], target: Uint8Array): void {
+/**
+ * Huffman-encode `symbols` into `target` (padded with ones, as HPACK
+ * pads); the number of bytes written.
+ */
+export function huffmanInto(symbols: number[], target: Uint8Array): number {
   let accumulator = 0n;
   let bits = 0;
   let offset = 0;
@@ -100,6 +103,7 @@ function huffmanInto(symbols: number[], target: Uint8Array): void {
   if (bits > 0) {
     target[offset++] = Number((accumulator << BigInt(8 - bits)) | ((1n << BigInt(8 - bits)) - 1n));
   }
+  return offset;
 }
 
 /**

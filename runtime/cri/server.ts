@@ -12,7 +12,7 @@ import * as grpc from "npm:@grpc/grpc-js@1.14.0"; // named in full: see cri_sche
 import { createServer, type Server as NetServer } from "node:net";
 import type { DaemonContext } from "../daemon_context.ts";
 import { errorMessage, log } from "../logger.ts";
-import { listenPrivately } from "../api/socket_file.ts";
+import { listenServerPrivately } from "../api/socket_file.ts";
 import { groupId } from "../api/server.ts";
 import { loadCriServices } from "./cri_schema.ts";
 import { grpcStatusOf } from "./grpc_status.ts";
@@ -130,18 +130,7 @@ export async function serveCri(context: DaemonContext, path: string): Promise<Cr
     injector.injectConnection(fixLegacyAuthority(socket));
   });
   const gid = context.flags.group ? await groupId(context.flags.group) : undefined;
-  await listenPrivately(
-    path,
-    { mode: 0o660, gid },
-    (temporary) =>
-      new Promise<void>((resolve, reject) => {
-        listener.once("error", reject);
-        listener.listen(temporary, () => {
-          listener.off("error", reject);
-          resolve();
-        });
-      }),
-  );
+  await listenServerPrivately(listener, path, { mode: 0o660, gid });
   return {
     async close() {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
