@@ -28,7 +28,7 @@ import {
   type TestCniNetwork,
   writeCniNetwork,
 } from "./helpers/cri.ts";
-import { withRegistry } from "./helpers/registry.ts";
+import { REGISTRY_CERTS_DIR, trustRegistry, withRegistry } from "./helpers/registry.ts";
 import { writeOciLayout } from "./helpers/oci_layout.ts";
 
 /** A free TCP port for a pod's hostPort. */
@@ -184,8 +184,11 @@ integrationTest(
       const podStats = JSON.parse(await crictlOk(daemon, ["statsp", "-o", "json", podId]));
       deepStrictEqual(podStats.stats[0].attributes.id, podId);
 
-      // The Docker API keeps them apart; berth ps --cri shows them.
+      // The Docker API keeps them apart (list, events); berth ps --cri shows them.
       deepStrictEqual((await daemon.ok(["ps", "-a", "-q"])).trim(), "");
+      const until = String(Math.ceil(Date.now() / 1000));
+      const events = await daemon.ok(["events", "--since", "0", "--until", until]);
+      ok(!events.includes("k8s_"), events);
       const criList = await daemon.ok(["ps", "-a", "--cri", "--no-trunc", "--format", "{{.ID}}"]);
       deepStrictEqual(criList.trim().split("\n").sort(), [podId, quitterId, serverId].sort());
 
@@ -241,6 +244,36 @@ integrationTest(
         match(missing.stderr, /missing/);
       }, ["--registry-mirror", `registry.k8s.io=http://${registry.host}`]);
     });
+    await assertNoLeaks(daemon);
+  },
+  { started: false, importImage: false, runtimes: ["runc"] },
+);
+
+integrationTest(
+  "crictl pull with credentials (AuthConfig) from a private TLS registry; without them it fails",
+  async (daemon) => {
+    await withRegistry(daemon, async (registry) => {
+      const untrust = await trustRegistry(registry);
+      try {
+        const layout = await writeOciLayout(`${daemon.dir}/layout`, [
+          { tar: await Deno.readFile(await busyboxRootfs()), gzip: true },
+        ]);
+        await registry.push(layout.dir, "private/app:2", { credentials: "tester:s3cret" });
+        await withCriDaemon(daemon, async () => {
+          const name = `${registry.host}/private/app:2`;
+          const refused = await crictl(daemon, ["pull", name]);
+          ok(refused.code !== 0);
+          match(refused.stderr, /unauthorized|401|authentication/i);
+          const pulled = await crictl(daemon, ["pull", "--creds", "tester:s3cret", name]);
+          deepStrictEqual(pulled.code, 0, pulled.stderr);
+          const images = await crictlOk(daemon, ["images", "-q", name]);
+          match(images, /^sha256:[0-9a-f]{64}$/);
+          await crictlOk(daemon, ["rmi", name]);
+        }, ["--certs-dir", REGISTRY_CERTS_DIR]);
+      } finally {
+        await untrust();
+      }
+    }, { auth: { username: "tester", password: "s3cret" } });
     await assertNoLeaks(daemon);
   },
   { started: false, importImage: false, runtimes: ["runc"] },

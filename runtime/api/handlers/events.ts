@@ -35,8 +35,10 @@ export async function events({ context, query, res, signal }: ApiRequest) {
     queue.push(event);
     wake?.();
   });
+  // The CRI's containers are kept apart from the Docker API's, their events too.
   const wanted = (event: EventMessage) =>
-    (until === undefined || event.timeNano <= until) && eventMatches(event, filters);
+    (until === undefined || event.timeNano <= until) && eventMatches(event, filters) &&
+    event.Actor.Attributes["io.berth.cri"] !== "true";
   try {
     const replayed = since === undefined ? [] : context.events.since(since);
     const last = replayed.at(-1)?.timeNano ?? -1;
