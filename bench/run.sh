@@ -5,10 +5,12 @@ set -euo pipefail
 repo="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$repo"
 # The image case needs a registry and skopeo (the baseline for pull and
-# load); the networks case Debian's docker-compose.
-tools=(skopeo docker-registry docker-compose)
+# load); the networks case Debian's docker-compose; the cri case containerd
+# (its CRI plugin is the peer) and the CNI plugins.
+tools=(skopeo docker-registry docker-compose containerd containernetworking-plugins)
 if ! command -v skopeo >/dev/null || ! command -v docker-registry >/dev/null ||
-  ! command -v docker-compose >/dev/null; then
+  ! command -v docker-compose >/dev/null || ! command -v containerd >/dev/null ||
+  [ ! -x /usr/lib/cni/bridge ]; then
   apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null; }
 fi

@@ -85,7 +85,7 @@ async function shimProcesses(daemon: TestDaemon, ids: string[]): Promise<Set<num
 integrationTest(
   "crictl runs a pod: runp, create, start, ps, inspect, logs, exec, stats, stop, rm, stopp, rmp",
   async (daemon, runtime) => {
-    await withCriDaemon(daemon, async () => {
+    await withCriDaemon(daemon, async (network) => {
       const logDir = `${daemon.dir}/pod-logs`;
       await Deno.mkdir(logDir);
       const hostPort = freePort();
@@ -204,6 +204,14 @@ integrationTest(
       deepStrictEqual(notReady.state, "SANDBOX_NOTREADY");
       await crictlOk(daemon, ["rmp", podId]);
       deepStrictEqual(await crictlOk(daemon, ["pods", "-q"]), "");
+      // Without a network config the runtime says its network is not ready, and why.
+      await Deno.rename(`${network.confDir}/10-test.conflist`, `${daemon.dir}/10-test.conflist`);
+      const info = JSON.parse(await crictlOk(daemon, ["info"]));
+      const condition = info.status.conditions.find((item: { type: string }) =>
+        item.type === "NetworkReady"
+      );
+      deepStrictEqual([condition.status, condition.reason], [false, "NetworkPluginNotReady"]);
+      await Deno.rename(`${daemon.dir}/10-test.conflist`, `${network.confDir}/10-test.conflist`);
       deepStrictEqual(await crictlOk(daemon, ["ps", "-a", "-q"]), "");
       await assertNoLeaks(daemon);
     });
@@ -246,7 +254,7 @@ integrationTest(
     });
     await assertNoLeaks(daemon);
   },
-  { started: false, importImage: false, runtimes: ["runc"] },
+  { started: false, importImage: false },
 );
 
 integrationTest(
@@ -322,6 +330,8 @@ integrationTest(
       const linesBefore = (await Deno.readTextFile(`${logDir}/counter.log`)).split("\n").length;
       await daemon.startProcess();
 
+      // The running pod's network passed a CNI CHECK at the restart.
+      match(await daemon.log(), new RegExp(`pod network checked" id="${podId}"`));
       const late = JSON.parse(await crictlOk(daemon, ["inspect", quitterId])).status;
       deepStrictEqual([late.state, late.exitCode, late.reason], ["CONTAINER_EXITED", 7, "Error"]);
       deepStrictEqual(

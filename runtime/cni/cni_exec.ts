@@ -156,6 +156,33 @@ export async function cniDel(
   if (first) throw first;
 }
 
+/**
+ * CHECK (spec 0.4.0 on): every plugin in order, given ADD's result, says
+ * whether what it set up is still as it was; the first failure is thrown.
+ */
+export async function cniCheck(
+  binDirs: string[],
+  list: CniNetworkList,
+  attachment: CniAttachment,
+  addResult: CniResult,
+): Promise<void> {
+  for (const plugin of list.plugins) {
+    await runPlugin(
+      binDirs,
+      "CHECK",
+      plugin,
+      attachment,
+      pluginInput(list, plugin, attachment, addResult),
+    );
+  }
+}
+
+/** True when the config's spec version has CHECK (0.4.0 and later). */
+export function supportsCheck(list: CniNetworkList): boolean {
+  const [major, minor] = list.cniVersion.split(".").map(Number);
+  return major > 0 || minor >= 4;
+}
+
 /** The pod's addresses in an ADD result, IPv4 first (without the prefix length). */
 export function resultAddresses(result: CniResult): string[] {
   const addresses = (result.ips ?? []).map((ip) => ip.address.split("/")[0]).filter(Boolean);

@@ -7,6 +7,7 @@
  */
 
 import type { CniNetworkList } from "../cni/cni_config.ts";
+import type { CniResult } from "../cni/cni_exec.ts";
 
 /** A namespace's mode as the CRI names it. */
 export type NamespaceMode = "POD" | "CONTAINER" | "NODE" | "TARGET";
@@ -35,7 +36,14 @@ export interface CriSandboxInfo {
   /** The pinned network namespace (`/run/netns/...`); none with the host's network. */
   netns?: string;
   /** The CNI attachment while it holds addresses: DEL is owed until it is cleared. */
-  network?: { networkName: string; ifName: string; ips: string[]; config: CniNetworkList };
+  network?: {
+    networkName: string;
+    ifName: string;
+    ips: string[];
+    config: CniNetworkList;
+    /** ADD's result (CHECK's input). */
+    result?: CniResult;
+  };
   portMappings: CriPortMapping[];
   /** Stopped by StopPodSandbox (NOTREADY from then on, whatever its holder does). */
   stopped?: boolean;

@@ -8,7 +8,14 @@
 
 import type { DaemonContext } from "../daemon_context.ts";
 import { runNetworkTool } from "../networks/bridge_driver.ts";
-import { cniAdd, type CniAttachment, cniDel, resultAddresses } from "../cni/cni_exec.ts";
+import {
+  cniAdd,
+  type CniAttachment,
+  cniCheck,
+  cniDel,
+  resultAddresses,
+  supportsCheck,
+} from "../cni/cni_exec.ts";
 import { loadNetworkList, parseNetworkList } from "../cni/cni_config.ts";
 import type { Container } from "../containers/container.ts";
 import type { CriSandboxInfo } from "./cri_record.ts";
@@ -71,6 +78,7 @@ export async function attachPodNetwork(context: DaemonContext, sandbox: Containe
   await sandbox.save();
   const result = await cniAdd(context.flags.cniBinDirs, list, attachmentOf(sandbox, info));
   info.network.ips = resultAddresses(result);
+  info.network.result = result;
   await sandbox.save();
 }
 
@@ -86,17 +94,34 @@ export async function detachPodNetwork(context: DaemonContext, sandbox: Containe
 
 /**
  * After a restart: DEL the pods whose holder is gone but whose network
- * was never torn down (their addresses and port mappings would leak).
+ * was never torn down (their addresses and port mappings would leak), and
+ * CHECK the networks of the running ones (a failure is logged: kubelet
+ * decides what becomes of the pod).
  */
-export async function settleStaleNetworks(context: DaemonContext): Promise<void> {
+export async function settlePodNetworks(context: DaemonContext): Promise<void> {
   for (const container of context.containers.list()) {
     const info = container.record.cri;
-    if (info?.kind !== "sandbox" || !info.network || container.isRunning) continue;
-    await detachPodNetwork(context, container).catch((error) =>
-      log.warn("CNI teardown of a stopped pod failed", {
-        id: container.id,
-        error: errorMessage(error),
-      })
-    );
+    if (info?.kind !== "sandbox" || !info.network) continue;
+    if (!container.isRunning) {
+      await detachPodNetwork(context, container).catch((error) =>
+        log.warn("CNI teardown of a stopped pod failed", {
+          id: container.id,
+          error: errorMessage(error),
+        })
+      );
+    } else if (info.network.result && supportsCheck(info.network.config)) {
+      const list = parseNetworkList(JSON.stringify(info.network.config), info.network.config.file);
+      await cniCheck(
+        context.flags.cniBinDirs,
+        list,
+        attachmentOf(container, info),
+        info.network.result,
+      ).then(() => log.debug("pod network checked", { id: container.id })).catch((error) =>
+        log.warn("CNI CHECK of a running pod failed", {
+          id: container.id,
+          error: errorMessage(error),
+        })
+      );
+    }
   }
 }

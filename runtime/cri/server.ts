@@ -19,7 +19,10 @@ import { grpcStatusOf } from "./grpc_status.ts";
 import { fixLegacyAuthority } from "./legacy_authority.ts";
 import type { CriCall, CriHandlers, CriMessage, CriStreamHandlers } from "./cri_call.ts";
 import { runtimeInfoHandlers } from "./runtime_info.ts";
-import { imageHandlers } from "./image_service.ts";
+import { imageStatusHandlers } from "./image_status.ts";
+import { imagePullHandlers } from "./image_pull.ts";
+import { imageRemoveHandlers } from "./image_remove.ts";
+import { imageFsInfoHandlers } from "./image_fs_info.ts";
 import { sandboxRunHandlers } from "./sandbox_run.ts";
 import { sandboxStopHandlers } from "./sandbox_stop.ts";
 import { sandboxStatusHandlers } from "./sandbox_status.ts";
@@ -54,6 +57,13 @@ const RUNTIME_HANDLERS: CriHandlers = {
 };
 
 const RUNTIME_STREAMS: CriStreamHandlers = { ...containerEventsHandlers };
+
+const IMAGE_HANDLERS: CriHandlers = {
+  ...imageStatusHandlers,
+  ...imagePullHandlers,
+  ...imageRemoveHandlers,
+  ...imageFsInfoHandlers,
+};
 
 /** What a call's facts are read from (unary and streaming calls alike). */
 interface GrpcCall {
@@ -124,7 +134,7 @@ export async function serveCri(context: DaemonContext, path: string): Promise<Cr
   const services = loadCriServices();
   const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
   server.addService(services.runtime, implementations(context, RUNTIME_HANDLERS, RUNTIME_STREAMS));
-  server.addService(services.image, implementations(context, imageHandlers, {}));
+  server.addService(services.image, implementations(context, IMAGE_HANDLERS, {}));
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener: NetServer = createServer((socket) => {
     injector.injectConnection(fixLegacyAuthority(socket));
