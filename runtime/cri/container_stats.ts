@@ -22,6 +22,10 @@ export function usageOf(context: DaemonContext, container: Container) {
   const now = performance.now();
   const previous = lastCpu.get(container.id);
   lastCpu.set(container.id, { ns: sample.cpuTotalNs, at: now });
+  // Readings of removed containers go (the map would grow with every pod ever run).
+  if (lastCpu.size > context.containers.counts().total) {
+    for (const id of lastCpu.keys()) if (!context.containers.find(id)) lastCpu.delete(id);
+  }
   const elapsedNs = previous ? (now - previous.at) * 1e6 : 0;
   const nanoCores = previous && elapsedNs > 0
     ? Math.max(0, Math.round(((sample.cpuTotalNs - previous.ns) / elapsedNs) * 1e9))

@@ -11,13 +11,22 @@ import { removeContainer } from "../containers/remove.ts";
 import { NotModified } from "../errors.ts";
 import type { CriHandlers, CriMessage } from "./cri_call.ts";
 import { findPodContainer } from "./cri_lookup.ts";
+import type { Container } from "../containers/container.ts";
+
+/** Stop `container` with `grace` seconds, then SIGKILL; one stopped already is no error. */
+export async function stopIdempotently(
+  context: DaemonContext,
+  container: Container,
+  grace: number,
+): Promise<void> {
+  await stopContainer(context, container, grace).catch((error) => {
+    if (!(error instanceof NotModified)) throw error;
+  });
+}
 
 async function stopPodContainer(context: DaemonContext, request: CriMessage): Promise<CriMessage> {
   const container = findPodContainer(context, request.container_id);
-  if (!container) return {};
-  await stopContainer(context, container, Number(request.timeout) || 0).catch((error) => {
-    if (!(error instanceof NotModified)) throw error;
-  });
+  if (container) await stopIdempotently(context, container, Number(request.timeout) || 0);
   return {};
 }
 

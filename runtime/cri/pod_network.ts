@@ -16,7 +16,7 @@ import {
   resultAddresses,
   supportsCheck,
 } from "../cni/cni_exec.ts";
-import { loadNetworkList, parseNetworkList } from "../cni/cni_config.ts";
+import { loadNetworkList } from "../cni/cni_config.ts";
 import type { Container } from "../containers/container.ts";
 import type { CriSandboxInfo } from "./cri_record.ts";
 import { errorMessage, log } from "../logger.ts";
@@ -86,8 +86,8 @@ export async function attachPodNetwork(context: DaemonContext, sandbox: Containe
 export async function detachPodNetwork(context: DaemonContext, sandbox: Container): Promise<void> {
   const info = sandbox.record.cri as CriSandboxInfo;
   if (!info.network) return;
-  const list = parseNetworkList(JSON.stringify(info.network.config), info.network.config.file);
-  await cniDel(context.flags.cniBinDirs, list, attachmentOf(sandbox, info));
+  // DEL with the config ADD was given, whatever the config dir holds now.
+  await cniDel(context.flags.cniBinDirs, info.network.config, attachmentOf(sandbox, info));
   delete info.network;
   await sandbox.save();
 }
@@ -110,10 +110,9 @@ export async function settlePodNetworks(context: DaemonContext): Promise<void> {
         })
       );
     } else if (info.network.result && supportsCheck(info.network.config)) {
-      const list = parseNetworkList(JSON.stringify(info.network.config), info.network.config.file);
       await cniCheck(
         context.flags.cniBinDirs,
-        list,
+        info.network.config,
         attachmentOf(container, info),
         info.network.result,
       ).then(() => log.debug("pod network checked", { id: container.id })).catch((error) =>

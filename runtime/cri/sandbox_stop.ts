@@ -5,31 +5,23 @@
  */
 
 import type { DaemonContext } from "../daemon_context.ts";
-import { stopContainer } from "../containers/stop.ts";
 import { removeContainer } from "../containers/remove.ts";
-import { NotModified } from "../errors.ts";
 import { errorMessage, log } from "../logger.ts";
 import type { CriHandlers, CriMessage } from "./cri_call.ts";
 import { containersOf, findSandbox, type Sandbox } from "./cri_lookup.ts";
 import { detachPodNetwork, removePodNetns } from "./pod_network.ts";
-import type { Container } from "../containers/container.ts";
-
-/** Stop a container now (kubelet stops a pod's containers itself, with their grace). */
-async function stopNow(context: DaemonContext, container: Container, grace = 0): Promise<void> {
-  await stopContainer(context, container, grace).catch((error) => {
-    if (!(error instanceof NotModified)) throw error;
-  });
-}
+import { stopIdempotently } from "./container_stop.ts";
 
 /**
  * Stop every container of the pod, then its holder; tear its network down
  * and unpin its namespace. The record says STOPPED from then on.
  */
 export async function stopPod(context: DaemonContext, sandbox: Sandbox): Promise<void> {
+  // Now: kubelet stops a pod's containers itself, with their grace, before.
   await Promise.all(
-    containersOf(context, sandbox.id).map((container) => stopNow(context, container)),
+    containersOf(context, sandbox.id).map((container) => stopIdempotently(context, container, 0)),
   );
-  await stopNow(context, sandbox);
+  await stopIdempotently(context, sandbox, 0);
   await detachPodNetwork(context, sandbox);
   if (sandbox.record.cri.netns) await removePodNetns(sandbox.record.cri.netns);
   if (!sandbox.record.cri.stopped) {

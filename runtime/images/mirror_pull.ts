@@ -27,11 +27,21 @@ export async function pullThroughMirrors(
 ): Promise<Image> {
   const reference = parseReference(text);
   const mirrors = context.flags.registryMirrors[reference.domain] ?? [];
-  for (const mirror of mirrors) {
-    const client = await registryFor(context, reference.domain, reference.path, undefined, mirror);
+  // The mirrors (no credentials: they are the registry's), then the registry itself.
+  const sources: (string | undefined)[] = [...mirrors, undefined];
+  for (const mirror of sources) {
+    const credentials = mirror ? undefined : options.credentials;
+    const client = await registryFor(
+      context,
+      reference.domain,
+      reference.path,
+      credentials,
+      mirror,
+    );
     try {
       return await pullImage(context.images, context.layers, text, { ...options, client });
     } catch (error) {
+      if (!mirror) throw error;
       log.info("pull from a registry mirror failed; trying the next source", {
         image: text,
         mirror,
@@ -41,15 +51,5 @@ export async function pullThroughMirrors(
       client.close();
     }
   }
-  const client = await registryFor(
-    context,
-    reference.domain,
-    reference.path,
-    options.credentials,
-  );
-  try {
-    return await pullImage(context.images, context.layers, text, { ...options, client });
-  } finally {
-    client.close();
-  }
+  throw new Error("unreachable: the registry itself is the last source");
 }
