@@ -66,11 +66,16 @@ export class LibcCore {
   /** errno of the last synchronous call and its text. */
   lastError(): { code: number; text: string } {
     const code = this.errno();
+    return { code, text: this.errorText(code) };
+  }
+
+  /** strerror(3) of `code`. */
+  errorText(code: number): string {
     const address = this.#lib.strerror(code);
     const length = Number(this.#lib.strlen(address));
     const bytes = new Uint8Array(Math.max(length, 1));
     this.#lib.copyFromAddress(bytes, address, BigInt(length));
-    return { code, text: new TextDecoder().decode(bytes.subarray(0, length)) };
+    return new TextDecoder().decode(bytes.subarray(0, length));
   }
 
   /** Throw a {@link SyscallError} for `call` unless `result` is 0. */

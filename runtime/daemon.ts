@@ -238,6 +238,7 @@ export async function runDaemon(args: string[]): Promise<number> {
       version: BERTH_VERSION,
       socket: flags.socketPath,
       criSocket: flags.criSocketPath || "off",
+      criStreams: cri?.streamAddress ?? "off",
       root: flags.root,
       runtimes: context.runtimes.list().map((runtime) => runtime.name),
       containers: context.containers.counts().total,

@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_HOST, parseUnixHost } from "../lib/host.ts";
+import { parseStreamAddress } from "./cri/streaming/stream_server.ts";
 import { broadcastAddress, type Ipv4Cidr, networkAddress, parseIpv4Cidr } from "./networks/ipv4.ts";
 
 /**
@@ -57,6 +58,8 @@ export interface DaemonFlags {
   usernsRemap: string;
   /** Path of the CRI socket (beside the API socket unless told); "" turns the CRI off. */
   criSocketPath: string;
+  /** Where the CRI's streaming server listens (HOST:PORT; port 0 picks one). */
+  criStreamAddress: string;
   /** Where CNI plugins are looked for, in order. */
   cniBinDirs: string[];
   /** Where the pods' network configuration is. */
@@ -105,6 +108,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
         "seccomp-profile": { type: "string", default: "builtin" },
         "userns-remap": { type: "string", default: "" },
         "cri-socket": { type: "string" },
+        "cri-stream-address": { type: "string", default: "127.0.0.1:0" },
         "cni-bin-dir": { type: "string", multiple: true, default: [] },
         "cni-conf-dir": { type: "string", default: "/etc/cni/net.d" },
         "registry-mirror": { type: "string", multiple: true, default: [] },
@@ -166,6 +170,11 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
       throw new FlagError(`--cri-socket: ${error instanceof Error ? error.message : error}`);
     }
   }
+  try {
+    parseStreamAddress(values["cri-stream-address"]);
+  } catch (error) {
+    throw new FlagError(`--cri-stream-address: ${error instanceof Error ? error.message : error}`);
+  }
   const cniBinDirs = values["cni-bin-dir"].length
     ? values["cni-bin-dir"].flatMap((dirs) => dirs.split(":")).filter(Boolean).map(trimSlash)
     : ["/opt/cni/bin", "/usr/lib/cni"];
@@ -174,6 +183,7 @@ export function parseDaemonFlags(args: string[]): DaemonFlags {
   }
   return {
     criSocketPath,
+    criStreamAddress: values["cri-stream-address"],
     cniBinDirs,
     cniConfDir: trimSlash(values["cni-conf-dir"]),
     registryMirrors: parseMirrors(values["registry-mirror"]),

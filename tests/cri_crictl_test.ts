@@ -18,16 +18,7 @@ import {
   runCommand,
   type TestDaemon,
 } from "./helpers/harness.ts";
-import {
-  cniLeaks,
-  crictl,
-  crictlOk,
-  criFlags,
-  criSocket,
-  removeCniNetwork,
-  type TestCniNetwork,
-  writeCniNetwork,
-} from "./helpers/cri.ts";
+import { cniLeaks, configFile, crictl, crictlOk, criSocket, withCriDaemon } from "./helpers/cri.ts";
 import { REGISTRY_CERTS_DIR, trustRegistry, withRegistry } from "./helpers/registry.ts";
 import { writeOciLayout } from "./helpers/oci_layout.ts";
 
@@ -37,30 +28,6 @@ function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-/** Start the daemon with the CRI on a CNI network of its own; run `scenario`; clean the network up. */
-async function withCriDaemon(
-  daemon: TestDaemon,
-  scenario: (network: TestCniNetwork) => Promise<void>,
-  moreFlags: string[] = [],
-): Promise<void> {
-  const network = await writeCniNetwork(daemon);
-  try {
-    await daemon.restartWith([...criFlags(daemon, network), ...moreFlags]);
-    await daemon.importBusybox();
-    await scenario(network);
-    deepStrictEqual(await cniLeaks(daemon, network), [], "pod network leaks");
-  } finally {
-    await removeCniNetwork(daemon, network);
-  }
-}
-
-/** Write a crictl config file (pod or container) under the daemon's dir. */
-async function configFile(daemon: TestDaemon, name: string, config: unknown): Promise<string> {
-  const path = `${daemon.dir}/${name}.json`;
-  await Deno.writeTextFile(path, JSON.stringify(config));
-  return path;
 }
 
 function podConfig(logDirectory: string, hostPort: number) {

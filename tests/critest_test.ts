@@ -3,7 +3,7 @@
  * berth daemon: serially, benchmarks left out, with the offline stand-ins
  * of its images served from a local registry that the daemon mirrors
  * registry.k8s.io and gcr.io to. The streaming specs (exec, attach and
- * port-forward through a streaming server) are the next issue's.
+ * port-forward through the streaming server, SPDY) are among them.
  */
 
 import { deepStrictEqual, ok } from "node:assert/strict";
@@ -24,8 +24,8 @@ const IMAGES_DIR = "/tmp/berth-critest-images";
 /** The one spec no offline run can pass: it pulls a fixed upstream digest. */
 const CANNOT_PASS_OFFLINE = "public image with digest should be pulled and removed";
 
-/** Specs left out: benchmarks (never run in CI) and the streaming server's (issue 20). */
-const SKIPPED = "benchmark|Streaming";
+/** Specs left out: the benchmarks (never run in CI; bench/ measures speed). */
+const SKIPPED = "benchmark";
 
 interface SpecReport {
   /** "It" for a spec (the report also has the suite's setup nodes). */
@@ -45,7 +45,7 @@ async function sharedMemoryIds(): Promise<Set<string>> {
 }
 
 integrationTest(
-  "critest passes every non-streaming spec but the fixed-digest pull",
+  "critest passes every spec but the fixed-digest pull, streaming included",
   async (daemon, runtime) => {
     const images = await runCommand("bash", [
       `${CRI_SHARED}/cri/critest-images.sh`,
@@ -96,8 +96,8 @@ integrationTest(
         [],
         run.stdout.slice(-4000),
       );
-      // containerd 1.6 passes 79 of these on the same images (84 with streaming).
-      ok(count("passed") >= 87, `only ${count("passed")} specs passed`);
+      // containerd 1.6 passes 84 of these on the same images.
+      ok(count("passed") >= 92, `only ${count("passed")} specs passed`);
       deepStrictEqual(await cniLeaks(daemon, network), [], "pod network leaks");
       await assertNoLeaks(daemon);
     } finally {

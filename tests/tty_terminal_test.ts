@@ -1,6 +1,6 @@
 import { deepStrictEqual, match } from "node:assert/strict";
 import { assertNoLeaks, integrationTest, type TestDaemon } from "./helpers/harness.ts";
-import { TmuxSession } from "./helpers/tmux.ts";
+import { checkSize, TmuxSession } from "./helpers/tmux.ts";
 
 /** busybox sh's prompt for root, at the end of a line. */
 const PROMPT = /^\/ #( |$)/m;
@@ -17,24 +17,6 @@ async function inTerminal(
   } finally {
     await terminal.kill();
   }
-}
-
-/**
- * `stty size` in the shell on the screen prints the pane's size. A resize
- * reaches the container asynchronously (SIGWINCH, the API, the shim), as in
- * docker, so a stale answer right after one is asked again, a few times.
- */
-async function checkSize(terminal: TmuxSession, marker: string): Promise<void> {
-  const expected = await terminal.paneSize();
-  let size = "";
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    await terminal.type(`echo ${marker}${attempt}=$(stty size)`);
-    await terminal.press("Enter");
-    [, size] = await terminal.waitFor(new RegExp(`${marker}${attempt}=(\\d+ \\d+)`));
-    if (size === expected) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  deepStrictEqual(size, expected);
 }
 
 integrationTest(

@@ -90,7 +90,7 @@ async function execSync(context: DaemonContext, request: CriMessage): Promise<Cr
   };
 }
 
-/** ExecSync (Exec, Attach and PortForward need the streaming server: Unimplemented). */
+/** ExecSync (Exec, Attach and PortForward: stream_requests.ts). */
 export const containerExecHandlers: CriHandlers = {
   ExecSync: execSync,
 };

@@ -35,9 +35,13 @@ import { containerUpdateHandlers } from "./container_update.ts";
 import { containerExecHandlers } from "./container_exec.ts";
 import { containerStatsHandlers } from "./container_stats.ts";
 import { containerEventsHandlers } from "./container_events.ts";
+import { streamRequestHandlers } from "./stream_requests.ts";
+import { serveStreaming } from "./streaming/stream_server.ts";
 
 /** A running CRI server. */
 export interface CriServer {
+  /** The streaming server's address (host:port). */
+  streamAddress: string;
   close(): Promise<void>;
 }
 
@@ -132,8 +136,16 @@ function implementations(
 /** Serve the CRI on `path` (mode 0660, the API socket's group). */
 export async function serveCri(context: DaemonContext, path: string): Promise<CriServer> {
   const services = loadCriServices();
+  const streaming = await serveStreaming(context, context.flags.criStreamAddress);
   const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
-  server.addService(services.runtime, implementations(context, RUNTIME_HANDLERS, RUNTIME_STREAMS));
+  server.addService(
+    services.runtime,
+    implementations(
+      context,
+      { ...RUNTIME_HANDLERS, ...streamRequestHandlers(streaming) },
+      RUNTIME_STREAMS,
+    ),
+  );
   server.addService(services.image, implementations(context, IMAGE_HANDLERS, {}));
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listener: NetServer = createServer((socket) => {
@@ -142,10 +154,12 @@ export async function serveCri(context: DaemonContext, path: string): Promise<Cr
   const gid = context.flags.group ? await groupId(context.flags.group) : undefined;
   await listenServerPrivately(listener, path, { mode: 0o660, gid });
   return {
+    streamAddress: streaming.address,
     async close() {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
       injector.destroy();
       server.forceShutdown();
+      await streaming.close();
       await Deno.remove(path).catch(() => {});
     },
   };

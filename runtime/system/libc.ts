@@ -28,6 +28,17 @@ const symbols = {
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
   writeNow: { name: "write", parameters: ["i32", "buffer", "usize"], result: "isize" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  // A TCP connection made inside a pod's network namespace (port-forward).
+  setns: { parameters: ["i32", "i32"], result: "i32" },
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  pollWaiting: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   // The new mount API (open_tree, mount_setattr, move_mount) has no libc
   // wrappers: syscall(2), with each call's own arguments.
   openTree: { name: "syscall", parameters: ["i64", "i32", "buffer", "u32"], result: "i64" },
@@ -367,4 +378,100 @@ export function openReadOnly(path: string): number {
     throw new SyscallError(`open ${path}`, code, text);
   }
   return fd;
+}
+
+const CLONE_NEWNET = 0x40000000;
+const AF_INET = 2;
+const SOCK_STREAM_NONBLOCK_CLOEXEC = 1 | 0o4000 | 0o2000000;
+const EINPROGRESS = 115;
+const SOL_SOCKET = 1;
+const SO_ERROR = 4;
+const POLLOUT = 4;
+
+/**
+ * A socket of the network namespace at `netnsPath` (a non-blocking TCP
+ * socket, close-on-exec): made while this thread is switched into the
+ * namespace, which it leaves again before returning (a socket keeps the
+ * namespace it was made in). Nothing else runs on the thread meanwhile.
+ */
+function socketInNetns(netnsPath: string): number {
+  const calls = lib();
+  const own = calls.open(cString("/proc/thread-self/ns/net"), O_RDONLY_CLOEXEC);
+  if (own < 0) throw new SyscallError("open /proc/thread-self/ns/net", ...errorParts());
+  const target = calls.open(cString(netnsPath), O_RDONLY_CLOEXEC);
+  if (target < 0) {
+    const [code, text] = errorParts();
+    calls.close(own);
+    throw new SyscallError(`open ${netnsPath}`, code, text);
+  }
+  try {
+    if (calls.setns(target, CLONE_NEWNET) !== 0) {
+      throw new SyscallError(`setns ${netnsPath}`, ...errorParts());
+    }
+    const fd = calls.socket(AF_INET, SOCK_STREAM_NONBLOCK_CLOEXEC, 0);
+    const failure = fd < 0 ? errorParts() : undefined;
+    // Back home whatever happened: the daemon's own sockets live there.
+    if (calls.setns(own, CLONE_NEWNET) !== 0) {
+      throw new Error(`setns back to the daemon's network namespace: ${errorParts()[1]}`);
+    }
+    if (failure) throw new SyscallError("socket", ...failure);
+    return fd;
+  } finally {
+    calls.close(target);
+    calls.close(own);
+  }
+}
+
+function errorParts(): [number, string] {
+  const { code, text } = lastError();
+  return [code, text];
+}
+
+/**
+ * Connect to 127.0.0.1:`port` inside the network namespace at `netnsPath`;
+ * resolves to the connected socket's descriptor (non-blocking) or rejects
+ * with the connect's error (ECONNREFUSED, ETIMEDOUT after `timeoutMs`).
+ */
+export async function connectInNetns(
+  netnsPath: string,
+  port: number,
+  timeoutMs: number,
+): Promise<number> {
+  const calls = lib();
+  const fd = socketInNetns(netnsPath);
+  try {
+    const address = new Uint8Array(16);
+    const view = new DataView(address.buffer);
+    view.setUint16(0, AF_INET, true);
+    view.setUint16(2, port);
+    address.set([127, 0, 0, 1], 4);
+    if (calls.connect(fd, address, address.length) !== 0) {
+      const [code, text] = errorParts();
+      if (code !== EINPROGRESS) throw new SyscallError(`connect 127.0.0.1:${port}`, code, text);
+      // pollfd {int fd; short events; short revents}, waited for on a worker thread.
+      const pollFd = new Uint8Array(8);
+      const pollView = new DataView(pollFd.buffer);
+      pollView.setInt32(0, fd, true);
+      pollView.setInt16(4, POLLOUT, true);
+      const ready = await calls.pollWaiting(pollFd, 1n, timeoutMs);
+      if (ready === 0) {
+        throw new SyscallError(`connect 127.0.0.1:${port}`, 110, "Connection timed out");
+      }
+      const error = new Int32Array(1), size = new Uint32Array([4]);
+      calls.getsockopt(
+        fd,
+        SOL_SOCKET,
+        SO_ERROR,
+        new Uint8Array(error.buffer),
+        new Uint8Array(size.buffer),
+      );
+      if (error[0] !== 0) {
+        throw new SyscallError(`connect 127.0.0.1:${port}`, error[0], core().errorText(error[0]));
+      }
+    }
+    return fd;
+  } catch (error) {
+    calls.close(fd);
+    throw error;
+  }
 }

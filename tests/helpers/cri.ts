@@ -146,3 +146,31 @@ export async function removeCniNetwork(daemon: TestDaemon, network: TestCniNetwo
     await runCommand("iptables", ["-t", "nat", "-X", chain]);
   }
 }
+
+/** Start the daemon with the CRI on a CNI network of its own; run `scenario`; clean the network up. */
+export async function withCriDaemon(
+  daemon: TestDaemon,
+  scenario: (network: TestCniNetwork) => Promise<void>,
+  moreFlags: string[] = [],
+): Promise<void> {
+  const network = await writeCniNetwork(daemon);
+  try {
+    await daemon.restartWith([...criFlags(daemon, network), ...moreFlags]);
+    await daemon.importBusybox();
+    await scenario(network);
+    deepStrictEqual(await cniLeaks(daemon, network), [], "pod network leaks");
+  } finally {
+    await removeCniNetwork(daemon, network);
+  }
+}
+
+/** Write a crictl config file (pod or container) under the daemon's dir. */
+export async function configFile(
+  daemon: TestDaemon,
+  name: string,
+  config: unknown,
+): Promise<string> {
+  const path = `${daemon.dir}/${name}.json`;
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  return path;
+}

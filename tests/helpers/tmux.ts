@@ -5,6 +5,7 @@
  * @module
  */
 
+import { deepStrictEqual } from "node:assert/strict";
 import { eventually, runCommand } from "./harness.ts";
 
 /** One tmux session running one shell command. */
@@ -106,4 +107,22 @@ export class TmuxSession {
   async kill(): Promise<void> {
     await runCommand("tmux", ["-S", this.#socket, "kill-server"]).catch(() => {});
   }
+}
+
+/**
+ * `stty size` in the shell on the screen prints the pane's size. A resize
+ * reaches the container asynchronously (SIGWINCH, the API, the shim), as in
+ * docker, so a stale answer right after one is asked again, a few times.
+ */
+export async function checkSize(terminal: TmuxSession, marker: string): Promise<void> {
+  const expected = await terminal.paneSize();
+  let size = "";
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await terminal.type(`echo ${marker}${attempt}=$(stty size)`);
+    await terminal.press("Enter");
+    [, size] = await terminal.waitFor(new RegExp(`${marker}${attempt}=(\\d+ \\d+)`));
+    if (size === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  deepStrictEqual(size, expected);
 }
