@@ -113,7 +113,66 @@ async function startContainerd(dir: string, registry: string, confDir: string) {
   return child;
 }
 
-/** The CRI rows: pod start, ExecSync, memory with 20 pods. */
+/** Bytes sent through one port-forward connection. */
+const FORWARD_BYTES = 1024 * 1024 * 1024; // 1 GiB
+
+/** A free local TCP port. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Seconds to read {@link FORWARD_BYTES} from `port` (the pod's `nc` sends zeros). */
+async function readForwarded(port: number): Promise<number> {
+  const started = performance.now();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let received = 0;
+  const buffer = new Uint8Array(256 * 1024);
+  try {
+    while (received < FORWARD_BYTES) {
+      const count = await conn.read(buffer);
+      if (count === null) break;
+      received += count;
+    }
+  } finally {
+    conn.close();
+  }
+  if (received < FORWARD_BYTES) throw new Error(`port-forward gave ${received} bytes`);
+  return (performance.now() - started) / 1000;
+}
+
+/** Run `crictl port-forward POD LOCAL:9000` until `body` is done. */
+async function withPortForward<T>(
+  engine: CriEngine,
+  podId: string,
+  body: (port: number) => Promise<T>,
+): Promise<T> {
+  const port = freePort();
+  const child = new Deno.Command("bash", {
+    args: ["-c", `exec ${crictlLine(engine, `port-forward ${podId} ${port}:9000`)}`],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const output = child.stdout.getReader();
+  try {
+    // Ready once it says so (a probe connection would use up the pod's nc).
+    let text = "";
+    while (!text.includes("Forwarding from")) {
+      const { value, done } = await output.read();
+      if (done) throw new Error(`crictl port-forward ended: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+    return await body(port);
+  } finally {
+    child.kill();
+    output.cancel().catch(() => {});
+    await child.status;
+  }
+}
+
+/** The CRI rows: pod start, ExecSync, streaming exec, port-forward, memory with 20 pods. */
 export async function criCase(context: BenchContext): Promise<Comparison[]> {
   const images = await runCommand("bash", [
     `${CRI_SHARED}/cri/critest-images.sh`,
@@ -186,6 +245,32 @@ export async function criCase(context: BenchContext): Promise<Comparison[]> {
       context.runs,
       (name) => timedShell(crictlLine(byName.get(name)!, `exec -s ${targets.get(name)} true`)),
     );
+    console.error(`cri streaming exec: ${context.runs} rounds`);
+    const streamingExecs = await alternate(
+      names,
+      context.runs,
+      (name) => timedShell(crictlLine(byName.get(name)!, `exec ${targets.get(name)} true`)),
+    );
+    for (const engine of engines) await crictl(engine, "rmp -af");
+
+    console.error(`cri port-forward: ${context.runs} rounds of 1 GiB`);
+    const forwardPods = new Map<string, string>();
+    for (const engine of engines) {
+      // A new connection per round: nc serves one, the loop starts the next.
+      const [pod, container] = await podFiles(`${dir}/configs`, [
+        "sh",
+        "-c",
+        `while true; do head -c ${FORWARD_BYTES} /dev/zero | nc -l -p 9000; done`,
+      ]);
+      const podId = await crictl(engine, `runp ${pod}`);
+      await crictl(engine, `start $(${crictlLine(engine, `create ${podId} ${container} ${pod}`)})`);
+      forwardPods.set(engine.name, podId);
+    }
+    const forwards = await alternate(names, context.runs, async (name) => {
+      const engine = byName.get(name)!;
+      const seconds = await withPortForward(engine, forwardPods.get(name)!, readForwarded);
+      return FORWARD_BYTES / 1e6 / seconds;
+    });
     for (const engine of engines) await crictl(engine, "rmp -af");
 
     console.error(`cri memory: ${PODS_FOR_MEMORY} pods each`);
@@ -214,10 +299,12 @@ export async function criCase(context: BenchContext): Promise<Comparison[]> {
       };
       await crictl(engine, "rmp -af");
     }
-    context.raw.cri = { starts, execs, memory };
+    context.raw.cri = { starts, execs, streamingExecs, forwards, memory };
     const [berth, peer] = names;
     const startSummaries = summarizeAll(starts);
     const execSummaries = summarizeAll(execs);
+    const streamingSummaries = summarizeAll(streamingExecs);
+    const forwardSummaries = summarizeAll(forwards);
     const one = (value: number) => summarize([value]);
     return [
       {
@@ -233,6 +320,20 @@ export async function criCase(context: BenchContext): Promise<Comparison[]> {
         unit: "ms",
         berth: { system: berth, summary: execSummaries[berth] },
         peer: { system: peer, summary: execSummaries[peer] },
+      },
+      {
+        case: "CRI: exec ID true, streaming (crictl, SPDY)",
+        chart: "CRI streaming exec",
+        unit: "ms",
+        berth: { system: berth, summary: streamingSummaries[berth] },
+        peer: { system: peer, summary: streamingSummaries[peer] },
+      },
+      {
+        case: "CRI: port-forward, 1 GiB through one connection (crictl, SPDY)",
+        chart: false,
+        unit: "MB/s",
+        berth: { system: berth, summary: forwardSummaries[berth] },
+        peer: { system: peer, summary: forwardSummaries[peer] },
       },
       {
         case: `CRI: shim PSS per pod (${PODS_FOR_MEMORY} pods; berth ${

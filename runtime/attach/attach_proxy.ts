@@ -14,6 +14,7 @@ import type { ShimAttachment } from "../shims/attach_client.ts";
 import { DETACH_HOLD_MS, DetachKeyScanner } from "../../lib/detach_keys.ts";
 import { frame, FrameReader } from "../../protocol/stream_framing.ts";
 import { writeAll } from "../../protocol/write_all.ts";
+import { writeWaiting } from "../../lib/write_waiting.ts";
 
 /**
  * Bytes a client may lag behind before it is dropped: room for a burst
@@ -96,23 +97,6 @@ export function proxyAttach(
     finish("ended");
   })();
   return finished;
-}
-
-/** Write to the client, waiting while it is slow; false once it is gone. */
-function writeWaiting(client: Duplex, data: Uint8Array): Promise<boolean> {
-  if (client.destroyed) return Promise.resolve(false);
-  if (client.write(data)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const settle = (ok: boolean) => {
-      client.off("drain", onDrain);
-      client.off("close", onClose);
-      resolve(ok);
-    };
-    const onDrain = () => settle(true);
-    const onClose = () => settle(false);
-    client.on("drain", onDrain);
-    client.on("close", onClose);
-  });
 }
 
 /** Write to the client unless it lags too far behind; false once dropped. */

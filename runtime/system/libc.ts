@@ -6,8 +6,9 @@
  * mknod, lsetxattr and symlink for image layers (Deno has no API for the
  * first three, and needs unscoped permissions for the last), access, mkdir
  * and lstat for the host paths of bind mounts and devices (outside the
- * daemon's scoped file permissions). Opened with the path the daemon's
- * `--allow-ffi` names.
+ * daemon's scoped file permissions), setns, socket and connect for a TCP
+ * connection inside a pod's network namespace (port-forward). Opened with
+ * the path the daemon's `--allow-ffi` names.
  * @module
  */
 

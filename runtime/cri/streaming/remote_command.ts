@@ -15,7 +15,7 @@ import { runAttachSession } from "../../containers/attach.ts";
 import { resizePty } from "../../containers/resize.ts";
 import { FrameSplitter, STREAM_IDS } from "../../../protocol/stream_framing.ts";
 import { errorMessage, log } from "../../logger.ts";
-import { findPodContainer } from "../cri_lookup.ts";
+import { findPodContainer, type PodContainer } from "../cri_lookup.ts";
 import type { CriMessage } from "../cri_call.ts";
 import type { CommandStreams } from "./command_streams.ts";
 
@@ -183,17 +183,29 @@ class TerminalSizes {
   }
 }
 
+/**
+ * The request's container if it still runs (it may have stopped since the
+ * URL was handed out); otherwise the client is told so and the session ends.
+ */
+async function runningContainer(
+  context: DaemonContext,
+  request: CriMessage,
+  streams: CommandStreams,
+): Promise<PodContainer | undefined> {
+  const container = findPodContainer(context, request.container_id);
+  if (container?.isRunning) return container;
+  await finishCommand(streams, undefined, `container ${request.container_id} is not running`);
+  return undefined;
+}
+
 /** Serve an ExecRequest on its streams. */
 export async function serveExec(
   context: DaemonContext,
   request: CriMessage,
   streams: CommandStreams,
 ): Promise<void> {
-  const container = findPodContainer(context, request.container_id);
-  if (!container?.isRunning) {
-    await finishCommand(streams, undefined, `container ${request.container_id} is not running`);
-    return;
-  }
+  const container = await runningContainer(context, request, streams);
+  if (!container) return;
   const tty = Boolean(request.tty);
   let exec;
   try {
@@ -240,11 +252,8 @@ export async function serveAttach(
   request: CriMessage,
   streams: CommandStreams,
 ): Promise<void> {
-  const container = findPodContainer(context, request.container_id);
-  if (!container?.isRunning) {
-    await finishCommand(streams, undefined, `container ${request.container_id} is not running`);
-    return;
-  }
+  const container = await runningContainer(context, request, streams);
+  if (!container) return;
   const tty = container.record.config.Tty;
   new TerminalSizes(streams.resize).onChange((size) => {
     resizePty(shimStateDir(context, container.id), container.id, size).catch(() => {});

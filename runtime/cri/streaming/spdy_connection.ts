@@ -14,6 +14,7 @@
 
 import { Duplex } from "node:stream";
 import { concatBytes } from "../../../lib/bytes.ts";
+import { writeWaiting } from "../../../lib/write_waiting.ts";
 import { SpdyHeaderCodec } from "./spdy_headers.ts";
 import {
   dataFrame,
@@ -274,21 +275,10 @@ export class SpdyConnection {
     this.#socket.write(rstStreamFrame(streamId, status));
   }
 
-  #write(bytes: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("the SPDY connection is closed"));
-    if (this.#socket.write(bytes)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const settle = (error?: Error) => {
-        this.#socket.off("drain", onDrain);
-        this.#socket.off("close", onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = () => settle();
-      const onClose = () => settle(new Error("the SPDY connection is closed"));
-      this.#socket.on("drain", onDrain);
-      this.#socket.on("close", onClose);
-    });
+  async #write(bytes: Uint8Array): Promise<void> {
+    if (this.#closed || !(await writeWaiting(this.#socket, bytes))) {
+      throw new Error("the SPDY connection is closed");
+    }
   }
 
   #protocolError(): void {

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { Duplex } from "node:stream";
 import { concatBytes } from "../../../lib/bytes.ts";
+import { writeWaiting } from "../../../lib/write_waiting.ts";
 
 /** The GUID RFC 6455 appends to the client's key. */
 const HANDSHAKE_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -122,23 +123,11 @@ export class WebSocketConnection {
   }
 
   /** Send a binary message; resolves once the socket took it (backpressure). */
-  send(data: Uint8Array, opcode: number = Opcode.BINARY): Promise<void> {
-    if (this.#closed || this.#closeSent) {
-      return Promise.reject(new Error("the WebSocket is closed"));
+  async send(data: Uint8Array, opcode: number = Opcode.BINARY): Promise<void> {
+    const gone = this.#closed || this.#closeSent;
+    if (gone || !(await writeWaiting(this.#socket, webSocketFrame(opcode, data)))) {
+      throw new Error("the WebSocket is closed");
     }
-    if (this.#socket.write(webSocketFrame(opcode, data))) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const settle = (error?: Error) => {
-        this.#socket.off("drain", onDrain);
-        this.#socket.off("close", onClose);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = () => settle();
-      const onClose = () => settle(new Error("the WebSocket is closed"));
-      this.#socket.on("drain", onDrain);
-      this.#socket.on("close", onClose);
-    });
   }
 
   /** Start the close handshake; the socket ends once the client answers (or soon after). */
