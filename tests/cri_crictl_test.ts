@@ -13,6 +13,7 @@ import {
   assertNoLeaks,
   busyboxRootfs,
   eventually,
+  freePort,
   httpBody,
   integrationTest,
   runCommand,
@@ -21,14 +22,6 @@ import {
 import { cniLeaks, configFile, crictl, crictlOk, criSocket, withCriDaemon } from "./helpers/cri.ts";
 import { REGISTRY_CERTS_DIR, trustRegistry, withRegistry } from "./helpers/registry.ts";
 import { writeOciLayout } from "./helpers/oci_layout.ts";
-
-/** A free TCP port for a pod's hostPort. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 function podConfig(logDirectory: string, hostPort: number) {
   return {

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import {
   assertNoLeaks,
   eventually,
+  freePort,
   integrationTest,
   runCommand,
   type TestDaemon,
@@ -238,13 +239,6 @@ async function portForward(
       return output;
     },
   };
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 integrationTest(

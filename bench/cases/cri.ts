@@ -7,7 +7,7 @@
  * @module
  */
 
-import { runCommand, TestDaemon } from "../../tests/helpers/harness.ts";
+import { freePort, runCommand, TestDaemon } from "../../tests/helpers/harness.ts";
 import {
   CRI_SHARED,
   CRICTL,
@@ -115,14 +115,6 @@ async function startContainerd(dir: string, registry: string, confDir: string) {
 
 /** Bytes sent through one port-forward connection. */
 const FORWARD_BYTES = 1024 * 1024 * 1024; // 1 GiB
-
-/** A free local TCP port. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 /** Seconds to read {@link FORWARD_BYTES} from `port` (the pod's `nc` sends zeros). */
 async function readForwarded(port: number): Promise<number> {

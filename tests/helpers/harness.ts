@@ -443,6 +443,14 @@ export async function processAlive(pid: number): Promise<boolean> {
   return (await runCommand("kill", ["-0", String(pid)])).code === 0;
 }
 
+/** A TCP port free on the loopback right now (for a test's listener or forward). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
 /** Wait until `check` is true (polling), or fail after `ms`. */
 export async function eventually(
   check: () => Promise<boolean> | boolean,

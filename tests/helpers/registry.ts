@@ -5,7 +5,7 @@
  * @module
  */
 
-import { runCommand, type TestDaemon } from "./harness.ts";
+import { freePort, runCommand, type TestDaemon } from "./harness.ts";
 
 /** A registry process of a test's own. */
 export class TestRegistry {
@@ -122,13 +122,6 @@ export class TestRegistry {
     }
     await this.#child.status;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1; returns the CA's path. */

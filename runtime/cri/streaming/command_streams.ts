@@ -72,7 +72,8 @@ export function expectedStreamTypes(options: CommandOptions, version: number): s
   return types;
 }
 
-function endWritable(stream: Writable | undefined): Promise<void> {
+/** End `stream` and wait until it is flushed (or gone). */
+export function endWritable(stream: Writable | undefined): Promise<void> {
   if (!stream || stream.writableEnded || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     stream.end(() => resolve());

@@ -17,7 +17,8 @@ import { FrameSplitter, STREAM_IDS } from "../../../protocol/stream_framing.ts";
 import { errorMessage, log } from "../../logger.ts";
 import { findPodContainer, type PodContainer } from "../cri_lookup.ts";
 import type { CriMessage } from "../cri_call.ts";
-import type { CommandStreams } from "./command_streams.ts";
+import { type CommandStreams, endWritable } from "./command_streams.ts";
+import { writeWaiting } from "../../../lib/write_waiting.ts";
 
 /** How long a tty exec waits for the client's first size before it starts. */
 const FIRST_SIZE_WAIT_MS = 200;
@@ -61,29 +62,12 @@ class CommandClient extends Duplex {
         bytes: piece.bytes.slice(),
       }))
       : [{ target: this.#streams.stdout, bytes: new Uint8Array(chunk) }];
-    let waits = 0;
-    let settled = false;
-    const settle = () => {
-      if (--waits <= 0 && !settled) {
-        settled = true;
-        done();
+    // In order; a gone stream's bytes are dropped (the client left it).
+    (async () => {
+      for (const { target, bytes } of pieces) {
+        if (target && !target.writableEnded) await writeWaiting(target, bytes);
       }
-    };
-    waits = 1;
-    for (const { target, bytes } of pieces) {
-      if (!target || target.destroyed || target.writableEnded) continue;
-      if (!target.write(bytes)) {
-        waits++;
-        const onDone = () => {
-          target.off("drain", onDone);
-          target.off("close", onDone);
-          settle();
-        };
-        target.on("drain", onDone);
-        target.on("close", onDone);
-      }
-    }
-    settle();
+    })().then(() => done(), done);
   }
 }
 
@@ -116,14 +100,7 @@ async function finishCommand(
   failure?: string,
 ): Promise<void> {
   // Output first: the client reads the status once stdout and stderr end.
-  const ends = [streams.stdout, streams.stderr].map((stream) =>
-    new Promise<void>((resolve) => {
-      if (!stream || stream.writableEnded || stream.destroyed) return resolve();
-      stream.end(() => resolve());
-      stream.once("close", () => resolve());
-    })
-  );
-  await Promise.all(ends);
+  await Promise.all([streams.stdout, streams.stderr].map(endWritable));
   if (streams.version >= 4) streams.error.write(statusJson(exitCode, failure));
   else if (failure !== undefined || exitCode) {
     streams.error.write(failure ?? `command terminated with non-zero exit code: ${exitCode}`);

@@ -191,7 +191,6 @@ export class SpdyConnection {
       }
       const fin = (frame.flags & FLAG_FIN) !== 0;
       if (!stream.receive(frame.data, fin)) this.#full.add(stream);
-      if (fin) this.#forgetWhenDone(stream);
       return;
     }
     switch (frame.type) {
@@ -246,10 +245,6 @@ export class SpdyConnection {
     stream.once("close", () => this.#streams.delete(syn.streamId));
     if (flags & FLAG_FIN) stream.receive(new Uint8Array(0), true);
     this.#onStream(stream);
-  }
-
-  #forgetWhenDone(stream: SpdyStream): void {
-    if (stream.writableFinished) this.#streams.delete(stream.id);
   }
 
   /** Send `data` on a stream, in frames, waiting while the socket is full. */
