@@ -172,6 +172,13 @@ function upgradeWebSocket(
   );
 }
 
+/** The request a URL's token stands for, consumed; undefined for other paths and kinds. */
+function takeRequest(cache: RequestCache, url: string | undefined): StreamRequest | undefined {
+  const route = ROUTE.exec(url ?? "");
+  const entry = route ? cache.consume(route[2]) : undefined;
+  return entry?.kind === route?.[1] ? entry : undefined;
+}
+
 function handleUpgrade(
   context: DaemonContext,
   cache: RequestCache,
@@ -179,13 +186,12 @@ function handleUpgrade(
   socket: Duplex,
   head: Uint8Array,
 ): void {
-  const route = ROUTE.exec(request.url ?? "");
   if (request.method !== "GET" && request.method !== "POST") {
     refuse(socket, 405, "405 method not allowed");
     return;
   }
-  const entry = route ? cache.consume(route[2]) : undefined;
-  if (!route || !entry || entry.kind !== route[1]) {
+  const entry = takeRequest(cache, request.url);
+  if (!entry) {
     refuse(socket, 404, "404 page not found");
     return;
   }
@@ -213,9 +219,7 @@ export async function serveStreaming(
   const { host, port } = parseStreamAddress(address);
   const cache = new RequestCache();
   const server = http.createServer((request, response) => {
-    const route = ROUTE.exec(request.url ?? "");
-    const entry = route ? cache.consume(route[2]) : undefined;
-    const status = entry && entry.kind === route?.[1] ? 400 : 404;
+    const status = takeRequest(cache, request.url) ? 400 : 404;
     response.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
     response.end(
       status === 400
